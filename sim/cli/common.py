@@ -1,0 +1,93 @@
+"""Pieces every command shares: the ``--format`` option, JSON output, atomic writes, progress."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import click
+import numpy as np
+
+from sim.errors import InputError
+
+FORMATS = ("text", "json")
+
+
+def format_option(*choices: str) -> Callable:
+    """``--format`` with the given choices (text first: the default)."""
+    choices = choices or FORMATS
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help="text is a readable table; json (and csv where offered) are stable, for pipes.",
+    )
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Numpy scalars and arrays to plain Python; non-finite floats to ``None``."""
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        value = float(obj)
+        return value if math.isfinite(value) else None
+    return obj
+
+
+def dumps(obj: Any) -> str:
+    """Stable JSON: sorted keys off (order is meaningful), two-space indent, plain types."""
+    return json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False)
+
+
+def echo_json(obj: Any) -> None:
+    click.echo(dumps(obj))
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, *, what: str = "output") -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success rename it into place, on failure remove it.
+
+    A reader never sees a half-written file, and a failed write leaves nothing behind.
+    """
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError(f"directory {str(directory)!r} does not exist", key=what)
+    if not os.access(directory, os.W_OK):
+        raise InputError(f"directory {str(directory)!r} is not writable", key=what)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=directory)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def show_progress() -> bool:
+    """Progress bars only on an interactive terminal, never in pipes or CI."""
+    return sys.stderr.isatty() and not os.environ.get("CI")

@@ -1,0 +1,590 @@
+"""The match engine: repeated play of a stage game, vectorised over replicates (and matches).
+
+Every round, each strategy is asked once for the actions of *all* the replicates (and, in a
+tournament, all the matches) in which it sits on a given side; the engine then applies
+implementation noise (an intended move replaced by a uniformly random *other* action, which in
+a 2×2 game is Axelrod's flip), perception noise (each side misreads the other's move the same
+way, independently), and records the actions. Payoffs, discounting and summaries are computed
+afterwards on whole arrays.
+
+Random numbers are counter-based: a 64-bit hash of (seed, match, replicate, side, round, stream).
+A replicate's path therefore does not depend on how many replicates run beside it or how they
+are chunked: ``play(..., replicates=1000)`` row ``r`` equals the same run chunked one by one.
+
+Memory limits (documented, enforced with :class:`~sim.errors.InputError`):
+
+* ``rounds`` (or ``max_rounds`` with a continuation probability) at most :data:`MAX_ROUNDS`;
+* ``replicates`` at most :data:`MAX_REPLICATES`; they run in chunks of about
+  :data:`CHUNK_CELLS` replicate-rounds (~60 bytes each while a chunk runs);
+* stored paths (``paths=True``) at most :data:`MAX_PATH_CELLS` replicate-rounds (4 bytes each);
+  summaries alone need ~100 bytes per replicate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from sim.errors import InputError
+from sim.game import StageGame
+from sim.strategies import Observation, PlayerContext, Strategy, counter_bits, get_strategy, mix64
+
+__all__ = [
+    "MatchResult",
+    "play",
+    "simulate_block",
+    "resolve_seed",
+    "MAX_ROUNDS",
+    "MAX_REPLICATES",
+    "MAX_PATH_CELLS",
+    "CHUNK_CELLS",
+]
+
+MAX_ROUNDS = 100_000
+MAX_REPLICATES = 10_000_000
+MAX_PATH_CELLS = 50_000_000
+CHUNK_CELLS = 1_000_000
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+_STREAM_IMPL, _STREAM_PERC, _STREAM_LEN = 1, 2, 3
+_G1 = np.uint64(0x9E3779B97F4A7C15)
+_G2 = np.uint64(0xC2B2AE3D27D4EB4F)
+_G3 = np.uint64(0x165667B19E3779F9)
+
+
+def resolve_seed(seed: "int | np.random.Generator | None") -> tuple[int | None, int]:
+    """``(seed as given if an int, 64-bit key used)``; a ``None`` seed draws fresh entropy."""
+    if seed is None:
+        return None, int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
+    if isinstance(seed, np.random.Generator):
+        return None, int(seed.integers(0, 2**63))
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise InputError(f"seed must be an integer, got {seed!r}", key="seed")
+    if seed < 0:
+        raise InputError(f"seed must be >= 0, got {seed}", key="seed")
+    return int(seed), int(seed) & ((1 << 64) - 1)
+
+
+def row_keys(seed_key: int, match_ids: np.ndarray, rep_ids: np.ndarray) -> np.ndarray:
+    """Per-row 64-bit keys from the seed, the match id and the replicate id."""
+    base = mix64(np.full(1, seed_key, dtype=np.uint64))[0]
+    m = np.asarray(match_ids, dtype=np.uint64)
+    r = np.asarray(rep_ids, dtype=np.uint64)
+    return mix64(mix64(base ^ (m * _G1)) ^ (r * _G2))
+
+
+def _side_keys(keys: np.ndarray, side: int) -> np.ndarray:
+    return mix64(keys ^ (np.uint64(side + 1) * _G3))
+
+
+def _uniform(keys: np.ndarray, t: int, stream: int) -> np.ndarray:
+    return (counter_bits(keys, t, stream) >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
+
+
+def _noisy(actions: np.ndarray, keys: np.ndarray, t: int, stream: int, n: int, prob: float) -> np.ndarray:
+    """Replace each action with probability ``prob`` by a uniformly random other action."""
+    if prob <= 0.0 or n < 2:
+        return actions
+    bits = counter_bits(keys, t, stream)
+    hit = (bits >> np.uint64(32)).astype(np.float64) * (1.0 / 4294967296.0) < prob
+    if not hit.any():
+        return actions
+    if n == 2:
+        return np.where(hit, 1 - actions, actions)
+    low = (bits & np.uint64(0xFFFFFFFF)).astype(np.float64) * (1.0 / 4294967296.0)
+    shift = 1 + np.minimum((low * (n - 1)).astype(actions.dtype), n - 2)
+    return np.where(hit, (actions + shift) % n, actions)
+
+
+def match_lengths(keys: np.ndarray, rounds: int | None, continuation: float | None, max_rounds: int) -> np.ndarray:
+    """Rounds played per row: fixed, or geometric with continuation probability ``w``."""
+    if continuation is None:
+        return np.full(len(keys), int(rounds), dtype=np.int64)
+    if continuation <= 0.0:
+        return np.ones(len(keys), dtype=np.int64)
+    if continuation >= 1.0:
+        return np.full(len(keys), max_rounds, dtype=np.int64)
+    u = 1.0 - _uniform(keys, 0, _STREAM_LEN)  # (0, 1]
+    extra = np.floor(np.log(u) / math.log(continuation))
+    return np.minimum(1 + extra, max_rounds).astype(np.int64)
+
+
+@dataclass
+class _Group:
+    strategy: Strategy
+    lo: int
+    hi: int
+    obs: Observation
+
+
+def simulate_block(
+    game: StageGame,
+    strategies: Sequence[Strategy],
+    s0: np.ndarray,
+    s1: np.ndarray,
+    keys: np.ndarray,
+    lengths: np.ndarray,
+    *,
+    noise: float = 0.0,
+    perception_noise: float = 0.0,
+    cooperative: tuple[int, int],
+    contexts: tuple[PlayerContext, PlayerContext] | None = None,
+    on_round: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Play one block of matches; return the actions of both sides, each ``(N, T)`` int16.
+
+    Row ``r`` is a match between ``strategies[s0[r]]`` (row player) and ``strategies[s1[r]]``
+    (column player) with random key ``keys[r]``, played for ``T = lengths.max()`` rounds (rows
+    with shorter lengths are cut by the caller). Strategies are asked once per round per
+    (strategy, side) group for all their rows.
+    """
+    N = len(s0)
+    T = int(lengths.max()) if N else 0
+    ctx0, ctx1 = contexts or (PlayerContext.build(game, 0, cooperative), PlayerContext.build(game, 1, cooperative))
+    n0, n1 = ctx0.n_own, ctx1.n_own
+    s0 = np.asarray(s0)
+    s1 = np.asarray(s1)
+    order0 = np.argsort(s0, kind="stable")  # rows in side-0 seat order
+    # work in side-0 seat order throughout; undo at the end
+    s1o = s1[order0]
+    keys0 = _side_keys(keys[order0], 0)
+    order1 = np.argsort(s1o, kind="stable")  # side-1 seat -> row (in side-0 order)
+    pos1 = np.empty(N, dtype=np.int64)
+    pos1[order1] = np.arange(N)  # row -> side-1 seat
+    keys1 = _side_keys(keys[order0][order1], 1)
+    dtype = np.int16 if max(n0, n1) < 32000 else np.int32
+    A0 = np.empty((T, N), dtype=dtype)  # side 0 actions, row order
+    P0 = np.empty((T, N), dtype=dtype)  # side 1's actions as side 0 saw them, row order
+    A1 = np.empty((T, N), dtype=dtype)  # side 1 actions, side-1 seat order
+    P1 = np.empty((T, N), dtype=dtype)  # side 0's actions as side 1 saw them, seat order
+
+    def groups(side_s: np.ndarray, ctx: PlayerContext, own: np.ndarray, opp: np.ndarray, kk: np.ndarray) -> list[_Group]:
+        out = []
+        bounds = np.flatnonzero(np.diff(side_s)) + 1
+        starts = np.concatenate([[0], bounds])
+        ends = np.concatenate([bounds, [N]])
+        for lo, hi in zip(starts.tolist(), ends.tolist()):
+            if hi > lo:
+                obs = Observation(ctx, own[:, lo:hi].T, opp[:, lo:hi].T, kk[lo:hi])
+                out.append(_Group(strategies[int(side_s[lo])], lo, hi, obs))
+        return out
+
+    g0 = groups(s0[order0], ctx0, A0, P0, keys0)
+    g1 = groups(s1o[order1], ctx1, A1, P1, keys1)
+    act0 = np.empty(N, dtype=np.int64)
+    act1 = np.empty(N, dtype=np.int64)
+    for t in range(T):
+        for g in g0:
+            g.obs.t = t
+            act0[g.lo : g.hi] = g.strategy.act(g.obs)
+        for g in g1:
+            g.obs.t = t
+            act1[g.lo : g.hi] = g.strategy.act(g.obs)
+        a0 = _noisy(act0, keys0, t, _STREAM_IMPL, n0, noise)
+        a1 = _noisy(act1, keys1, t, _STREAM_IMPL, n1, noise)
+        A0[t] = a0
+        A1[t] = a1
+        P0[t] = _noisy(a1[pos1], keys0, t, _STREAM_PERC, n1, perception_noise)
+        P1[t] = _noisy(a0[order1], keys1, t, _STREAM_PERC, n0, perception_noise)
+        if on_round is not None:
+            on_round(t)
+    inv0 = np.empty(N, dtype=np.int64)
+    inv0[order0] = np.arange(N)
+    out0 = A0.T[inv0]
+    out1 = A1.T[pos1][inv0]
+    return out0, out1
+
+
+# ----------------------------------------------------------------------------- summaries
+def summarise_paths(
+    game: StageGame,
+    a0: np.ndarray,
+    a1: np.ndarray,
+    lengths: np.ndarray,
+    cooperative: tuple[int, int],
+    discount: tuple[float, float],
+) -> dict[str, np.ndarray]:
+    """Per-row totals, discounted totals, cooperation counts and first breakdown round."""
+    N, T = a0.shape
+    active = np.arange(T)[None, :] < lengths[:, None]
+    n = game.shape[1]
+    flat = a0.astype(np.int64) * n + a1
+    u0 = np.where(active, np.ravel(game.A)[flat], 0.0)
+    u1 = np.where(active, np.ravel(game.B)[flat], 0.0)
+    w0 = np.asarray(discount[0], float) ** np.arange(T)
+    w1 = np.asarray(discount[1], float) ** np.arange(T)
+    c0 = (a0 == cooperative[0]) & active
+    c1 = (a1 == cooperative[1]) & active
+    both = c0 & c1
+    broken = active & ~both
+    first = np.where(broken.any(axis=1), broken.argmax(axis=1), -1)
+    return {
+        "total": np.column_stack([u0.sum(axis=1), u1.sum(axis=1)]),
+        "discounted": np.column_stack([u0 @ w0, u1 @ w1]),
+        "coop_rounds": both.sum(axis=1),
+        "coop_rounds_player": np.column_stack([c0.sum(axis=1), c1.sum(axis=1)]),
+        "first_breakdown": first,
+        "round_payoff_sum": np.column_stack([u0.sum(axis=0), u1.sum(axis=0)]),
+        "round_coop_sum": both.sum(axis=0),
+        "round_active": active.sum(axis=0),
+    }
+
+
+@dataclass(frozen=True, eq=False)
+class MatchResult:
+    """Replicates of one repeated match and how they were made.
+
+    Attributes
+    ----------
+    strategies : spec strings of the row and column strategies.
+    strategy_info : their metadata (``Strategy.to_dict()``).
+    player_ids : ``(row, col)``.
+    rounds, continuation, max_rounds : fixed horizon, or continuation probability and cap.
+    replicates, noise, perception_noise, discount, cooperative, seed, seed_key : the set-up.
+    length : ``(R,)`` rounds played per replicate.
+    total : ``(R, 2)`` undiscounted payoff sums.
+    discounted : ``(R, 2)`` sums of ``δ_i^t u_i(t)``, ``t`` from 0.
+    coop_rounds : ``(R,)`` rounds in the cooperative profile.
+    coop_rounds_player : ``(R, 2)`` rounds each side played its cooperative action.
+    first_breakdown : ``(R,)`` first round (0-based) off the cooperative profile, -1 if none.
+    round_payoff : ``(T, 2)`` mean payoff per round over replicates still playing.
+    round_cooperation : ``(T,)`` share of playing replicates in the cooperative profile.
+    round_active : ``(T,)`` replicates still playing in each round.
+    actions : ``(R, T, 2)`` action indices (-1 after a match ended), or ``None`` without paths.
+    """
+
+    game: StageGame = field(repr=False)
+    strategies: tuple[str, str]
+    strategy_info: tuple[dict, dict] = field(repr=False)
+    player_ids: tuple[str, str]
+    rounds: int | None
+    continuation: float | None
+    max_rounds: int
+    replicates: int
+    noise: float
+    perception_noise: float
+    discount: tuple[float, float]
+    cooperative: tuple[int, int]
+    seed: int | None
+    seed_key: int
+    length: np.ndarray = field(repr=False)
+    total: np.ndarray = field(repr=False)
+    discounted: np.ndarray = field(repr=False)
+    coop_rounds: np.ndarray = field(repr=False)
+    coop_rounds_player: np.ndarray = field(repr=False)
+    first_breakdown: np.ndarray = field(repr=False)
+    round_payoff: np.ndarray = field(repr=False)
+    round_cooperation: np.ndarray = field(repr=False)
+    round_active: np.ndarray = field(repr=False)
+    actions: np.ndarray | None = field(default=None, repr=False)
+
+    # ---- derived arrays
+    @property
+    def per_round(self) -> np.ndarray:
+        """``(R, 2)`` mean payoff per round of each replicate."""
+        return self.total / self.length[:, None]
+
+    def payoffs(self) -> np.ndarray:
+        """``(R, T, 2)`` stage payoffs per round (NaN after a match ended); needs paths."""
+        acts = self._need_paths()
+        valid = acts[..., 0] >= 0
+        a0 = np.where(valid, acts[..., 0], 0).astype(np.int64)
+        a1 = np.where(valid, acts[..., 1], 0).astype(np.int64)
+        out = np.stack([self.game.A[a0, a1], self.game.B[a0, a1]], axis=-1)
+        out[~valid] = np.nan
+        return out
+
+    def cumulative_discounted(self) -> np.ndarray:
+        """``(R, T, 2)`` running sums of discounted payoffs; needs paths."""
+        u = np.nan_to_num(self.payoffs())
+        T = u.shape[1]
+        w = np.stack([np.asarray(d, float) ** np.arange(T) for d in self.discount], axis=-1)
+        return np.cumsum(u * w[None], axis=1)
+
+    def levels(self, player: int) -> np.ndarray:
+        """``(R, T, n_levers)`` lever level indices of ``player`` per round (-1 after the end)."""
+        acts = self._need_paths()[..., player]
+        table = np.asarray(self.game.action_levels[player])
+        out = table[np.where(acts >= 0, acts, 0)]
+        out[acts < 0] = -1
+        return out
+
+    def _need_paths(self) -> np.ndarray:
+        if self.actions is None:
+            raise InputError("this result was made without paths; rerun with paths=True", key="paths")
+        return self.actions
+
+    # ---- summaries
+    def summary(self) -> dict[str, Any]:
+        """Means, quantiles, cooperation share and breakdown statistics (plain Python types)."""
+        ids = self.player_ids
+        rounds = self.length.sum()
+        broke = self.first_breakdown >= 0
+
+        def q(x: np.ndarray) -> dict[str, float]:
+            return {f"q{int(round(p * 100)):02d}": float(v) for p, v in zip(QUANTILES, np.quantile(x, QUANTILES))}
+
+        return {
+            "total_payoff": {pid: float(self.total[:, p].mean()) for p, pid in enumerate(ids)},
+            "discounted_payoff": {pid: float(self.discounted[:, p].mean()) for p, pid in enumerate(ids)},
+            "per_round_payoff": {pid: float(self.per_round[:, p].mean()) for p, pid in enumerate(ids)},
+            "total_payoff_quantiles": {pid: q(self.total[:, p]) for p, pid in enumerate(ids)},
+            "discounted_payoff_quantiles": {pid: q(self.discounted[:, p]) for p, pid in enumerate(ids)},
+            "total_payoff_std": {pid: float(self.total[:, p].std()) for p, pid in enumerate(ids)},
+            "cooperation_rate": float(self.coop_rounds.sum() / rounds),
+            "cooperation_rate_player": {pid: float(self.coop_rounds_player[:, p].sum() / rounds) for p, pid in enumerate(ids)},
+            "breakdown_share": float(broke.mean()),
+            "first_breakdown_mean": float(self.first_breakdown[broke].mean()) if broke.any() else None,
+            "first_breakdown_median": float(np.median(self.first_breakdown[broke])) if broke.any() else None,
+            "mean_rounds": float(self.length.mean()),
+        }
+
+    def setup(self) -> dict[str, Any]:
+        """How the result was made."""
+        ids = self.player_ids
+        return {
+            "strategies": dict(zip(ids, self.strategies)),
+            "strategy_info": dict(zip(ids, self.strategy_info)),
+            "rounds": self.rounds,
+            "continuation": self.continuation,
+            "max_rounds": self.max_rounds,
+            "replicates": self.replicates,
+            "noise": self.noise,
+            "perception_noise": self.perception_noise,
+            "discount": dict(zip(ids, self.discount)),
+            "cooperative": {pid: self.game.actions[p][self.cooperative[p]] for p, pid in enumerate(ids)},
+            "seed": self.seed,
+            "seed_key": self.seed_key,
+        }
+
+    def to_dict(self, paths: bool = False) -> dict[str, Any]:
+        """``{"setup", "summary", "rounds": per-round means, ["paths"]}`` as plain types."""
+        ids = self.player_ids
+        out: dict[str, Any] = {
+            "setup": self.setup(),
+            "summary": self.summary(),
+            "by_round": {
+                "payoff": {pid: self.round_payoff[:, p].tolist() for p, pid in enumerate(ids)},
+                "cooperation": self.round_cooperation.tolist(),
+                "active": self.round_active.tolist(),
+            },
+        }
+        if paths:
+            out["paths"] = self.paths_records()
+        return out
+
+    def paths_records(self) -> list[dict[str, Any]]:
+        """One record per replicate: action labels and stage payoffs per round of each side."""
+        acts = self._need_paths()
+        pay = self.payoffs()
+        recs = []
+        for r in range(acts.shape[0]):
+            L = int(self.length[r])
+            rec: dict[str, Any] = {"replicate": r, "rounds": L}
+            for p, pid in enumerate(self.player_ids):
+                labels = self.game.actions[p]
+                rec[pid] = {
+                    "actions": [labels[a] for a in acts[r, :L, p].tolist()],
+                    "payoff": pay[r, :L, p].tolist(),
+                }
+            recs.append(rec)
+        return recs
+
+    def to_frame(self):
+        """Long table: one row per (replicate, round) with each side's action, levers and payoff."""
+        import pandas as pd
+
+        acts = self._need_paths()
+        pay = self.payoffs()
+        R, T, _ = acts.shape
+        rep, rnd = np.meshgrid(np.arange(R), np.arange(T), indexing="ij")
+        valid = acts[..., 0] >= 0
+        data: dict[str, Any] = {"replicate": rep[valid], "round": rnd[valid]}
+        for p, pid in enumerate(self.player_ids):
+            a = acts[..., p][valid]
+            data[f"{pid}_action"] = np.asarray(self.game.actions[p], dtype=object)[a]
+            lv = np.asarray(self.game.action_levels[p])[a]
+            for k, lever in enumerate(self.game.levers[p]):
+                data[f"{pid}_{lever.name}"] = lv[:, k]
+            data[f"{pid}_payoff"] = pay[..., p][valid]
+        return pd.DataFrame(data)
+
+
+# ----------------------------------------------------------------------------- public entry
+def _check_prob(value: float, key: str) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"expected a probability, got {value!r}", key=key) from None
+    if not 0.0 <= v <= 1.0 or math.isnan(v):
+        raise InputError(f"must be a probability in [0, 1], got {value}", key=key)
+    return v
+
+
+def check_horizon(rounds: int | None, continuation: float | None, max_rounds: int) -> tuple[int | None, float | None, int]:
+    """Validate a fixed horizon or a continuation probability (with its cap)."""
+    if continuation is not None:
+        continuation = _check_prob(continuation, "continuation")
+        if rounds is not None:
+            raise InputError("give either rounds or a continuation probability, not both", key="rounds")
+        if not isinstance(max_rounds, (int, np.integer)) or not 1 <= max_rounds <= MAX_ROUNDS:
+            raise InputError(f"max_rounds must be an integer in 1..{MAX_ROUNDS}", key="max_rounds")
+        return None, continuation, int(max_rounds)
+    if rounds is None:
+        raise InputError("give the number of rounds or a continuation probability", key="rounds")
+    if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)) or not 1 <= rounds <= MAX_ROUNDS:
+        raise InputError(f"rounds must be an integer in 1..{MAX_ROUNDS}, got {rounds!r}", key="rounds")
+    return int(rounds), None, int(rounds)
+
+
+def resolve_discount(game: StageGame, discount: "float | Sequence[float] | None") -> tuple[float, float]:
+    if discount is None:
+        d = tuple(float(x) for x in game.discount)
+    elif isinstance(discount, (int, float, np.floating)):
+        d = (float(discount), float(discount))
+    else:
+        d = tuple(float(x) for x in discount)
+    if len(d) != 2:
+        raise InputError("one discount factor per player", key="discount")
+    for x in d:
+        _check_prob(x, "discount")
+    return d  # type: ignore[return-value]
+
+
+def resolve_pair(game: StageGame, strategies: Any) -> tuple[Strategy, Strategy]:
+    """Two strategies from a pair of specs/instances or a ``{player_id: spec}`` mapping."""
+    if isinstance(strategies, Mapping):
+        unknown = sorted(set(strategies) - set(game.player_ids))
+        if unknown:
+            raise InputError(f"no player {unknown[0]!r} (players: {', '.join(game.player_ids)})", key="strategy")
+        missing = [pid for pid in game.player_ids if pid not in strategies]
+        if missing:
+            raise InputError(f"no strategy for player {missing[0]!r}", key="strategy")
+        strategies = [strategies[pid] for pid in game.player_ids]
+    if isinstance(strategies, (str, Strategy)) or len(strategies) != 2:
+        raise InputError("give one strategy per player", key="strategy")
+    return get_strategy(strategies[0]), get_strategy(strategies[1])
+
+
+def play(
+    game: StageGame,
+    strategies: Any,
+    *,
+    rounds: int | None = None,
+    continuation: float | None = None,
+    max_rounds: int = 10_000,
+    replicates: int = 1,
+    noise: float = 0.0,
+    perception_noise: float = 0.0,
+    discount: "float | Sequence[float] | None" = None,
+    cooperative: Any = None,
+    seed: "int | np.random.Generator | None" = None,
+    paths: bool = True,
+    chunk_size: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> MatchResult:
+    """Play a repeated match ``replicates`` times at once.
+
+    Parameters
+    ----------
+    game : the stage game.
+    strategies : ``(row, col)`` specs or :class:`~sim.strategies.Strategy` instances, or
+        ``{player_id: spec}``.
+    rounds : fixed number of rounds; or give ``continuation`` (probability of another round)
+        and ``max_rounds`` (cap).
+    replicates : independent replicates (≤ :data:`MAX_REPLICATES`).
+    noise : implementation noise: probability an intended move is replaced by a random other one.
+    perception_noise : probability each side misreads the other's move (as a random other one).
+    discount : per-round δ (one or per player); default ``game.discount``.
+    cooperative : the cooperative profile (indices, labels, ``{player_id: label}``); default
+        the scenario's, else the game's, else the least hostile actions.
+    seed : int, numpy Generator, or None (fresh entropy; the key used is recorded).
+    paths : keep every replicate's path (``actions``); ≤ :data:`MAX_PATH_CELLS` replicate-rounds.
+    chunk_size : replicates per chunk (default: about :data:`CHUNK_CELLS` replicate-rounds).
+    progress : called with the number of replicates finished after each chunk.
+
+    Returns
+    -------
+    MatchResult
+    """
+    from sim.repeated import resolve_cooperative
+
+    s = resolve_pair(game, strategies)
+    rounds, continuation, max_rounds = check_horizon(rounds, continuation, max_rounds)
+    if isinstance(replicates, bool) or not isinstance(replicates, (int, np.integer)) or not 1 <= replicates <= MAX_REPLICATES:
+        raise InputError(f"replicates must be an integer in 1..{MAX_REPLICATES}, got {replicates!r}", key="replicates")
+    noise = _check_prob(noise, "noise")
+    perception_noise = _check_prob(perception_noise, "perception_noise")
+    disc = resolve_discount(game, discount)
+    coop = resolve_cooperative(game, cooperative)
+    seed_value, seed_key = resolve_seed(seed)
+    horizon = max_rounds
+    if paths and replicates * horizon > MAX_PATH_CELLS:
+        raise InputError(
+            f"paths for {replicates} replicates x {horizon} rounds exceed {MAX_PATH_CELLS:,} replicate-rounds; "
+            "use paths=False (summaries only) or fewer replicates", key="paths")
+    if chunk_size is None:
+        chunk_size = max(1, CHUNK_CELLS // horizon)
+    ctxs = (PlayerContext.build(game, 0, coop), PlayerContext.build(game, 1, coop))
+    pieces: dict[str, list] = {}
+    T_max = 0
+    acts_store = np.full((replicates, horizon, 2), -1, dtype=np.int16 if max(game.shape) < 32000 else np.int32) if paths else None
+    round_pay = np.zeros((horizon, 2))
+    round_coop = np.zeros(horizon)
+    round_act = np.zeros(horizon, dtype=np.int64)
+    for start in range(0, replicates, chunk_size):
+        stop = min(replicates, start + chunk_size)
+        reps = np.arange(start, stop)
+        keys = row_keys(seed_key, np.zeros(len(reps), dtype=np.int64), reps)
+        lengths = match_lengths(keys, rounds, continuation, max_rounds)
+        zeros = np.zeros(len(reps), dtype=np.int64)
+        a0, a1 = simulate_block(game, [s[0], s[1]], zeros, zeros + 1, keys, lengths, noise=noise,
+                                perception_noise=perception_noise, cooperative=coop, contexts=ctxs)
+        summ = summarise_paths(game, a0, a1, lengths, coop, disc)
+        for k in ("total", "discounted", "coop_rounds", "coop_rounds_player", "first_breakdown"):
+            pieces.setdefault(k, []).append(summ[k])
+        pieces.setdefault("length", []).append(lengths)
+        T = a0.shape[1]
+        T_max = max(T_max, T)
+        round_pay[:T] += summ["round_payoff_sum"]
+        round_coop[:T] += summ["round_coop_sum"]
+        round_act[:T] += summ["round_active"]
+        if acts_store is not None:
+            active = np.arange(T)[None, :] < lengths[:, None]
+            acts_store[start:stop, :T, 0] = np.where(active, a0, -1)
+            acts_store[start:stop, :T, 1] = np.where(active, a1, -1)
+        if progress is not None:
+            progress(stop)
+    cat = {k: np.concatenate(v) for k, v in pieces.items()}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rp = round_pay[:T_max] / np.maximum(round_act[:T_max], 1)[:, None]
+        rc = round_coop[:T_max] / np.maximum(round_act[:T_max], 1)
+    return MatchResult(
+        game=game,
+        strategies=(s[0].spec, s[1].spec),
+        strategy_info=(s[0].to_dict(), s[1].to_dict()),
+        player_ids=tuple(game.player_ids),  # type: ignore[arg-type]
+        rounds=rounds,
+        continuation=continuation,
+        max_rounds=max_rounds,
+        replicates=int(replicates),
+        noise=noise,
+        perception_noise=perception_noise,
+        discount=disc,
+        cooperative=coop,
+        seed=seed_value,
+        seed_key=seed_key,
+        length=cat["length"],
+        total=cat["total"],
+        discounted=cat["discounted"],
+        coop_rounds=cat["coop_rounds"],
+        coop_rounds_player=cat["coop_rounds_player"],
+        first_breakdown=cat["first_breakdown"],
+        round_payoff=rp,
+        round_cooperation=rc,
+        round_active=round_act[:T_max],
+        actions=None if acts_store is None else acts_store[:, :T_max],
+    )

@@ -1,0 +1,808 @@
+"""Strategies for repeated play over multi-lever actions, and their registry.
+
+A strategy sees both sides' history of actions (each action is one level of each lever) and
+returns its next action for a whole batch of replicates at once. It never loops over matches:
+:meth:`Strategy.act` receives an :class:`Observation` whose arrays have one row per replicate.
+
+Hostility comes from lever order (levels are listed conciliatory first), so every strategy works
+in every scenario: "cooperate" is the player's action in the cooperative profile, "defect" is
+maximum pressure (every lever at its most hostile level), and "mirror the other side" maps the
+opponent's escalation rank onto an *escalation ladder* of the player's own actions that runs
+from the cooperative action (rung 0) to maximum pressure (top rung), moving every lever
+proportionally. In a 2×2 prisoner's dilemma the ladder is ``[C, D]`` and every strategy is the
+textbook one (and matches Axelrod's library move for move).
+
+Strategies are configured once (``GenerousTitForTat(g=0.1)``) and hold no match state: the
+state of a batch (a grudge, a ladder rung, counts) lives in ``obs.memory``, which the engine
+creates per batch. Randomness comes from ``obs.uniform()``, a counter-based stream keyed by
+(seed, match, replicate, side, round), so results do not depend on how replicates are batched.
+
+Specs: ``"generous_tit_for_tat:g=0.1"``, ``"deadline_truce:k=4,p=0.5"``,
+``"scripted:path=C|D|D,cycle=1"`` — see :func:`get_strategy`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+from typing import Any, ClassVar, Mapping
+
+import numpy as np
+
+from sim.errors import InputError
+from sim.game import StageGame
+
+__all__ = [
+    "Param",
+    "PlayerContext",
+    "Observation",
+    "Strategy",
+    "STRATEGIES",
+    "register",
+    "get_strategy",
+    "parse_spec",
+    "list_strategies",
+    "CLASSIC",
+]
+
+
+# ----------------------------------------------------------------------------- parameters
+@dataclass(frozen=True)
+class Param:
+    """A declared strategy parameter: name, type, default and bounds (inclusive)."""
+
+    name: str
+    kind: type
+    default: Any
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+    doc: str = ""
+
+    def coerce(self, value: Any, strategy: str) -> Any:
+        key = f"{strategy}:{self.name}"
+        if self.kind is bool:
+            if isinstance(value, str):
+                low = value.strip().lower()
+                if low in ("1", "true", "yes", "on"):
+                    return True
+                if low in ("0", "false", "no", "off"):
+                    return False
+                raise InputError(f"expected a boolean, got {value!r}", key=key)
+            return bool(value)
+        if self.kind is str:
+            value = str(value)
+            if self.choices is not None and value not in self.choices:
+                raise InputError(f"must be one of {', '.join(self.choices)}; got {value!r}", key=key)
+            return value
+        if self.kind is tuple:  # a path of actions: labels or indices
+            if isinstance(value, str):
+                items = [v.strip() for v in value.split("|") if v.strip()]
+            else:
+                items = list(np.atleast_1d(np.asarray(value, dtype=object)).tolist())
+            if not items:
+                raise InputError("the path is empty", key=key)
+            return tuple(items)
+        try:
+            number = self.kind(value)
+            if self.kind is int and isinstance(value, float) and value != int(value):
+                raise ValueError
+            if isinstance(value, str) and self.kind is int and not re.fullmatch(r"\s*[+-]?\d+\s*", value):
+                raise ValueError
+        except (TypeError, ValueError):
+            raise InputError(f"expected {self.kind.__name__}, got {value!r}", key=key) from None
+        if isinstance(number, float) and not math.isfinite(number):
+            raise InputError(f"must be finite, got {value!r}", key=key)
+        if self.low is not None and number < self.low:
+            raise InputError(f"must be >= {self.low}, got {number}", key=key)
+        if self.high is not None and number > self.high:
+            raise InputError(f"must be <= {self.high}, got {number}", key=key)
+        return number
+
+
+# ----------------------------------------------------------------------------- context
+def _best_response_table(payoff: np.ndarray, hostility: np.ndarray) -> np.ndarray:
+    """Own best reply to each opponent action; ties go to the least hostile action."""
+    best = payoff.max(axis=0, keepdims=True)
+    tied = payoff >= best - 1e-12 * (1.0 + np.abs(best))
+    cost = np.where(tied, hostility[:, None], np.inf)
+    return np.argmin(cost, axis=0).astype(np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class PlayerContext:
+    """What a strategy knows about the game from one player's side (precomputed tables).
+
+    Attributes
+    ----------
+    game : the stage game.
+    player : 0 (row) or 1 (column).
+    payoff : own payoffs, shape ``(n_own, n_opp)`` (own actions on rows for either player).
+    opp_payoff : the opponent's payoffs on the same grid.
+    hostility_own, hostility_opp : escalation rank in [0, 1] of each action (from lever order).
+    coop_own, coop_opp : indices of the actions in the cooperative profile.
+    max_own, max_opp : maximum-pressure actions (every lever at its most hostile level).
+    ladder : own actions from ``coop_own`` (rung 0) to ``max_own`` (top rung).
+    escalation_opp : the opponent's escalation of each of its actions relative to its
+        cooperative action, in [0, 1].
+    provocation : bool per opponent action: more hostile than its cooperative action.
+    mirror : own action answering each opponent action rung for rung (tit for tat's reply).
+    best_response : own myopic best reply to each opponent action.
+    """
+
+    game: StageGame
+    player: int
+    cooperative: tuple[int, int]
+    payoff: np.ndarray
+    opp_payoff: np.ndarray
+    hostility_own: np.ndarray
+    hostility_opp: np.ndarray
+    coop_own: int
+    coop_opp: int
+    max_own: int
+    max_opp: int
+    ladder: np.ndarray
+    escalation_opp: np.ndarray
+    provocation: np.ndarray
+    mirror: np.ndarray
+    best_response: np.ndarray
+    labels_own: tuple[str, ...]
+    labels_opp: tuple[str, ...]
+
+    @property
+    def n_own(self) -> int:
+        return self.payoff.shape[0]
+
+    @property
+    def n_opp(self) -> int:
+        return self.payoff.shape[1]
+
+    @property
+    def rungs(self) -> int:
+        """Number of rungs above the cooperative one (0 if coop is already maximum pressure)."""
+        return len(self.ladder) - 1
+
+    @cached_property
+    def punishment(self) -> Mapping[str, np.ndarray]:
+        """Own mixed action (probabilities over own actions) for each punishment mode.
+
+        ``nash``: own part of the stage Nash equilibrium used for reversion; ``minmax``: the
+        mix that holds the opponent to its minmax value; ``defect``: maximum pressure.
+        """
+        from sim.repeated import minmax_profile, reversion_equilibrium
+
+        x, y = reversion_equilibrium(self.game, self.cooperative)
+        nash = x if self.player == 0 else y
+        _, punisher = minmax_profile(self.game, 1 - self.player)
+        defect = np.zeros(self.n_own)
+        defect[self.max_own] = 1.0
+        return MappingProxyType({"nash": np.asarray(nash), "minmax": np.asarray(punisher), "defect": defect})
+
+    @classmethod
+    def build(cls, game: StageGame, player: int, cooperative: tuple[int, int] | None = None) -> "PlayerContext":
+        """Tables for ``player`` in ``game`` around the cooperative profile ``cooperative``."""
+        coop = default_cooperative(game) if cooperative is None else (int(cooperative[0]), int(cooperative[1]))
+        other = 1 - player
+        payoff = game.A if player == 0 else game.B.T
+        opp_payoff = game.B if player == 0 else game.A.T
+        payoff = np.ascontiguousarray(payoff, dtype=float)
+        opp_payoff = np.ascontiguousarray(opp_payoff, dtype=float)
+        h_own = np.asarray(game.hostility(player), dtype=float)
+        h_opp = np.asarray(game.hostility(other), dtype=float)
+        coop_own, coop_opp = coop[player], coop[other]
+        max_own = _max_pressure(game, player)
+        max_opp = _max_pressure(game, other)
+        ladder = _ladder(game, player, coop_own, max_own)
+        span = h_opp[max_opp] - h_opp[coop_opp]
+        if span > 1e-12:
+            esc = np.clip((h_opp - h_opp[coop_opp]) / span, 0.0, 1.0)
+        else:
+            esc = (np.arange(len(h_opp)) != coop_opp).astype(float)
+        provocation = (h_opp > h_opp[coop_opp] + 1e-12) | ((span <= 1e-12) & (np.arange(len(h_opp)) != coop_opp))
+        rungs = len(ladder) - 1
+        rung = np.floor(esc * rungs + 0.5).astype(np.int64)
+        rung = np.where(provocation & (rung == 0) & (rungs > 0), 1, rung)
+        mirror = ladder[np.clip(rung, 0, rungs)]
+        return cls(
+            game=game,
+            player=player,
+            cooperative=coop,
+            payoff=payoff,
+            opp_payoff=opp_payoff,
+            hostility_own=h_own,
+            hostility_opp=h_opp,
+            coop_own=int(coop_own),
+            coop_opp=int(coop_opp),
+            max_own=int(max_own),
+            max_opp=int(max_opp),
+            ladder=ladder,
+            escalation_opp=esc,
+            provocation=provocation,
+            mirror=mirror.astype(np.int64),
+            best_response=_best_response_table(payoff, h_own),
+            labels_own=tuple(game.actions[player]),
+            labels_opp=tuple(game.actions[other]),
+        )
+
+
+def default_cooperative(game: StageGame) -> tuple[int, int]:
+    """The game's cooperative profile, or each player's least hostile action if it has none."""
+    if game.cooperative is not None:
+        return int(game.cooperative[0]), int(game.cooperative[1])
+    return int(np.argmin(game.hostility(0))), int(np.argmin(game.hostility(1)))
+
+
+def _max_pressure(game: StageGame, player: int) -> int:
+    levels = np.asarray(game.action_levels[player])
+    tops = np.array([lv.size - 1 for lv in game.levers[player]])
+    exact = np.flatnonzero((levels == tops).all(axis=1))
+    if exact.size:
+        return int(exact[0])
+    return int(np.argmax(game.hostility(player)))
+
+
+def _ladder(game: StageGame, player: int, coop: int, top: int) -> np.ndarray:
+    """Own actions from ``coop`` to ``top``, every lever moving proportionally per rung."""
+    levels = np.asarray(game.action_levels[player], dtype=float)
+    sizes = np.array([lv.size for lv in game.levers[player]], dtype=float)
+    scale = np.where(sizes > 1, sizes - 1, 1.0)
+    lo, hi = levels[coop], levels[top]
+    steps = int(np.max(np.abs(hi - lo))) if levels.size else 0
+    if steps == 0:
+        return np.array([coop] if coop == top else [coop, top], dtype=np.int64)
+    hostility = np.asarray(game.hostility(player))
+    rungs = [coop]
+    for r in range(1, steps):
+        target = lo + (hi - lo) * (r / steps)
+        dist = (np.abs(levels - target) / scale).sum(axis=1)
+        best = np.flatnonzero(dist <= dist.min() + 1e-12)
+        rungs.append(int(best[np.argmin(hostility[best])]))
+    rungs.append(top)
+    return np.array(rungs, dtype=np.int64)
+
+
+# ----------------------------------------------------------------------------- observation
+_MASK64 = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+
+
+def mix64(x: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser on a uint64 array (a good 64-bit hash; wraps silently)."""
+    x = x ^ (x >> _S30)
+    x = x * _M1
+    x = x ^ (x >> _S27)
+    x = x * _M2
+    return x ^ (x >> _S31)
+
+
+def counter_bits(keys: np.ndarray, t: int, stream: int) -> np.ndarray:
+    """64 random bits per key for round ``t`` and stream ``stream`` (counter-based, stateless)."""
+    salt = np.uint64((((t + 1) * _GOLDEN) ^ ((stream + 1) * 0xD1B54A32D192ED03)) & _MASK64)
+    return mix64(keys ^ salt)
+
+
+_INV53 = 1.0 / (1 << 53)
+
+
+class Observation:
+    """What a strategy sees in a round, for a batch of replicates (one row each).
+
+    Attributes
+    ----------
+    ctx : :class:`PlayerContext` of the player this batch plays.
+    t : the round being chosen (0-based); ``own``/``opp`` have ``t`` columns.
+    memory : dict for the strategy's per-batch state (arrays of length ``size``); empty at t=0.
+    size : number of replicates in the batch.
+    """
+
+    __slots__ = ("ctx", "t", "memory", "size", "_own", "_opp", "_keys", "_stream")
+
+    def __init__(self, ctx: PlayerContext, own_buf: np.ndarray, opp_buf: np.ndarray, keys: np.ndarray):
+        self.ctx = ctx
+        self.t = 0
+        self.memory: dict[str, Any] = {}
+        self.size = own_buf.shape[0]
+        self._own = own_buf
+        self._opp = opp_buf
+        self._keys = keys
+        self._stream = 0
+
+    @property
+    def own(self) -> np.ndarray:
+        """Own past actions (indices), shape ``(size, t)``."""
+        return self._own[:, : self.t]
+
+    @property
+    def opp(self) -> np.ndarray:
+        """Opponent's past actions as perceived (indices), shape ``(size, t)``."""
+        return self._opp[:, : self.t]
+
+    @property
+    def last_own(self) -> np.ndarray:
+        return self._own[:, self.t - 1]
+
+    @property
+    def last_opp(self) -> np.ndarray:
+        return self._opp[:, self.t - 1]
+
+    def uniform(self) -> np.ndarray:
+        """Uniform [0, 1) draws, one per replicate; successive calls in a round differ."""
+        self._stream += 1
+        bits = counter_bits(self._keys, self.t, 1000 + self._stream)
+        return (bits >> np.uint64(11)).astype(np.float64) * _INV53
+
+    def full(self, action: int) -> np.ndarray:
+        """The same action for every replicate."""
+        return np.full(self.size, action, dtype=np.int64)
+
+    def sample(self, probs: np.ndarray) -> np.ndarray:
+        """Draw own actions from a mixed action ``probs`` (deterministic if pure)."""
+        probs = np.asarray(probs, dtype=float)
+        nz = np.flatnonzero(probs > 1e-12)
+        if nz.size == 1:
+            return self.full(int(nz[0]))
+        cdf = np.cumsum(probs[nz])
+        cdf /= cdf[-1]
+        idx = np.searchsorted(cdf, self.uniform(), side="right")
+        return nz[np.minimum(idx, nz.size - 1)]
+
+
+# ----------------------------------------------------------------------------- base class
+class Strategy:
+    """A repeated-game strategy: declares its metadata and implements :meth:`act`.
+
+    Class attributes
+    ----------------
+    name : registry name (snake_case).
+    aliases : other registry names.
+    memory_depth : rounds of history it looks at (``math.inf`` for unbounded).
+    stochastic : whether it draws random numbers (for some parameter values).
+    parameters : declared :class:`Param` s; instances are built with keyword arguments.
+    """
+
+    name: ClassVar[str] = ""
+    aliases: ClassVar[tuple[str, ...]] = ()
+    memory_depth: ClassVar[float] = math.inf
+    stochastic: ClassVar[bool] = False
+    parameters: ClassVar[tuple[Param, ...]] = ()
+
+    def __init__(self, **params: Any):
+        declared = {p.name: p for p in self.parameters}
+        unknown = sorted(set(params) - set(declared))
+        if unknown:
+            allowed = ", ".join(declared) or "none"
+            raise InputError(f"unknown parameter {unknown[0]!r} (parameters: {allowed})", key=self.name)
+        values = {p.name: p.default for p in self.parameters}
+        for key, value in params.items():
+            values[key] = declared[key].coerce(value, self.name)
+        self.params: Mapping[str, Any] = MappingProxyType(values)
+
+    def act(self, obs: Observation) -> np.ndarray:
+        """Next own action index for each replicate of the batch, int array ``(obs.size,)``."""
+        raise NotImplementedError
+
+    def is_stochastic(self) -> bool:
+        """Whether this configured instance draws random numbers."""
+        return self.stochastic
+
+    @property
+    def spec(self) -> str:
+        """Canonical spec string; parameters that differ from their default are listed."""
+        parts = []
+        for p in self.parameters:
+            value = self.params[p.name]
+            if value != p.default:
+                if isinstance(value, tuple):
+                    value = "|".join(str(v) for v in value)
+                elif isinstance(value, bool):
+                    value = int(value)
+                parts.append(f"{p.name}={value}")
+        return self.name + (":" + ",".join(parts) if parts else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "spec": self.spec,
+            "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.params.items()},
+            "memory_depth": None if math.isinf(self.memory_depth) else self.memory_depth,
+            "stochastic": self.is_stochastic(),
+        }
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.spec}>"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.params == self.params  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), tuple(sorted((k, str(v)) for k, v in self.params.items()))))
+
+
+STRATEGIES: dict[str, type[Strategy]] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def register(cls: type[Strategy]) -> type[Strategy]:
+    """Class decorator: add a strategy to the registry under its name and aliases."""
+    if not cls.name or cls.name in STRATEGIES:
+        raise ValueError(f"bad or duplicate strategy name {cls.name!r}")
+    STRATEGIES[cls.name] = cls
+    for alias in cls.aliases:
+        _ALIASES[alias] = cls.name
+    return cls
+
+
+def list_strategies() -> list[str]:
+    """Registered strategy names (aliases excluded), in registration order."""
+    return list(STRATEGIES)
+
+
+_PARAM_SPLIT = re.compile(r",(?=\s*[A-Za-z_]\w*\s*=)")
+
+
+def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
+    """Split ``"name:k=v,k2=v2"`` into the canonical name and raw parameter strings."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise InputError("empty strategy spec", key="strategy")
+    name, _, rest = spec.strip().partition(":")
+    name = name.strip().replace("-", "_").lower()
+    name = _ALIASES.get(name, name)
+    if name not in STRATEGIES:
+        raise InputError(f"unknown strategy {name!r} (known: {', '.join(STRATEGIES)})", key="strategy")
+    params: dict[str, str] = {}
+    if rest.strip():
+        for item in _PARAM_SPLIT.split(rest):
+            key, eq, value = item.partition("=")
+            if not eq or not key.strip():
+                raise InputError(f"bad parameter {item!r} in {spec!r}; expected key=value", key=name)
+            params[key.strip()] = value.strip()
+    return name, params
+
+
+def get_strategy(spec: "str | Strategy", **params: Any) -> Strategy:
+    """A configured strategy from a spec string (``"generous_tit_for_tat:g=0.1"``) or instance.
+
+    Raises :class:`~sim.errors.InputError` for an unknown name or parameter or a value out of range.
+    """
+    if isinstance(spec, Strategy):
+        return spec if not params else type(spec)(**{**spec.params, **params})
+    name, parsed = parse_spec(spec)
+    return STRATEGIES[name](**{**parsed, **params})
+
+
+# ----------------------------------------------------------------------------- strategies
+@register
+class AlwaysCooperate(Strategy):
+    """Always play the cooperative action (always conciliate)."""
+
+    name = "always_cooperate"
+    aliases = ("always_conciliate", "cooperator")
+    memory_depth = 0
+
+    def act(self, obs: Observation) -> np.ndarray:
+        return obs.full(obs.ctx.coop_own)
+
+
+@register
+class AlwaysDefect(Strategy):
+    """Always play maximum pressure (every lever at its most hostile level)."""
+
+    name = "always_defect"
+    aliases = ("always_escalate", "maximum_pressure", "defector")
+    memory_depth = 0
+
+    def act(self, obs: Observation) -> np.ndarray:
+        return obs.full(obs.ctx.max_own)
+
+
+@register
+class TitForTat(Strategy):
+    """Cooperate first, then mirror the other side's last escalation rung for rung."""
+
+    name = "tit_for_tat"
+    memory_depth = 1
+
+    def act(self, obs: Observation) -> np.ndarray:
+        if obs.t == 0:
+            return obs.full(obs.ctx.coop_own)
+        return obs.ctx.mirror[obs.last_opp]
+
+
+@register
+class SuspiciousTitForTat(Strategy):
+    """Open with maximum pressure, then mirror the other side's last move."""
+
+    name = "suspicious_tit_for_tat"
+    memory_depth = 1
+
+    def act(self, obs: Observation) -> np.ndarray:
+        if obs.t == 0:
+            return obs.full(obs.ctx.max_own)
+        return obs.ctx.mirror[obs.last_opp]
+
+
+@register
+class GenerousTitForTat(Strategy):
+    """Tit for tat that forgives a provocation (answers it cooperatively) with probability ``g``."""
+
+    name = "generous_tit_for_tat"
+    memory_depth = 1
+    stochastic = True
+    parameters = (Param("g", float, 0.1, 0.0, 1.0, doc="probability of forgiving a provocation"),)
+
+    def is_stochastic(self) -> bool:
+        return 0.0 < self.params["g"] < 1.0
+
+    def act(self, obs: Observation) -> np.ndarray:
+        ctx = obs.ctx
+        if obs.t == 0:
+            return obs.full(ctx.coop_own)
+        reply = ctx.mirror[obs.last_opp]
+        g = self.params["g"]
+        if g <= 0.0:
+            return reply
+        if g >= 1.0:
+            return obs.full(ctx.coop_own)
+        forgive = obs.uniform() < g
+        return np.where(forgive, ctx.coop_own, reply)
+
+
+@register
+class TitForTwoTats(Strategy):
+    """Retaliate only after two provocations in a row (by the milder of the two)."""
+
+    name = "tit_for_two_tats"
+    memory_depth = 2
+
+    def act(self, obs: Observation) -> np.ndarray:
+        ctx = obs.ctx
+        if obs.t < 2:
+            return obs.full(ctx.coop_own)
+        a, b = obs._opp[:, obs.t - 2], obs._opp[:, obs.t - 1]
+        milder = np.where(ctx.escalation_opp[a] <= ctx.escalation_opp[b], a, b)
+        both = ctx.provocation[a] & ctx.provocation[b]
+        return np.where(both, ctx.mirror[milder], ctx.coop_own)
+
+
+@register
+class GrimTrigger(Strategy):
+    """Cooperate until the other side first provokes, then punish for ever.
+
+    ``punish``: ``nash`` reverts to the stage Nash equilibrium, ``minmax`` holds the other side
+    to its minmax value, ``defect`` plays maximum pressure. In the prisoner's dilemma all three
+    are "defect for ever" (Axelrod's Grudger).
+    """
+
+    name = "grim_trigger"
+    aliases = ("grudger",)
+    parameters = (Param("punish", str, "nash", choices=("nash", "minmax", "defect")),)
+
+    def is_stochastic(self) -> bool:
+        return False  # a mixed punishment is rare; flagged per context at run time
+
+    def act(self, obs: Observation) -> np.ndarray:
+        ctx = obs.ctx
+        if obs.t == 0:
+            obs.memory["grudge"] = np.zeros(obs.size, dtype=bool)
+            return obs.full(ctx.coop_own)
+        grudge = obs.memory["grudge"]
+        grudge |= ctx.provocation[obs.last_opp]
+        if not grudge.any():
+            return obs.full(ctx.coop_own)
+        punish = obs.sample(ctx.punishment[self.params["punish"]])
+        return np.where(grudge, punish, ctx.coop_own)
+
+
+@register
+class WinStayLoseShift(Strategy):
+    """Pavlov: repeat the last action if it paid at least the aspiration, else switch.
+
+    Switching goes from the cooperative action to maximum pressure and from anything else back
+    to the cooperative action. The aspiration defaults to the cooperative profile's payoff
+    (in the prisoner's dilemma: stay after R or T, shift after S or P).
+    """
+
+    name = "win_stay_lose_shift"
+    aliases = ("pavlov",)
+    memory_depth = 1
+    parameters = (Param("aspiration", float, None, doc="default: payoff of the cooperative profile"),)
+
+    def act(self, obs: Observation) -> np.ndarray:
+        ctx = obs.ctx
+        if obs.t == 0:
+            return obs.full(ctx.coop_own)
+        aspiration = self.params["aspiration"]
+        if aspiration is None:
+            aspiration = ctx.payoff[ctx.coop_own, ctx.coop_opp]
+        own = obs.last_own
+        win = ctx.payoff[own, obs.last_opp] >= aspiration - 1e-12
+        shifted = np.where(own == ctx.coop_own, ctx.max_own, ctx.coop_own)
+        return np.where(win, own, shifted)
+
+
+@register
+class EscalationLadder(Strategy):
+    """Proportional retaliation: one rung up per provocation, one rung down after ``k`` calm rounds."""
+
+    name = "escalation_ladder"
+    aliases = ("proportional_retaliation",)
+    parameters = (Param("k", int, 2, 1, None, doc="calm rounds before stepping down a rung"),)
+
+    def act(self, obs: Observation) -> np.ndarray:
+        ctx = obs.ctx
+        if obs.t == 0:
+            obs.memory["rung"] = np.zeros(obs.size, dtype=np.int64)
+            obs.memory["calm"] = np.zeros(obs.size, dtype=np.int64)
+            return obs.full(ctx.coop_own)
+        rung, calm = obs.memory["rung"], obs.memory["calm"]
+        provoked = ctx.provocation[obs.last_opp]
+        calm += 1
+        calm[provoked] = 0
+        step_down = calm >= self.params["k"]
+        rung += provoked
+        rung -= step_down & (rung > 0)
+        calm[step_down] = 0
+        np.minimum(rung, ctx.rungs, out=rung)
+        return ctx.ladder[rung]
+
+
+@register
+class DeadlineTruce(Strategy):
+    """Keep the cooperative action for ``k`` rounds; at each deadline extend the truce by another
+    ``k`` rounds with probability ``p``, otherwise revert for ever (``revert``: nash, minmax or defect).
+    """
+
+    name = "deadline_truce"
+    stochastic = True
+    parameters = (
+        Param("k", int, 4, 1, None, doc="rounds per truce term"),
+        Param("p", float, 0.5, 0.0, 1.0, doc="probability of extending at a deadline"),
+        Param("revert", str, "nash", choices=("nash", "minmax", "defect")),
+    )
+
+    def is_stochastic(self) -> bool:
+        return 0.0 < self.params["p"] < 1.0
+
+    def act(self, obs: Observation) -> np.ndarray:
+        ctx = obs.ctx
+        if obs.t == 0:
+            obs.memory["broken"] = np.zeros(obs.size, dtype=bool)
+        broken = obs.memory["broken"]
+        k, p = self.params["k"], self.params["p"]
+        if obs.t > 0 and obs.t % k == 0:
+            if p <= 0.0:
+                broken[:] = True
+            elif p < 1.0:
+                broken |= obs.uniform() >= p
+        if not broken.any():
+            return obs.full(ctx.coop_own)
+        punish = obs.sample(ctx.punishment[self.params["revert"]])
+        return np.where(broken, punish, ctx.coop_own)
+
+
+@register
+class MyopicBestResponse(Strategy):
+    """Cooperate first, then best-reply to the other side's last move (Cournot dynamics)."""
+
+    name = "myopic_best_response"
+    memory_depth = 1
+
+    def act(self, obs: Observation) -> np.ndarray:
+        if obs.t == 0:
+            return obs.full(obs.ctx.coop_own)
+        return obs.ctx.best_response[obs.last_opp]
+
+
+@register
+class FictitiousPlay(Strategy):
+    """Cooperate first, then best-reply to the empirical frequency of the other side's moves."""
+
+    name = "fictitious_play"
+
+    def act(self, obs: Observation) -> np.ndarray:
+        ctx = obs.ctx
+        if obs.t == 0:
+            obs.memory["counts"] = np.zeros((obs.size, ctx.n_opp))
+            return obs.full(ctx.coop_own)
+        counts = obs.memory["counts"]
+        counts[np.arange(obs.size), obs.last_opp] += 1.0
+        expected = counts @ ctx.payoff.T  # (size, n_own)
+        best = expected.max(axis=1, keepdims=True)
+        tied = expected >= best - 1e-9 * (1.0 + np.abs(best))
+        cost = np.where(tied, ctx.hostility_own[None, :], np.inf)
+        return np.argmin(cost, axis=1)
+
+
+@register
+class RandomStrategy(Strategy):
+    """The cooperative action with probability ``p``, otherwise a uniformly random other action."""
+
+    name = "random"
+    memory_depth = 0
+    stochastic = True
+    parameters = (Param("p", float, 0.5, 0.0, 1.0, doc="probability of the cooperative action"),)
+
+    def is_stochastic(self) -> bool:
+        return 0.0 < self.params["p"] < 1.0
+
+    def act(self, obs: Observation) -> np.ndarray:
+        ctx = obs.ctx
+        n = ctx.n_own
+        if n == 1:
+            return obs.full(ctx.coop_own)
+        coop = obs.uniform() < self.params["p"]
+        other = np.minimum((obs.uniform() * (n - 1)).astype(np.int64), n - 2)
+        other = other + (other >= ctx.coop_own)
+        return np.where(coop, ctx.coop_own, other)
+
+
+@register
+class Alternator(Strategy):
+    """Cooperative action in even rounds, maximum pressure in odd rounds."""
+
+    name = "alternator"
+    memory_depth = 1
+
+    def act(self, obs: Observation) -> np.ndarray:
+        return obs.full(obs.ctx.coop_own if obs.t % 2 == 0 else obs.ctx.max_own)
+
+
+@register
+class Scripted(Strategy):
+    """Play a given path of own actions (labels or indices, ``|``-separated in specs).
+
+    After the path ends: repeat it from the start if ``cycle``, else keep its last action.
+    Use it to replay dated moves or as a fixed opponent in tests.
+    """
+
+    name = "scripted"
+    memory_depth = 0
+    parameters = (
+        Param("path", tuple, ("0",), doc="actions, e.g. C|D|D or 0|1|1"),
+        Param("cycle", bool, False),
+    )
+
+    def _indices(self, ctx: PlayerContext) -> np.ndarray:
+        cache = getattr(self, "_cache", None)
+        if cache is not None and cache[0] is ctx:
+            return cache[1]
+        out = []
+        for item in self.params["path"]:
+            if isinstance(item, (int, np.integer)):
+                idx = int(item)
+            elif isinstance(item, str) and item in ctx.labels_own:
+                idx = ctx.labels_own.index(item)
+            elif isinstance(item, str) and re.fullmatch(r"\d+", item):
+                idx = int(item)
+            else:
+                raise InputError(f"no action {item!r} for this player", key="scripted:path")
+            if not 0 <= idx < ctx.n_own:
+                raise InputError(f"action index {idx} out of range 0..{ctx.n_own - 1}", key="scripted:path")
+            out.append(idx)
+        arr = np.array(out, dtype=np.int64)
+        object.__setattr__(self, "_cache", (ctx, arr))
+        return arr
+
+    def act(self, obs: Observation) -> np.ndarray:
+        path = self._indices(obs.ctx)
+        t = obs.t % len(path) if self.params["cycle"] else min(obs.t, len(path) - 1)
+        return obs.full(int(path[t]))
+
+
+#: The eight classic strategies of the Axelrod reference table (plus two for a ten-strategy field).
+CLASSIC = (
+    "always_cooperate",
+    "always_defect",
+    "tit_for_tat",
+    "grim_trigger",
+    "tit_for_two_tats",
+    "win_stay_lose_shift",
+    "suspicious_tit_for_tat",
+    "alternator",
+)

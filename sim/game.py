@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
+    from sim.expressions import Expression
     from sim.scenario import Scenario
 
 
@@ -129,3 +130,243 @@ class StageGame:
             discount=discount,
             cooperative=cooperative,
         )
+
+
+# --------------------------------------------------------------------------- building
+
+@dataclass(frozen=True)
+class CompiledPayoffs:
+    """A scenario's payoff terms, checked and compiled once, ready to evaluate for any parameters."""
+
+    terms: tuple[tuple[tuple[str, "Expression"], ...], tuple[tuple[str, "Expression"], ...]]
+
+
+def action_grid(scenario: "Scenario", player_id: str, *, source: str = "<scenario>") -> np.ndarray:
+    """Level indices of every action of ``player_id``: int array ``(n_actions, n_levers)``.
+
+    Actions are the Cartesian product of the levers' levels (first lever varies slowest),
+    minus the combinations a ``forbid`` table matches.
+    """
+    from sim.errors import ScenarioError
+
+    player = scenario.players[player_id]
+    if player.actions is not None:
+        return np.arange(len(player.actions))[:, None]
+    levers = list(player.levers.items())
+    sizes = [len(lv.levels) for _, lv in levers]
+    total = int(np.prod(sizes))
+    if total > _limits()[0]:
+        raise ScenarioError(
+            f"{total} actions (product of lever sizes {sizes}) exceeds the limit of {_limits()[0]}",
+            file=source,
+            key=f"players.{player_id}.levers",
+        )
+    grid = np.array(np.unravel_index(np.arange(total), sizes)).T.reshape(total, len(sizes))
+    keep = np.ones(total, dtype=bool)
+    names = [name for name, _ in levers]
+    for k, rule in enumerate(player.forbid):
+        match = np.ones(total, dtype=bool)
+        for lever_name, ref in rule.items():
+            key = f"players.{player_id}.forbid.{k}.{lever_name}"
+            if lever_name not in player.levers:
+                raise ScenarioError(f"no lever {lever_name!r}", file=source, key=key)
+            try:
+                idx = player.levers[lever_name].index_of(ref)
+            except ValueError as exc:
+                raise ScenarioError(str(exc), file=source, key=key) from None
+            match &= grid[:, names.index(lever_name)] == idx
+        keep &= ~match
+    if not keep.any():
+        raise ScenarioError("forbid rules remove every action", file=source, key=f"players.{player_id}.forbid")
+    return grid[keep]
+
+
+def _limits() -> tuple[int, int]:
+    from sim.scenario import MAX_ACTIONS, MAX_PROFILES
+
+    return MAX_ACTIONS, MAX_PROFILES
+
+
+def compile_payoffs(scenario: "Scenario", *, source: str = "<scenario>") -> CompiledPayoffs | None:
+    """Check every payoff term of a lever scenario (``None`` for a matrix game)."""
+    from sim.errors import ScenarioError
+    from sim.expressions import ExpressionError, parse_expression
+
+    ids = scenario.player_ids
+    if scenario.is_matrix_game:
+        _check_matrices(scenario, source)
+        return None
+    if scenario.payoffs is not None:
+        raise ScenarioError("a [payoffs] matrix is for games with plain 'actions'", file=source, key="payoffs")
+    sizes = [len(action_grid(scenario, pid, source=source)) for pid in ids]
+    if sizes[0] * sizes[1] > _limits()[1]:
+        raise ScenarioError(
+            f"{sizes[0]} x {sizes[1]} action profiles exceeds the limit of {_limits()[1]}", file=source, key="players"
+        )
+    levers = {pid: set(p.levers) for pid, p in scenario.players.items()}
+    params = set(scenario.parameters)
+    compiled = []
+    for pid in ids:
+        terms = []
+        for term, text in scenario.players[pid].payoff.items():
+            try:
+                terms.append((term, parse_expression(text, parameters=params, levers=levers)))
+            except ExpressionError as exc:
+                raise ScenarioError(str(exc), file=source, key=f"players.{pid}.payoff.{term}") from None
+        compiled.append(tuple(terms))
+    return CompiledPayoffs(terms=(compiled[0], compiled[1]))
+
+
+def _check_matrices(scenario: "Scenario", source: str) -> None:
+    from sim.errors import ScenarioError
+
+    ids = scenario.player_ids
+    shape = tuple(len(scenario.players[pid].actions) for pid in ids)
+    if scenario.payoffs is None:
+        raise ScenarioError("a game with plain 'actions' needs a [payoffs] table", file=source, key="payoffs")
+    for pid in scenario.payoffs:
+        if pid not in scenario.players:
+            raise ScenarioError(f"unknown player {pid!r}", file=source, key=f"payoffs.{pid}")
+    for pid in ids:
+        if pid not in scenario.payoffs:
+            raise ScenarioError("missing payoff matrix", file=source, key=f"payoffs.{pid}")
+        rows = scenario.payoffs[pid]
+        got = (len(rows), *{len(r) for r in rows})
+        if len(got) != 2 or got != shape:
+            raise ScenarioError(
+                f"must be {shape[0]} rows ({ids[0]}'s actions) of {shape[1]} numbers ({ids[1]}'s actions)",
+                file=source,
+                key=f"payoffs.{pid}",
+            )
+
+
+def resolve_cooperative(scenario: "Scenario", *, source: str = "<scenario>") -> tuple[int, int] | None:
+    """Index of each player's cooperative action from ``[repeated].cooperative``, or ``None``."""
+    from sim.errors import ScenarioError
+
+    spec = scenario.repeated.cooperative
+    if spec is None:
+        return None
+    ids = scenario.player_ids
+    for pid in spec:
+        if pid not in scenario.players:
+            raise ScenarioError(f"unknown player {pid!r}", file=source, key=f"repeated.cooperative.{pid}")
+    indices = []
+    for pid in ids:
+        key = f"repeated.cooperative.{pid}"
+        player = scenario.players[pid]
+        grid = action_grid(scenario, pid, source=source)
+        wanted = spec.get(pid, {})
+        if isinstance(wanted, str):
+            labels = _player_action_labels(scenario, pid, grid)
+            if wanted not in labels:
+                raise ScenarioError(f"no action {wanted!r}", file=source, key=key)
+            indices.append(labels.index(wanted))
+            continue
+        if player.actions is not None:
+            raise ScenarioError("name one of the player's actions", file=source, key=key)
+        target = np.zeros(len(player.levers), dtype=int)
+        names = list(player.levers)
+        for lever_name, ref in wanted.items():
+            if lever_name not in player.levers:
+                raise ScenarioError(f"no lever {lever_name!r}", file=source, key=f"{key}.{lever_name}")
+            try:
+                target[names.index(lever_name)] = player.levers[lever_name].index_of(ref)
+            except ValueError as exc:
+                raise ScenarioError(str(exc), file=source, key=f"{key}.{lever_name}") from None
+        hits = np.flatnonzero((grid == target).all(axis=1))
+        if not len(hits):
+            raise ScenarioError("this profile is removed by a forbid rule", file=source, key=key)
+        indices.append(int(hits[0]))
+    return indices[0], indices[1]
+
+
+def _player_action_labels(scenario: "Scenario", player_id: str, grid: np.ndarray) -> tuple[str, ...]:
+    player = scenario.players[player_id]
+    if player.actions is not None:
+        return tuple(player.actions)
+    names = list(player.levers)
+    labels = [player.levers[n].level_labels() for n in names]
+    return tuple(", ".join(f"{n}={labels[j][row[j]]}" for j, n in enumerate(names)) for row in grid)
+
+
+def build_game(
+    scenario: "Scenario",
+    parameters: Mapping[str, float] | None = None,
+    *,
+    source: str = "<scenario>",
+    compiled: CompiledPayoffs | None = None,
+) -> StageGame:
+    """Build the stage game of a scenario.
+
+    Parameters
+    ----------
+    scenario : a validated scenario (from :func:`sim.scenario.load_scenario`).
+    parameters : values overriding the scenario's parameters by name (for sweeps).
+    compiled : the scenario's compiled payoffs, to skip re-parsing when building many times.
+
+    Every payoff term is evaluated over all action profiles at once; a term that is
+    infinite or NaN anywhere raises :class:`~sim.errors.ScenarioError` naming the term.
+    """
+    from sim.errors import ScenarioError
+
+    ids = scenario.player_ids
+    grids = tuple(action_grid(scenario, pid, source=source) for pid in ids)
+    labels = tuple(_player_action_labels(scenario, pid, g) for pid, g in zip(ids, grids))
+    levers = tuple(_lever_infos(scenario, pid) for pid in ids)
+    if scenario.is_matrix_game:
+        _check_matrices(scenario, source)
+        A = np.array(scenario.payoffs[ids[0]], dtype=float)
+        B = np.array(scenario.payoffs[ids[1]], dtype=float)
+        terms: tuple[dict, dict] = ({"payoff": A}, {"payoff": B})
+    else:
+        compiled = compiled or compile_payoffs(scenario, source=source)
+        env: dict[str, object] = {name: p.value for name, p in scenario.parameters.items()}
+        for name, value in (parameters or {}).items():
+            if name not in scenario.parameters:
+                raise ScenarioError("unknown parameter", file=source, key=f"parameters.{name}")
+            env[name] = float(value)
+        for k, (pid, grid) in enumerate(zip(ids, grids)):
+            for j, (lever_name, lever) in enumerate(scenario.players[pid].levers.items()):
+                values = np.asarray(lever.levels, dtype=float)[grid[:, j]]
+                env[f"{pid}.{lever_name}"] = values[:, None] if k == 0 else values[None, :]
+        shape = (len(grids[0]), len(grids[1]))
+        terms = ({}, {})
+        for k, pid in enumerate(ids):
+            for term, expr in compiled.terms[k]:
+                value = np.broadcast_to(expr.evaluate(env), shape).astype(float)
+                bad = ~np.isfinite(value)
+                if bad.any():
+                    i, j = np.argwhere(bad)[0]
+                    raise ScenarioError(
+                        f"is {value[i, j]} at ({labels[0][i]} | {labels[1][j]})",
+                        file=source,
+                        key=f"players.{pid}.payoff.{term}",
+                    )
+                terms[k][term] = value
+        A = sum(terms[0].values())
+        B = sum(terms[1].values())
+    return StageGame(
+        name=scenario.meta.name,
+        player_ids=ids,
+        player_names=tuple(scenario.players[pid].name for pid in ids),
+        actions=labels,
+        A=np.asarray(A, dtype=float),
+        B=np.asarray(B, dtype=float),
+        terms=terms,
+        levers=levers,
+        action_levels=grids,
+        discount=tuple(scenario.players[pid].discount for pid in ids),
+        units=scenario.meta.payoff_unit,
+        cooperative=resolve_cooperative(scenario, source=source),
+        scenario=scenario,
+    )
+
+
+def _lever_infos(scenario: "Scenario", player_id: str) -> tuple[LeverInfo, ...]:
+    player = scenario.players[player_id]
+    if player.actions is not None:
+        return (LeverInfo("action", tuple(float(i) for i in range(len(player.actions))), tuple(player.actions)),)
+    return tuple(
+        LeverInfo(name, tuple(lv.levels), lv.level_labels(), lv.unit) for name, lv in player.levers.items()
+    )

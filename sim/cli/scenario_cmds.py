@@ -1,0 +1,229 @@
+"""``tradesim validate``, ``show`` and ``schema``: reading scenario files."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import click
+import numpy as np
+
+from sim.cli.common import echo_json, format_option, write_text_atomic
+from sim.errors import TradesimError
+
+#: Largest matrix ``show`` prints as a table; larger games list key profiles instead.
+MAX_TEXT_COLUMNS = 8
+
+
+def console():
+    """A rich console that keeps tables readable when output goes to a pipe or file."""
+    import sys
+
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 140, highlight=False, soft_wrap=False)
+
+
+def load_game(path: str):
+    """Load a scenario file and build its game (errors name the file and key)."""
+    from sim.game import build_game
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(path)
+    return scenario, build_game(scenario, source=path)
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@format_option()
+def validate(files: tuple[str, ...], fmt: str) -> None:
+    """Check scenario FILES: format, payoff expressions, level references, sizes.
+
+    Prints one line per file; exits with status 2 if any file is invalid
+    (each problem as `error: FILE: key.path: what is wrong`).
+    """
+    results = []
+    for path in files:
+        try:
+            scenario, game = load_game(path)
+        except TradesimError as exc:
+            results.append({"file": path, "valid": False, "error": str(exc)})
+            continue
+        m, n = game.shape
+        results.append({"file": path, "valid": True, "name": scenario.meta.name, "actions": [m, n]})
+    if fmt == "json":
+        echo_json({"files": results})
+    else:
+        for r in results:
+            if r["valid"]:
+                click.echo(f"ok: {r['file']}: {r['name']} ({r['actions'][0]} x {r['actions'][1]} actions)")
+            else:
+                click.echo(f"error: {r['error']}", err=True)
+    if not all(r["valid"] for r in results):
+        raise SystemExit(2)
+
+
+def show_dict(scenario, game) -> dict:
+    """The stable JSON of ``tradesim show``."""
+    ids = game.player_ids
+    return {
+        "name": scenario.meta.name,
+        "description": scenario.meta.description,
+        "period": scenario.meta.period,
+        "payoff_unit": scenario.meta.payoff_unit,
+        "players": [
+            {
+                "id": pid,
+                "name": game.player_names[k],
+                "discount": game.discount[k],
+                "levers": [
+                    {"name": lv.name, "levels": list(lv.levels), "labels": list(lv.labels), "unit": lv.unit}
+                    for lv in game.levers[k]
+                ],
+                "actions": list(game.actions[k]),
+                "terms": list(game.terms[k]),
+            }
+            for k, pid in enumerate(ids)
+        ],
+        "parameters": {
+            name: {
+                "value": p.value,
+                "unit": p.unit,
+                "range": list(p.range) if p.range else None,
+                "source": p.source,
+                "assumption": p.assumption,
+            }
+            for name, p in scenario.parameters.items()
+        },
+        "payoffs": {ids[0]: game.A, ids[1]: game.B},
+        "terms": {pid: {t: m for t, m in game.terms[k].items()} for k, pid in enumerate(ids)},
+        "cooperative": (
+            {pid: game.actions[k][game.cooperative[k]] for k, pid in enumerate(ids)} if game.cooperative else None
+        ),
+    }
+
+
+def bimatrix_csv(game) -> str:
+    """The payoff bimatrix as CSV: one row per profile, both payoffs and every term."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    ids = game.player_ids
+    term_cols = [f"{pid}.{t}" for k, pid in enumerate(ids) for t in game.terms[k]]
+    writer.writerow([ids[0], ids[1], f"payoff.{ids[0]}", f"payoff.{ids[1]}", *term_cols])
+    m, n = game.shape
+    for i in range(m):
+        for j in range(n):
+            terms = [f"{game.terms[k][t][i, j]:.6g}" for k in range(2) for t in game.terms[k]]
+            writer.writerow([game.actions[0][i], game.actions[1][j], f"{game.A[i, j]:.6g}", f"{game.B[i, j]:.6g}", *terms])
+    return buf.getvalue()
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@format_option()
+@click.option("--matrix", "matrix_path", type=click.Path(dir_okay=False), help="Also write every profile's payoffs and terms to this CSV file.")
+def show(file: str, fmt: str, matrix_path: str | None) -> None:
+    """Show a scenario: players, levers, parameters with sources, the payoff matrix.
+
+    \b
+    Text output lists each lever's levels (conciliatory first), every parameter
+    with its source or the assumption behind it, and the payoff matrix (small games)
+    or the payoffs and terms of key profiles (large games). JSON has `players`
+    (id, name, levers, actions) and `payoffs` (per player id, rows = first player's actions).
+    """
+    scenario, game = load_game(file)
+    if matrix_path:
+        write_text_atomic(matrix_path, bimatrix_csv(game))
+    if fmt == "json":
+        echo_json(show_dict(scenario, game))
+        return
+    print_scenario(scenario, game)
+
+
+def print_scenario(scenario, game) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    out = console()
+    unit = f" ({game.units})" if game.units else ""
+    out.print(f"[bold]{scenario.meta.name}[/bold]: {game.shape[0]} x {game.shape[1]} actions, one round = one {scenario.meta.period}{unit}")
+    if scenario.meta.description:
+        out.print(scenario.meta.description)
+    levers = Table(title="Levers (levels ordered conciliatory -> hostile)", title_justify="left")
+    for col in ("player", "lever", "levels", "unit"):
+        levers.add_column(col)
+    for k, pid in enumerate(game.player_ids):
+        for lv in game.levers[k]:
+            levels = " < ".join(f"{lab} ({val:g})" if lab != f"{val:g}" else lab for val, lab in zip(lv.levels, lv.labels))
+            levers.add_row(f"{pid} (discount {game.discount[k]:g})", lv.name, levels, lv.unit)
+    out.print(levers)
+    if scenario.parameters:
+        params = Table(title="Parameters", title_justify="left")
+        for col in ("name", "value", "unit", "source (or assumption)"):
+            params.add_column(col, overflow="fold")
+        for name, p in scenario.parameters.items():
+            basis = escape(p.source) if p.source else f"assumption: {escape(p.assumption)}"
+            params.add_row(name, f"{p.value:g}", p.unit, basis, style=None if p.source else "yellow")
+        out.print(params)
+    m, n = game.shape
+    if n <= MAX_TEXT_COLUMNS and m <= 3 * MAX_TEXT_COLUMNS:
+        table = Table(title=f"Payoffs ({game.player_ids[0]}, {game.player_ids[1]})", title_justify="left")
+        table.add_column(f"{game.player_ids[0]} \\ {game.player_ids[1]}")
+        for label in game.actions[1]:
+            table.add_column(label, justify="right")
+        for i, label in enumerate(game.actions[0]):
+            table.add_row(label, *(f"{game.A[i, j]:g}, {game.B[i, j]:g}" for j in range(n)))
+        out.print(table)
+        return
+    out.print(f"Payoff matrix: {m} x {n} profiles (use --matrix FILE.csv or --format json for all of them).")
+    profiles = key_profiles(game)
+    table = Table(title="Key profiles and their payoff terms", title_justify="left")
+    table.add_column("term")
+    for name, _ in profiles:
+        table.add_column(name, justify="right")
+    for k, pid in enumerate(game.player_ids):
+        for term, matrix in game.terms[k].items():
+            table.add_row(f"{pid}.{term}", *(_num(matrix[i, j]) for _, (i, j) in profiles))
+        total = game.A if k == 0 else game.B
+        table.add_row(f"[bold]{pid} total[/bold]", *(f"[bold]{_num(total[i, j])}[/bold]" for _, (i, j) in profiles), end_section=True)
+    out.print(table)
+    for name, (i, j) in profiles:
+        out.print(f"  {name}: {game.player_ids[0]} {game.actions[0][i]} | {game.player_ids[1]} {game.actions[1][j]}")
+
+
+def _num(x: float) -> str:
+    text = f"{x:.1f}"
+    return "0.0" if text == "-0.0" else text
+
+
+def key_profiles(game) -> list[tuple[str, tuple[int, int]]]:
+    """Profiles worth showing in a large game: cooperative, all-conciliatory, all-hostile."""
+    h0, h1 = game.hostility(0), game.hostility(1)
+    out = []
+    if game.cooperative is not None:
+        out.append(("cooperative", game.cooperative))
+    out.append(("all conciliatory", (int(np.argmin(h0)), int(np.argmin(h1)))))
+    out.append(("all hostile", (int(np.argmax(h0)), int(np.argmax(h1)))))
+    return out
+
+
+@click.command()
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the schema to this file instead of stdout.")
+def schema(output: str | None) -> None:
+    """Print the JSON Schema of the scenario format (for editors that validate TOML)."""
+    from sim.cli.common import dumps
+    from sim.scenario import json_schema
+
+    text = dumps(json_schema()) + "\n"
+    if output:
+        write_text_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
+
+
+def register(group: click.Group) -> None:
+    for command in (validate, show, schema):
+        group.add_command(command)
+
+
+__all__ = ["register", "load_game", "show_dict", "bimatrix_csv", "console"]

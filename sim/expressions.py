@@ -1,0 +1,257 @@
+"""The payoff-expression language: a small, whitelisted arithmetic grammar.
+
+A payoff term in a scenario is a string such as
+``"us.tariff/100 * us_imports * ((1 + us.tariff/100) / 1.208) ** (-import_elast)"``.
+It is parsed with :func:`ast.parse` and checked node by node against a whitelist before
+anything is evaluated; nothing in a scenario file is ever executed as Python.
+
+Allowed: numbers, parameter names, ``player.lever`` names, ``+ - * / **``, unary minus and
+plus, comparisons (giving 1.0 or 0.0), and the functions ``min max abs exp log sqrt clip where``.
+Everything else (attribute chains, subscripts, other calls, keywords, lambdas, strings,
+comprehensions, boolean operators) is rejected with the position of the offending token.
+
+Checked expressions compile to a tree of numpy closures, evaluated over all action profiles
+at once by broadcasting.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import numpy as np
+
+#: Longest expression accepted, in characters.
+MAX_LENGTH = 2_000
+#: Deepest nesting of operations accepted.
+MAX_DEPTH = 40
+#: Largest absolute value of a numeric literal.
+MAX_LITERAL = 1e12
+#: Largest absolute value of a literal exponent (``x ** 200`` is rejected).
+MAX_EXPONENT = 64.0
+
+FUNCTIONS: dict[str, tuple[Callable, int, int | None]] = {
+    # name: (numpy function, min args, max args)
+    "abs": (np.abs, 1, 1),
+    "exp": (np.exp, 1, 1),
+    "log": (np.log, 1, 1),
+    "sqrt": (np.sqrt, 1, 1),
+    "min": (lambda *xs: _reduce(np.minimum, xs), 2, None),
+    "max": (lambda *xs: _reduce(np.maximum, xs), 2, None),
+    "clip": (np.clip, 3, 3),
+    "where": (lambda c, a, b: np.where(np.asarray(c) != 0, a, b), 3, 3),
+}
+
+_BINARY = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+}
+_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+_COMPARE = {
+    ast.Lt: np.less,
+    ast.LtE: np.less_equal,
+    ast.Gt: np.greater,
+    ast.GtE: np.greater_equal,
+    ast.Eq: np.equal,
+    ast.NotEq: np.not_equal,
+}
+
+
+def _reduce(fn, xs):
+    out = xs[0]
+    for x in xs[1:]:
+        out = fn(out, x)
+    return out
+
+
+class ExpressionError(ValueError):
+    """An expression outside the language, with the column of the offending token (1-based)."""
+
+    def __init__(self, message: str, column: int | None = None):
+        self.column = column
+        where = f" (column {column})" if column is not None else ""
+        super().__init__(f"{message}{where}")
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A checked payoff expression.
+
+    Attributes
+    ----------
+    source : the text as written in the scenario.
+    parameters : parameter names it reads.
+    levers : ``(player, lever)`` pairs it reads.
+    """
+
+    source: str
+    parameters: frozenset[str]
+    levers: frozenset[tuple[str, str]]
+    _fn: Callable[[Mapping[str, object]], np.ndarray]
+
+    def evaluate(self, env: Mapping[str, object]) -> np.ndarray:
+        """Evaluate with ``env`` mapping parameter names and ``"player.lever"`` to numbers or arrays.
+
+        Arithmetic follows IEEE rules (``1/0`` is ``inf``); the caller checks for non-finite results.
+        """
+        values = {k: np.asarray(v, dtype=np.float64) for k, v in env.items()}
+        with np.errstate(all="ignore"):
+            return np.asarray(self._fn(values), dtype=np.float64)
+
+
+def parse_expression(
+    source: str, *, parameters: set[str] | frozenset[str], levers: Mapping[str, set[str] | frozenset[str]]
+) -> Expression:
+    """Parse and check ``source``; raise :class:`ExpressionError` for anything outside the language.
+
+    Parameters
+    ----------
+    source : the expression text.
+    parameters : names of the scenario's parameters.
+    levers : per player id, the names of its levers.
+    """
+    if not isinstance(source, str):
+        raise ExpressionError("must be a string")
+    if len(source) > MAX_LENGTH:
+        raise ExpressionError(f"longer than {MAX_LENGTH} characters")
+    if not source.strip():
+        raise ExpressionError("is empty")
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"syntax error: {exc.msg}", exc.offset) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExpressionError("too deeply nested") from None
+    checker = _Checker(frozenset(parameters), {p: frozenset(v) for p, v in levers.items()})
+    fn = checker.compile(tree.body, depth=0)
+    return Expression(
+        source=source,
+        parameters=frozenset(checker.used_parameters),
+        levers=frozenset(checker.used_levers),
+        _fn=fn,
+    )
+
+
+class _Checker:
+    """Walks the syntax tree once, rejecting what is not whitelisted and building closures."""
+
+    def __init__(self, parameters: frozenset[str], levers: dict[str, frozenset[str]]):
+        self.parameters = parameters
+        self.levers = levers
+        self.used_parameters: set[str] = set()
+        self.used_levers: set[tuple[str, str]] = set()
+
+    def fail(self, node: ast.AST, message: str):
+        raise ExpressionError(message, getattr(node, "col_offset", -1) + 1)
+
+    def compile(self, node: ast.AST, depth: int) -> Callable:
+        if depth > MAX_DEPTH:
+            self.fail(node, f"nested more than {MAX_DEPTH} levels deep")
+        d = depth + 1
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                self.fail(node, f"only numbers are allowed, not {type(value).__name__} {value!r}")
+            if not abs(value) <= MAX_LITERAL:
+                self.fail(node, f"number {value!r} is larger than {MAX_LITERAL:g}")
+            number = np.float64(value)
+            return lambda env: number
+        if isinstance(node, ast.Name):
+            name = node.id
+            if name in self.parameters:
+                self.used_parameters.add(name)
+                return lambda env: env[name]
+            if name in FUNCTIONS:
+                self.fail(node, f"function {name!r} must be called")
+            if name in self.levers:
+                self.fail(node, f"{name!r} is a player; name one of its levers as {name}.LEVER")
+            self.fail(node, f"unknown name {name!r} (not a parameter of this scenario)")
+        if isinstance(node, ast.Attribute):
+            if not isinstance(node.value, ast.Name):
+                self.fail(node, "only PLAYER.LEVER attribute access is allowed")
+            player, lever = node.value.id, node.attr
+            if player not in self.levers:
+                self.fail(node, f"unknown player {player!r} in {player}.{lever}")
+            if lever not in self.levers[player]:
+                known = ", ".join(sorted(self.levers[player])) or "none"
+                self.fail(node, f"player {player!r} has no lever {lever!r} (levers: {known})")
+            key = f"{player}.{lever}"
+            self.used_levers.add((player, lever))
+            return lambda env: env[key]
+        if isinstance(node, ast.BinOp):
+            op = _BINARY.get(type(node.op))
+            if op is None:
+                self.fail(node, f"operator {type(node.op).__name__} is not allowed")
+            if isinstance(node.op, ast.Pow):
+                self._check_exponent(node.right)
+            left, right = self.compile(node.left, d), self.compile(node.right, d)
+            return lambda env: op(left(env), right(env))
+        if isinstance(node, ast.UnaryOp):
+            op = _UNARY.get(type(node.op))
+            if op is None:
+                self.fail(node, f"operator {type(node.op).__name__} is not allowed")
+            operand = self.compile(node.operand, d)
+            return lambda env: op(operand(env))
+        if isinstance(node, ast.Compare):
+            ops = []
+            for op_node in node.ops:
+                fn = _COMPARE.get(type(op_node))
+                if fn is None:
+                    self.fail(node, f"comparison {type(op_node).__name__} is not allowed")
+                ops.append(fn)
+            operands = [self.compile(node.left, d)] + [self.compile(c, d) for c in node.comparators]
+
+            def compare(env):
+                values = [f(env) for f in operands]
+                result = np.ones(np.broadcast(*values).shape, dtype=bool) if len(values) else True
+                for fn, a, b in zip(ops, values, values[1:]):
+                    result = result & fn(a, b)
+                return result.astype(float)
+
+            return compare
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+                shown = node.func.id if isinstance(node.func, ast.Name) else "this"
+                allowed = " ".join(FUNCTIONS)
+                self.fail(node, f"call of {shown!r} is not allowed (functions: {allowed})")
+            if node.keywords:
+                self.fail(node.keywords[0].value, "keyword arguments are not allowed")
+            if any(isinstance(a, ast.Starred) for a in node.args):
+                self.fail(node, "starred arguments are not allowed")
+            fn, lo, hi = FUNCTIONS[node.func.id]
+            count = len(node.args)
+            if count < lo or (hi is not None and count > hi):
+                expected = f"{lo}" if lo == hi else f"at least {lo}"
+                self.fail(node, f"{node.func.id}() takes {expected} arguments, got {count}")
+            args = [self.compile(a, d) for a in node.args]
+            return lambda env: fn(*(a(env) for a in args))
+        self.fail(node, f"{type(node).__name__} is not allowed in a payoff expression")
+
+    def _check_exponent(self, node: ast.AST) -> None:
+        """Reject literal exponents that can only overflow (``9 ** 9 ** 9``)."""
+        literal = _literal_value(node)
+        if literal is not None and abs(literal) > MAX_EXPONENT:
+            self.fail(node, f"exponent {literal:g} is larger than {MAX_EXPONENT:g}")
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            self._check_exponent(node.right)
+
+
+def _literal_value(node: ast.AST) -> float | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return float(node.value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        inner = _literal_value(node.operand)
+        return None if inner is None else (-inner if isinstance(node.op, ast.USub) else inner)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        base, exp = _literal_value(node.left), _literal_value(node.right)
+        if base is not None and exp is not None and abs(exp) <= MAX_EXPONENT:
+            try:
+                return float(base**exp) if abs(base) < 1e6 else None
+            except (OverflowError, ZeroDivisionError):
+                return float("inf")
+    return None

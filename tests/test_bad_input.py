@@ -1,0 +1,209 @@
+"""Bad scenario files: exactly one line `error: FILE: key.path: what is wrong`, exit status 2."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.cli import main
+from sim.errors import ScenarioError
+from sim.game import build_game
+from sim.scenario import scenario_from_dict
+from tests.conftest import SCENARIOS
+
+PD = """
+[scenario]
+name = "pd"
+[players.row]
+name = "Row"
+actions = ["C", "D"]
+[players.col]
+name = "Col"
+actions = ["C", "D"]
+[payoffs]
+row = [[3, 0], [5, 1]]
+col = [[3, 5], [0, 1]]
+"""
+
+LEVERS = """
+[scenario]
+name = "levers"
+[parameters]
+k = { value = 2.0, source = "test" }
+z = { value = 0.0, assumption = "test" }
+[players.a]
+name = "A"
+[players.a.levers.x]
+levels = [0, 1, 2]
+[players.a.payoff]
+gain = "k * a.x"
+[players.b]
+name = "B"
+[players.b.levers.y]
+levels = [0, 1]
+labels = ["low", "high"]
+[players.b.payoff]
+gain = "b.y - a.x"
+"""
+
+BAD = [
+    ("syntax", "[scenario\nname = 1", "", "not valid TOML"),
+    ("missing-scenario", PD.replace('[scenario]\nname = "pd"\n', ""), "scenario", "missing required key"),
+    ("unknown-top-key", "bogus = 1\n" + PD, "bogus", "unknown key"),
+    ("unknown-player-key", PD.replace('name = "Row"', 'name = "Row"\ncolour = "red"'), "players.row.colour", "unknown key"),
+    ("wrong-type", PD.replace('name = "Row"', "name = 7"), "players.row.name", "string"),
+    ("discount-range", PD.replace('name = "Row"', 'name = "Row"\ndiscount = 1.5'), "players.row.discount", "less than 1"),
+    ("three-players", PD + '[players.x]\nname = "X"\nactions = ["A"]\n', "players", "exactly two players"),
+    ("matrix-shape", PD.replace("row = [[3, 0], [5, 1]]", "row = [[3, 0, 1], [5, 1, 1]]"), "payoffs.row", "2 rows"),
+    ("matrix-missing", PD.replace("col = [[3, 5], [0, 1]]", ""), "payoffs.col", "missing payoff matrix"),
+    ("matrix-nan", PD.replace("row = [[3, 0], [5, 1]]", "row = [[nan, 0], [5, 1]]"), "payoffs.row.0.0", "finite"),
+    ("empty-actions", PD.replace('actions = ["C", "D"]', "actions = []", 1), "players.row.actions", "at least 1"),
+    ("duplicate-actions", PD.replace('actions = ["C", "D"]', 'actions = ["C", "C"]', 1), "players.row", "distinct"),
+    ("no-source", LEVERS.replace('source = "test"', 'unit = "x"'), "parameters.k", "exactly one of 'source'"),
+    ("both-source-assumption", LEVERS.replace('source = "test"', 'source = "a", assumption = "b"'), "parameters.k", "exactly one of"),
+    ("reversed-range", LEVERS.replace('source = "test"', 'source = "t", range = [3, 1]'), "parameters.k", "reversed"),
+    ("empty-levels", LEVERS.replace("levels = [0, 1, 2]", "levels = []"), "players.a.levers.x.levels", "at least 1"),
+    ("label-count", LEVERS.replace('labels = ["low", "high"]', 'labels = ["low"]'), "players.b.levers.y", "1 labels for 2 levels"),
+    ("unknown-lever", LEVERS.replace('gain = "k * a.x"', 'gain = "k * a.nope"'), "players.a.payoff.gain", "has no lever 'nope'"),
+    ("unknown-parameter", LEVERS.replace('gain = "k * a.x"', 'gain = "q * a.x"'), "players.a.payoff.gain", "unknown name 'q'"),
+    ("division-inf", LEVERS.replace('gain = "k * a.x"', 'gain = "k / a.x"'), "players.a.payoff.gain", "is inf at (x=0 | y=low)"),
+    ("nan-payoff", LEVERS.replace('gain = "k * a.x"', 'gain = "z / z"'), "players.a.payoff.gain", "is nan"),
+    ("attribute", LEVERS.replace('gain = "k * a.x"', 'gain = "k.__class__"'), "players.a.payoff.gain", "unknown player 'k'"),
+    ("import", LEVERS.replace('gain = "k * a.x"', "gain = \"__import__('os').system('true')\""), "players.a.payoff.gain", "not allowed"),
+    ("lambda", LEVERS.replace('gain = "k * a.x"', 'gain = "(lambda: 1)()"'), "players.a.payoff.gain", "not allowed"),
+    ("subscript", LEVERS.replace('gain = "k * a.x"', 'gain = "k[0]"'), "players.a.payoff.gain", "Subscript is not allowed"),
+    ("huge-power", LEVERS.replace('gain = "k * a.x"', 'gain = "9**9**9"'), "players.a.payoff.gain", "exponent"),
+    ("non-string-term", LEVERS.replace('gain = "k * a.x"', "gain = 5"), "players.a.payoff.gain", "string"),
+    ("mixed-kinds", PD.replace('[players.col]\nname = "Col"\nactions = ["C", "D"]', '[players.col]\nname = "Col"\n[players.col.levers.q]\nlevels = [1]\n[players.col.payoff]\nt = "1"'), "(top level)", "both players must use levers"),
+    ("too-many-actions", LEVERS.replace("levels = [0, 1, 2]", "levels = [" + ", ".join(str(i) for i in range(64)) + "]\n[players.a.levers.w]\nlevels = [" + ", ".join(str(i) for i in range(64)) + "]\n[players.a.levers.v]\nlevels = [1, 2]"), "players.a.levers", "exceeds the limit of 4096"),
+    ("coop-unknown-level", LEVERS + '[repeated]\ncooperative = { b = { y = "medium" } }\n', "repeated.cooperative.b.y", "no level 'medium'"),
+    ("coop-unknown-player", LEVERS + '[repeated]\ncooperative = { q = { y = "low" } }\n', "repeated.cooperative.q", "unknown player"),
+    ("coop-unknown-action", PD + '[repeated]\ncooperative = { row = "X" }\n', "repeated.cooperative.row", "no action 'X'"),
+    ("forbid-unknown-lever", LEVERS.replace('[players.a]\nname = "A"', '[players.a]\nname = "A"\nforbid = [{ nope = 1 }]'), "players.a.forbid.0.nope", "no lever"),
+    ("forbid-all", LEVERS.replace('[players.b]\nname = "B"', '[players.b]\nname = "B"\nforbid = [{ y = 0 }, { y = 1 }]'), "players.b.forbid", "every action"),
+    ("bad-identifier", PD.replace("[players.row]", '[players."row x"]'), "players.row x", "must be an identifier"),
+    ("rounds-negative", PD + "[repeated]\nrounds = -1\n", "repeated.rounds", "greater than or equal to 1"),
+    ("param-player-clash", LEVERS.replace("k = {", "a = {").replace("k * a.x", "a.x"), "(top level)", "clash"),
+]
+
+
+@pytest.mark.parametrize("name, text, key, message", BAD, ids=[b[0] for b in BAD])
+def test_bad_file_gives_one_clean_error(tmp_path, name, text, key, message):
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    line = lines[0]
+    assert line.startswith(f"error: {path}: "), line
+    if key:
+        assert f": {key}: " in line, line
+    assert message in line, line
+    assert "Traceback" not in result.output
+
+
+def test_show_of_bad_file_is_the_same_one_line(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(LEVERS.replace('gain = "k * a.x"', 'gain = "k / a.x"'))
+    result = CliRunner().invoke(main, ["show", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: {path}: players.a.payoff.gain: is inf at (x=0 | y=low)"
+    ]
+
+
+def test_missing_file(tmp_path):
+    result = CliRunner().invoke(main, ["show", str(tmp_path / "none.toml")])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {tmp_path / 'none.toml'}: no such file"
+
+
+def test_extends_cycle(write_scenario):
+    write_scenario('extends = "b.toml"\n', "a.toml")
+    path = write_scenario('extends = "a.toml"\n', "b.toml")
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert "extends: extends cycle: b.toml -> a.toml -> b.toml" in result.stderr
+
+
+def test_self_extends(write_scenario):
+    path = write_scenario('extends = "self.toml"\n', "self.toml")
+    with pytest.raises(ScenarioError, match="extends cycle"):
+        from sim.scenario import load_scenario
+
+        load_scenario(path)
+
+
+def test_validate_many_files_reports_each(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("x = ")
+    result = CliRunner().invoke(main, ["validate", str(SCENARIOS / "prisoners_dilemma.toml"), str(bad)])
+    assert result.exit_code == 2
+    assert "ok: " in result.stdout and result.stderr.count("error: ") == 1
+
+
+# ----------------------------------------------------------------------------- fuzz
+
+_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10, 10) | st.floats(allow_nan=True) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def _paths(doc, prefix=()):
+    yield prefix
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            yield from _paths(v, (*prefix, i))
+
+
+@st.composite
+def mutated_documents(draw):
+    base = tomllib.loads(draw(st.sampled_from([PD, LEVERS, (SCENARIOS / "us_china_2025.toml").read_text()])))
+    doc = copy.deepcopy(base)
+    for _ in range(draw(st.integers(1, 3))):
+        paths = [p for p in _paths(doc) if p]
+        path = draw(st.sampled_from(paths))
+        parent = doc
+        for part in path[:-1]:
+            parent = parent[part]
+        action = draw(st.sampled_from(["delete", "replace", "add"]))
+        if action == "delete" and isinstance(parent, dict):
+            del parent[path[-1]]
+        elif action == "add" and isinstance(parent, dict):
+            parent[draw(st.text(min_size=1, max_size=6))] = draw(_values)
+        else:
+            parent[path[-1]] = draw(_values)
+    return doc
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_documents())
+def test_fuzz_loader_valid_or_one_clean_error(doc):
+    try:
+        scenario = scenario_from_dict(doc, source="fuzz.toml")
+        build_game(scenario, source="fuzz.toml")
+    except ScenarioError as exc:
+        text = str(exc)
+        assert text.startswith("fuzz.toml")
+        assert "\n" not in text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200))
+def test_fuzz_raw_bytes_valid_or_one_clean_error(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("fuzz") / "f.toml"
+    path.write_bytes(data)
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code in (0, 2)
+    assert "Traceback" not in result.output

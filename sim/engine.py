@@ -23,6 +23,7 @@ Memory limits (documented, enforced with :class:`~sim.errors.InputError`):
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -37,6 +38,7 @@ __all__ = [
     "play",
     "simulate_block",
     "resolve_seed",
+    "match_key",
     "MAX_ROUNDS",
     "MAX_REPLICATES",
     "MAX_PATH_CELLS",
@@ -76,6 +78,14 @@ def row_keys(seed_key: int, match_ids: np.ndarray, rep_ids: np.ndarray) -> np.nd
     return mix64(mix64(base ^ (m * _G1)) ^ (r * _G2))
 
 
+def match_key(spec_row: str, spec_col: str) -> int:
+    """Stable 32-bit id of a pairing (row spec, column spec) that seeds its random streams.
+
+    A match draws the same numbers in :func:`play` and inside a tournament.
+    """
+    return zlib.crc32(f"{spec_row}\x00{spec_col}".encode())
+
+
 def _side_keys(keys: np.ndarray, side: int) -> np.ndarray:
     return mix64(keys ^ (np.uint64(side + 1) * _G3))
 
@@ -84,19 +94,20 @@ def _uniform(keys: np.ndarray, t: int, stream: int) -> np.ndarray:
     return (counter_bits(keys, t, stream) >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
 
 
-def _noisy(actions: np.ndarray, keys: np.ndarray, t: int, stream: int, n: int, prob: float) -> np.ndarray:
-    """Replace each action with probability ``prob`` by a uniformly random other action."""
-    if prob <= 0.0 or n < 2:
+def _noisy(actions: np.ndarray, keys: np.ndarray, t: int, stream: int, n: "int | np.ndarray", prob: float) -> np.ndarray:
+    """Replace each action with probability ``prob`` by a uniformly random other action of ``n``."""
+    scalar_n = np.ndim(n) == 0
+    if prob <= 0.0 or (scalar_n and n < 2):
         return actions
     bits = counter_bits(keys, t, stream)
-    hit = (bits >> np.uint64(32)).astype(np.float64) * (1.0 / 4294967296.0) < prob
+    hit = (bits >> np.uint64(32)) < np.uint64(min(int(prob * 4294967296.0), 4294967296))
+    if scalar_n and n == 2:
+        return actions ^ hit
     if not hit.any():
         return actions
-    if n == 2:
-        return np.where(hit, 1 - actions, actions)
     low = (bits & np.uint64(0xFFFFFFFF)).astype(np.float64) * (1.0 / 4294967296.0)
-    shift = 1 + np.minimum((low * (n - 1)).astype(actions.dtype), n - 2)
-    return np.where(hit, (actions + shift) % n, actions)
+    shift = 1 + np.minimum((low * (n - 1)).astype(np.int64), np.maximum(np.asarray(n) - 2, 0))
+    return np.where(hit & (np.asarray(n) > 1), (actions + shift) % n, actions)
 
 
 def match_lengths(keys: np.ndarray, rounds: int | None, continuation: float | None, max_rounds: int) -> np.ndarray:
@@ -120,6 +131,20 @@ class _Group:
     obs: Observation
 
 
+def contexts_symmetric(c0: PlayerContext, c1: PlayerContext) -> bool:
+    """Whether both sides see the game identically (one context can serve both seats)."""
+    return (
+        c0.payoff.shape == c1.payoff.shape
+        and np.array_equal(c0.payoff, c1.payoff)
+        and c0.labels_own == c1.labels_own
+        and c0.coop_own == c1.coop_own
+        and c0.max_own == c1.max_own
+        and np.array_equal(c0.ladder, c1.ladder)
+        and np.array_equal(c0.mirror, c1.mirror)
+        and np.array_equal(c0.hostility_own, c1.hostility_own)
+    )
+
+
 def simulate_block(
     game: StageGame,
     strategies: Sequence[Strategy],
@@ -134,68 +159,56 @@ def simulate_block(
     contexts: tuple[PlayerContext, PlayerContext] | None = None,
     on_round: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Play one block of matches; return the actions of both sides, each ``(N, T)`` int16.
+    """Play one block of matches; return the actions of both sides, each ``(N, T)``.
 
     Row ``r`` is a match between ``strategies[s0[r]]`` (row player) and ``strategies[s1[r]]``
-    (column player) with random key ``keys[r]``, played for ``T = lengths.max()`` rounds (rows
-    with shorter lengths are cut by the caller). Strategies are asked once per round per
-    (strategy, side) group for all their rows.
+    (column player) with random key ``keys[r]``, played for ``T = lengths.max()`` rounds (the
+    caller ignores rounds past a row's own length). The ``2N`` seats are sorted into groups of
+    one strategy and one point of view (a side; in a symmetric game both sides share one), and
+    each strategy is asked once per round per group for all its seats.
     """
     N = len(s0)
     T = int(lengths.max()) if N else 0
     ctx0, ctx1 = contexts or (PlayerContext.build(game, 0, cooperative), PlayerContext.build(game, 1, cooperative))
+    shared = contexts_symmetric(ctx0, ctx1)
     n0, n1 = ctx0.n_own, ctx1.n_own
-    s0 = np.asarray(s0)
-    s1 = np.asarray(s1)
-    order0 = np.argsort(s0, kind="stable")  # rows in side-0 seat order
-    # work in side-0 seat order throughout; undo at the end
-    s1o = s1[order0]
-    keys0 = _side_keys(keys[order0], 0)
-    order1 = np.argsort(s1o, kind="stable")  # side-1 seat -> row (in side-0 order)
-    pos1 = np.empty(N, dtype=np.int64)
-    pos1[order1] = np.arange(N)  # row -> side-1 seat
-    keys1 = _side_keys(keys[order0][order1], 1)
+    seat_strat = np.concatenate([np.asarray(s0, dtype=np.int64), np.asarray(s1, dtype=np.int64)])
+    seat_view = np.zeros(2 * N, dtype=np.int64) if shared else np.repeat([0, 1], N)
+    gid = seat_strat * 2 + seat_view
+    order = np.argsort(gid, kind="stable")  # position -> seat
+    pos = np.empty(2 * N, dtype=np.int64)
+    pos[order] = np.arange(2 * N)  # seat -> position
+    opp_pos = pos[(order + N) % (2 * N)]  # position -> opponent's position
+    seat_keys = np.concatenate([_side_keys(keys, 0), _side_keys(keys, 1)])[order]
+    side_of = (order >= N)
+    n_own = np.where(side_of, n1, n0) if n0 != n1 else n0
+    n_opp = np.where(side_of, n0, n1) if n0 != n1 else n0
     dtype = np.int16 if max(n0, n1) < 32000 else np.int32
-    A0 = np.empty((T, N), dtype=dtype)  # side 0 actions, row order
-    P0 = np.empty((T, N), dtype=dtype)  # side 1's actions as side 0 saw them, row order
-    A1 = np.empty((T, N), dtype=dtype)  # side 1 actions, side-1 seat order
-    P1 = np.empty((T, N), dtype=dtype)  # side 0's actions as side 1 saw them, seat order
-
-    def groups(side_s: np.ndarray, ctx: PlayerContext, own: np.ndarray, opp: np.ndarray, kk: np.ndarray) -> list[_Group]:
-        out = []
-        bounds = np.flatnonzero(np.diff(side_s)) + 1
-        starts = np.concatenate([[0], bounds])
-        ends = np.concatenate([bounds, [N]])
-        for lo, hi in zip(starts.tolist(), ends.tolist()):
-            if hi > lo:
-                obs = Observation(ctx, own[:, lo:hi].T, opp[:, lo:hi].T, kk[lo:hi])
-                out.append(_Group(strategies[int(side_s[lo])], lo, hi, obs))
-        return out
-
-    g0 = groups(s0[order0], ctx0, A0, P0, keys0)
-    g1 = groups(s1o[order1], ctx1, A1, P1, keys1)
-    act0 = np.empty(N, dtype=np.int64)
-    act1 = np.empty(N, dtype=np.int64)
+    Act = np.empty((T, 2 * N), dtype=dtype)  # actual actions by position
+    Per = np.empty((T, 2 * N), dtype=dtype)  # the opponent's action as perceived, by position
+    groups: list[_Group] = []
+    sorted_gid = gid[order]
+    bounds = np.flatnonzero(np.diff(sorted_gid)) + 1
+    starts = np.concatenate([[0], bounds]).tolist()
+    ends = np.concatenate([bounds, [2 * N]]).tolist()
+    for lo, hi in zip(starts, ends):
+        if hi > lo:
+            view = int(sorted_gid[lo] % 2)
+            ctx = ctx0 if (shared or view == 0) else ctx1
+            obs = Observation(ctx, Act[:, lo:hi].T, Per[:, lo:hi].T, seat_keys[lo:hi])
+            groups.append(_Group(strategies[int(sorted_gid[lo] // 2)], lo, hi, obs))
+    act = np.empty(2 * N, dtype=np.int64)
     for t in range(T):
-        for g in g0:
+        for g in groups:
             g.obs.t = t
-            act0[g.lo : g.hi] = g.strategy.act(g.obs)
-        for g in g1:
-            g.obs.t = t
-            act1[g.lo : g.hi] = g.strategy.act(g.obs)
-        a0 = _noisy(act0, keys0, t, _STREAM_IMPL, n0, noise)
-        a1 = _noisy(act1, keys1, t, _STREAM_IMPL, n1, noise)
-        A0[t] = a0
-        A1[t] = a1
-        P0[t] = _noisy(a1[pos1], keys0, t, _STREAM_PERC, n1, perception_noise)
-        P1[t] = _noisy(a0[order1], keys1, t, _STREAM_PERC, n0, perception_noise)
+            act[g.lo : g.hi] = g.strategy.act(g.obs)
+        a = _noisy(act, seat_keys, t, _STREAM_IMPL, n_own, noise)
+        Act[t] = a
+        Per[t] = _noisy(a[opp_pos], seat_keys, t, _STREAM_PERC, n_opp, perception_noise)
         if on_round is not None:
             on_round(t)
-    inv0 = np.empty(N, dtype=np.int64)
-    inv0[order0] = np.arange(N)
-    out0 = A0.T[inv0]
-    out1 = A1.T[pos1][inv0]
-    return out0, out1
+    out = Act.T
+    return out[pos[:N]], out[pos[N:]]
 
 
 # ----------------------------------------------------------------------------- summaries
@@ -209,18 +222,28 @@ def summarise_paths(
 ) -> dict[str, np.ndarray]:
     """Per-row totals, discounted totals, cooperation counts and first breakdown round."""
     N, T = a0.shape
-    active = np.arange(T)[None, :] < lengths[:, None]
+    fixed = bool(N) and bool((lengths == T).all())
+    active = None if fixed else np.arange(T)[None, :] < lengths[:, None]
     n = game.shape[1]
-    flat = a0.astype(np.int64) * n + a1
-    u0 = np.where(active, np.ravel(game.A)[flat], 0.0)
-    u1 = np.where(active, np.ravel(game.B)[flat], 0.0)
+    flat = a0.astype(np.int32 if game.A.size < 2**31 else np.int64)
+    flat *= n
+    flat += a1
+    u0 = np.ravel(game.A)[flat]
+    u1 = np.ravel(game.B)[flat]
+    if active is not None:
+        u0 *= active
+        u1 *= active
     w0 = np.asarray(discount[0], float) ** np.arange(T)
     w1 = np.asarray(discount[1], float) ** np.arange(T)
-    c0 = (a0 == cooperative[0]) & active
-    c1 = (a1 == cooperative[1]) & active
+    c0 = a0 == cooperative[0]
+    c1 = a1 == cooperative[1]
+    if active is not None:
+        c0 &= active
+        c1 &= active
     both = c0 & c1
-    broken = active & ~both
+    broken = ~both if active is None else active & ~both
     first = np.where(broken.any(axis=1), broken.argmax(axis=1), -1)
+    round_active = np.full(T, N, dtype=np.int64) if active is None else active.sum(axis=0)
     return {
         "total": np.column_stack([u0.sum(axis=1), u1.sum(axis=1)]),
         "discounted": np.column_stack([u0 @ w0, u1 @ w1]),
@@ -229,7 +252,7 @@ def summarise_paths(
         "first_breakdown": first,
         "round_payoff_sum": np.column_stack([u0.sum(axis=0), u1.sum(axis=0)]),
         "round_coop_sum": both.sum(axis=0),
-        "round_active": active.sum(axis=0),
+        "round_active": round_active,
     }
 
 
@@ -538,7 +561,7 @@ def play(
     for start in range(0, replicates, chunk_size):
         stop = min(replicates, start + chunk_size)
         reps = np.arange(start, stop)
-        keys = row_keys(seed_key, np.zeros(len(reps), dtype=np.int64), reps)
+        keys = row_keys(seed_key, np.full(len(reps), match_key(s[0].spec, s[1].spec), dtype=np.int64), reps)
         lengths = match_lengths(keys, rounds, continuation, max_rounds)
         zeros = np.zeros(len(reps), dtype=np.int64)
         a0, a1 = simulate_block(game, [s[0], s[1]], zeros, zeros + 1, keys, lengths, noise=noise,

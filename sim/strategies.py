@@ -274,17 +274,26 @@ _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 
 def mix64(x: np.ndarray) -> np.ndarray:
     """SplitMix64 finaliser on a uint64 array (a good 64-bit hash; wraps silently)."""
-    x = x ^ (x >> _S30)
-    x = x * _M1
-    x = x ^ (x >> _S27)
-    x = x * _M2
-    return x ^ (x >> _S31)
+    x = np.array(x, dtype=np.uint64, copy=True)
+    return _mix64_inplace(x)
+
+
+def _mix64_inplace(x: np.ndarray) -> np.ndarray:
+    y = x >> _S30
+    x ^= y
+    x *= _M1
+    np.right_shift(x, _S27, out=y)
+    x ^= y
+    x *= _M2
+    np.right_shift(x, _S31, out=y)
+    x ^= y
+    return x
 
 
 def counter_bits(keys: np.ndarray, t: int, stream: int) -> np.ndarray:
     """64 random bits per key for round ``t`` and stream ``stream`` (counter-based, stateless)."""
     salt = np.uint64((((t + 1) * _GOLDEN) ^ ((stream + 1) * 0xD1B54A32D192ED03)) & _MASK64)
-    return mix64(keys ^ salt)
+    return _mix64_inplace(keys ^ salt)
 
 
 _INV53 = 1.0 / (1 << 53)

@@ -155,10 +155,8 @@ def resolve_cooperative(game: StageGame, cooperative: Any = None) -> tuple[int, 
     mapping, the scenario's ``[repeated] cooperative`` table, or the game's default."""
     from sim.strategies import default_cooperative
 
-    if cooperative is None:
-        cooperative = _scenario_cooperative(game)
-        if cooperative is None:
-            return default_cooperative(game)
+    if cooperative is None:  # build_game already resolved the scenario's [repeated] cooperative
+        return default_cooperative(game)
     if isinstance(cooperative, dict):
         missing = [pid for pid in game.player_ids if pid not in cooperative]
         if missing:
@@ -223,15 +221,6 @@ def _action_from_levels(game: StageGame, player: int, wanted: dict, pid: str) ->
     return int(hits[0])
 
 
-def _scenario_cooperative(game: StageGame) -> Any:
-    scenario = getattr(game, "scenario", None)
-    repeated = getattr(scenario, "repeated", None)
-    if repeated is None:
-        return None
-    value = repeated.get("cooperative") if isinstance(repeated, dict) else getattr(repeated, "cooperative", None)
-    return value or None
-
-
 def scenario_period(game: StageGame) -> str:
     """The round's period from ``game.scenario.meta.period`` (``"round"`` if unknown)."""
     scenario = getattr(game, "scenario", None)
@@ -247,42 +236,55 @@ def scenario_period(game: StageGame) -> str:
 
 
 # ----------------------------------------------------------------------------- tit for tat
-def _tft_value_gap(game: StageGame, player: int, coop: tuple[int, int], delta: float) -> float:
-    """Best deviation value minus cooperation value for ``player`` facing tit for tat.
+class _TftProblem:
+    """``player`` against tit for tat: the opponent plays its cooperative action first and then
+    mirrors ``player``'s last move, so the state is the opponent's current action and the next
+    state depends only on ``player``'s own action. Solved by policy iteration."""
 
-    The opponent plays its cooperative action now and then mirrors ``player``'s last move; the
-    state is the opponent's current action. Solved by value iteration on the reachable states.
-    """
-    from sim.strategies import PlayerContext
+    def __init__(self, game: StageGame, player: int, coop: tuple[int, int]):
+        from sim.strategies import PlayerContext
 
-    opp_ctx = PlayerContext.build(game, 1 - player, coop)
-    U = np.asarray(game.A if player == 0 else game.B.T, float)  # own x opp
-    mirror = opp_ctx.mirror  # own action -> opponent's next action
-    states = np.unique(np.concatenate([[coop[1 - player]], mirror]))
-    index = {int(s): k for k, s in enumerate(states)}
-    nxt = np.array([index[int(s)] for s in mirror])  # own action -> next state index
-    payoff = U[:, states]  # own action x state
-    V = np.zeros(len(states))
-    scale = 1.0 / (1.0 - delta)
-    for _ in range(100000):
-        Q = payoff + delta * V[nxt][:, None]
-        V_new = Q.max(axis=0)
-        if np.max(np.abs(V_new - V)) < 1e-13 * (1 + np.abs(V_new).max()):
-            V = V_new
-            break
-        V = V_new
-    coop_value = U[coop[player], coop[1 - player]] * scale
-    # cooperation must also be the continuation: tit for tat's own cooperative loop
-    return float(V[index[coop[1 - player]]] - coop_value)
+        opp_ctx = PlayerContext.build(game, 1 - player, coop)
+        U = np.asarray(game.A if player == 0 else game.B.T, float)  # own x opp
+        mirror = opp_ctx.mirror  # own action -> opponent's next action
+        self.states = np.unique(np.concatenate([[coop[1 - player]], mirror]))
+        index = {int(s): k for k, s in enumerate(self.states)}
+        self.start = index[int(coop[1 - player])]
+        self.nxt = np.array([index[int(s)] for s in mirror])
+        self.payoff = U[:, self.states]  # own action x state
+        self.coop_payoff = float(U[coop[player], coop[1 - player]])
+
+    def gap(self, delta: float) -> float:
+        """Best value from the truce state minus the value of keeping the truce, per round."""
+        S = len(self.states)
+        policy = np.argmax(self.payoff, axis=0)
+        V = np.zeros(S)
+        for _ in range(200):
+            P = np.zeros((S, S))
+            P[np.arange(S), self.nxt[policy]] = 1.0
+            r = self.payoff[policy, np.arange(S)]
+            V = np.linalg.solve(np.eye(S) - delta * P, r)
+            Q = self.payoff + delta * V[self.nxt][:, None]
+            best = Q.max(axis=0)
+            improve = best > Q[policy, np.arange(S)] + 1e-12 * (1 + np.abs(best))
+            if not improve.any():
+                break
+            policy = np.where(improve, Q.argmax(axis=0), policy)
+        return float((1.0 - delta) * V[self.start] - self.coop_payoff)
 
 
 def tft_critical_discount(game: StageGame, player: int, cooperative: tuple[int, int] | None = None,
                           tol: float = 1e-10) -> float:
     """Smallest δ such that ``player`` cannot gain by deviating from the truce against tit for tat
-    at δ or at any larger δ < 1 (grid scan, then bisection). ``inf`` if no such δ."""
+    at δ or at any larger δ < 1 (grid scan, then bisection). ``inf`` if no such δ.
+
+    In the prisoner's dilemma this is ``max((T-R)/(T-P), (T-R)/(R-S))``.
+    """
     coop = resolve_cooperative(game, cooperative)
+    problem = _TftProblem(game, player, coop)
+    scale = 1e-12 * (1 + abs(problem.coop_payoff))
     grid = np.linspace(0.0, 0.999, 1000)
-    ok = np.array([_tft_value_gap(game, player, coop, d) <= 1e-9 * (1 + abs(d) / (1 - d)) for d in grid])
+    ok = np.array([problem.gap(d) <= scale for d in grid])
     if not ok[-1]:
         return math.inf
     if ok.all():
@@ -291,7 +293,7 @@ def tft_critical_discount(game: StageGame, player: int, cooperative: tuple[int, 
     lo, hi = grid[last_bad], grid[last_bad + 1]
     while hi - lo > tol:
         mid = 0.5 * (lo + hi)
-        if _tft_value_gap(game, player, coop, mid) <= 1e-9:
+        if problem.gap(mid) <= scale:
             hi = mid
         else:
             lo = mid

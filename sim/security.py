@@ -1,0 +1,101 @@
+"""Security (maxmin) strategies and minmax punishment values, pure and mixed.
+
+The mixed values are linear programs (von Neumann 1928; see Maschler, Solan and Zamir 2013,
+ch. 4-5), solved with HiGHS through :func:`scipy.optimize.linprog`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class SecurityLevel:
+    """What a player can guarantee, and what the opponent can hold it to.
+
+    Attributes
+    ----------
+    player : 0 (row) or 1 (column).
+    pure_value, pure_action : best worst-case payoff over own pure actions (maxmin in pure).
+    mixed_value, mixed_strategy : maxmin over own mixed strategies (LP).
+    punish_pure_value, punish_pure_action : min over the opponent's pure actions of the player's
+        best reply payoff (minmax, the pure punishment).
+    punish_mixed_value, punish_mixed_strategy : the same over the opponent's mixed strategies (LP);
+        equals ``mixed_value`` by the minimax theorem, but the strategy is the opponent's.
+    """
+
+    player: int
+    pure_value: float
+    pure_action: int
+    mixed_value: float
+    mixed_strategy: np.ndarray
+    punish_pure_value: float
+    punish_pure_action: int
+    punish_mixed_value: float
+    punish_mixed_strategy: np.ndarray
+    method: str = "linprog (HiGHS)"
+
+    def to_dict(self, actions=None, player_ids=("row", "col")) -> dict:
+        own = actions[self.player] if actions else [str(i) for i in range(len(self.mixed_strategy))]
+        opp = actions[1 - self.player] if actions else [str(i) for i in range(len(self.punish_mixed_strategy))]
+        return {
+            "player": player_ids[self.player],
+            "maxmin_pure": {"value": self.pure_value, "action": own[self.pure_action]},
+            "maxmin_mixed": {
+                "value": self.mixed_value,
+                "strategy": {own[i]: float(p) for i, p in enumerate(self.mixed_strategy) if p > 1e-12},
+            },
+            "minmax_pure": {"value": self.punish_pure_value, "opponent_action": opp[self.punish_pure_action]},
+            "minmax_mixed": {
+                "value": self.punish_mixed_value,
+                "opponent_strategy": {opp[i]: float(p) for i, p in enumerate(self.punish_mixed_strategy) if p > 1e-12},
+            },
+            "method": self.method,
+        }
+
+
+def maxmin_mixed(U: np.ndarray) -> tuple[float, np.ndarray]:
+    """``max_x min_j x^T U[:, j]`` over the simplex of rows: value and strategy (LP)."""
+    from scipy.optimize import linprog
+
+    m, n = U.shape
+    c = np.zeros(m + 1)
+    c[-1] = -1.0
+    A_ub = np.hstack([-U.T, np.ones((n, 1))])
+    A_eq = np.hstack([np.ones((1, m)), np.zeros((1, 1))])
+    res = linprog(c, A_ub=A_ub, b_ub=np.zeros(n), A_eq=A_eq, b_eq=[1.0],
+                  bounds=[(0, None)] * m + [(None, None)], method="highs")
+    if res.status != 0:  # pragma: no cover - a bounded feasible LP
+        raise RuntimeError(f"maxmin LP failed: {res.message}")
+    x = np.maximum(res.x[:m], 0.0)
+    x /= x.sum()
+    return float((x @ U).min()), x
+
+
+def security_levels(A: np.ndarray, B: np.ndarray) -> tuple[SecurityLevel, SecurityLevel]:
+    """Security levels of both players of the bimatrix game ``(A, B)``.
+
+    For player p with payoff matrix U (rows = own actions): maxmin pure ``max_i min_j U``, maxmin
+    mixed by LP, minmax pure ``min_j max_i U`` and minmax mixed ``min_y max_i (U y)_i`` by LP.
+    """
+    out = []
+    for p, U in enumerate((np.asarray(A, float), np.asarray(B, float).T)):
+        worst = U.min(axis=1)
+        i = int(worst.argmax())
+        v, x = maxmin_mixed(U)
+        best = U.max(axis=0)
+        j = int(best.argmin())
+        # opponent minimises my best reply: max over y of min_i (-U y)_i  -> maxmin of -U^T
+        w, y = maxmin_mixed(-U.T)
+        out.append(SecurityLevel(p, float(worst[i]), i, v, x, float(best[j]), j, float((U @ y).max()), y))
+    return out[0], out[1]
+
+
+def security(game) -> tuple[SecurityLevel, SecurityLevel]:
+    """:func:`security_levels` of a StageGame or ``(A, B)``."""
+    from sim.equilibria import as_arrays
+
+    A, B, _, _ = as_arrays(game)
+    return security_levels(A, B)

@@ -185,7 +185,7 @@ def vertex_enumeration_arrays(
     tol: float = DEFAULT_TOL,
     max_seconds: float | None = None,
     side: str = "auto",
-    engine: str = "numba",
+    engine: str = "auto",
 ) -> RawEquilibria:
     """All extreme Nash equilibria of the bimatrix game ``(A, B)``.
 
@@ -196,12 +196,16 @@ def vertex_enumeration_arrays(
     every extreme equilibrium (Avis et al. 2010, section 3).
 
     ``side`` is ``"row"`` (enumerate P), ``"col"`` (enumerate Q) or ``"auto"`` (the player with fewer
-    actions, whose polytope has the lower dimension).
+    actions, whose polytope has the lower dimension). ``engine`` is ``"numba"`` (compiled kernel,
+    :mod:`sim._vertex_kernel`), ``"numpy"`` (one batch per BFS layer, no compilation) or ``"auto"``
+    (numpy when the smaller side has at most 5 actions, so small games never import numba).
     """
     A = np.asarray(A, dtype=float)
     B = np.asarray(B, dtype=float)
     if side == "auto":
         side = "row" if A.shape[0] <= A.shape[1] else "col"
+    if engine == "auto":
+        engine = "numpy" if min(A.shape) <= 5 else "numba"
     if side == "col":
         raw = vertex_enumeration_arrays(B.T, A.T, tol=tol, max_seconds=max_seconds, side="row", engine=engine)
         raw.pairs = [(y, x) for x, y in raw.pairs]
@@ -307,7 +311,8 @@ def _numpy_traversal(An, Bn, tol, deadline):
         I = np.nonzero(supp[idx])[1].reshape(len(idx), k)
         J = np.nonzero(tight[idx])[1].reshape(len(idx), k)
         S = An[I[:, :, None], J[:, None, :]]  # (c, k, k)
-        det_ok = np.abs(np.linalg.det(S)) > 1e-12 * np.abs(S).max(axis=(1, 2)) ** k
+        sv = np.linalg.svd(S, compute_uv=False)
+        det_ok = sv[:, -1] > 1e-12 * sv[:, 0]
         fallback.extend(idx[~det_ok])
         idx, I, J, S = idx[det_ok], I[det_ok], J[det_ok], S[det_ok]
         if len(idx) == 0:

@@ -12,6 +12,7 @@ from sim.errors import TradesimError
 # Each module defines click commands and a ``register(group)`` function.
 _COMMAND_MODULES = (
     "sim.cli.scenario_cmds",
+    "sim.cli.solve_cmd",
 )
 
 

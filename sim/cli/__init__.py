@@ -13,6 +13,7 @@ from sim.errors import TradesimError
 _COMMAND_MODULES = (
     "sim.cli.scenario_cmds",
     "sim.cli.solve_cmd",
+    "sim.cli.play_cmds",
 )
 
 

@@ -97,7 +97,11 @@ def run(M, An, tol, D, rhs, bas, nb, h1, h2, visited, seen, z1, z2, z3, z4, budg
         g1 = np.empty(cap, dtype=np.int64)
         g2 = np.empty(cap, dtype=np.int64)
         cnt = 0
+        done = L
         for v in range(L):
+            if pivots >= budget:
+                done = v
+                break
             for e in range(d):
                 p = -1
                 best = np.inf
@@ -237,7 +241,15 @@ def run(M, An, tol, D, rhs, bas, nb, h1, h2, visited, seen, z1, z2, z3, z4, budg
                     fbx[nfb, :] = x
                     fbl[nfb, :] = lab
                     nfb += 1
-        D, rhs, bas, nb, h1, h2 = D2[:cnt], r2[:cnt], b2[:cnt], n2[:cnt], g1[:cnt], g2[:cnt]
+        if done < L:  # budget spent mid-layer: the unexpanded rest of this layer joins the frontier
+            D = np.concatenate((D[done:], D2[:cnt]))
+            rhs = np.concatenate((rhs[done:], r2[:cnt]))
+            bas = np.concatenate((bas[done:], b2[:cnt]))
+            nb = np.concatenate((nb[done:], n2[:cnt]))
+            h1 = np.concatenate((h1[done:], g1[:cnt]))
+            h2 = np.concatenate((h2[done:], g2[:cnt]))
+        else:
+            D, rhs, bas, nb, h1, h2 = D2[:cnt], r2[:cnt], b2[:cnt], n2[:cnt], g1[:cnt], g2[:cnt]
     return D, rhs, bas, nb, h1, h2, eqx[:neq], eqy[:neq], fbx[:nfb], fbl[:nfb], nvert, pivots, flags
 
 

@@ -270,11 +270,16 @@ def _numba_traversal(An, Bn, tol, deadline):
     pairs, fbx, fbl = [], [], []
     degenerate = False
     nvert, pivots = 1, 0
-    budget = 200_000
+    budget = 2_000 if deadline is not None else 1 << 60
     while True:
+        t0 = time.perf_counter()
         D, rhs, bas, nb, h1, h2, ex, ey, fx, fl, nv, pv, flags = K.run(
             M, An, tol, D, rhs, bas, nb, h1, h2, visited, seen, z[0], z[1], z[2], z[3], budget
         )
+        if deadline is not None:  # aim for calls of about 50 ms, never past the deadline
+            rate = max(int(pv), 1) / max(time.perf_counter() - t0, 1e-6)
+            left = deadline - time.perf_counter()
+            budget = int(max(100, min(rate * 0.05, rate * left)))
         pairs.extend(zip(ex, ey))
         fbx.append(fx)
         fbl.append(fl)

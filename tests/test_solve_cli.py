@@ -1,0 +1,70 @@
+"""``tradesim solve``: text and JSON output on bundled scenarios, help text and errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from sim.cli import main
+from tests.conftest import SCENARIOS
+
+
+def run(*args):
+    return CliRunner().invoke(main, ["solve", *map(str, args)])
+
+
+def test_json_battle_of_the_sexes():
+    res = run(SCENARIOS / "battle_of_the_sexes.toml", "--format", "json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert len(out["equilibria"]) == 3
+    assert out["method"] == "vertex" and out["degenerate"] is False and out["complete"] is True
+    first = out["equilibria"][0]
+    assert first["strategies"] == {"row": {"Opera": 1.0}, "col": {"Opera": 1.0}}
+    assert first["payoffs"] == {"row": 2.0, "col": 1.0}
+    for key in ("dominance", "security", "pareto", "bargaining", "stackelberg", "correlated_equilibrium"):
+        assert key in out
+    assert [b["concept"] for b in out["bargaining"]] == ["Nash bargaining", "Kalai-Smorodinsky", "utilitarian"]
+
+
+def test_text_output_and_method_choice():
+    res = run(SCENARIOS / "battle_of_the_sexes.toml", "--method", "lemke-howson")
+    assert res.exit_code == 0, res.output
+    assert "by lemke-howson" in res.output and "Stackelberg" in res.output
+
+
+def test_us_china_json(us_china_game):
+    res = run(SCENARIOS / "us_china_2025.toml", "--format", "json", "--disagreement", "security")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert len(out["equilibria"]) >= 1
+    for e in out["equilibria"]:
+        assert set(e["strategies"]) == {"us", "china"}
+        for strat in e["strategies"].values():
+            assert sum(strat.values()) == pytest.approx(1.0)
+    assert out["bargaining"][0]["disagreement_source"].startswith("security")
+
+
+def test_help_explains_concepts():
+    res = CliRunner().invoke(main, ["solve", "--help"])
+    assert res.exit_code == 0
+    for word in ("Nash equilibria", "maxmin", "minmax", "Pareto", "Nash bargaining", "Kalai-Smorodinsky",
+                 "utilitarian", "correlated", "Stackelberg", "--max-seconds"):
+        assert word in res.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [pytest.param(["--method", "magic"], id="method"), pytest.param(["--format", "xml"], id="format")],
+)
+def test_bad_options_exit_2(args):
+    res = run(SCENARIOS / "battle_of_the_sexes.toml", *args)
+    assert res.exit_code == 2
+
+
+def test_missing_file_is_one_line_error(tmp_path):
+    res = run(tmp_path / "nope.toml")
+    assert res.exit_code == 2
+    assert "error:" in res.output

@@ -14,7 +14,14 @@ class TradesimError(Exception):
 
     def __str__(self) -> str:
         parts = [p for p in (self.file, self.key) if p]
-        return ": ".join([*parts, self.message])
+        return _one_line(": ".join([*parts, self.message]))
+
+
+def _one_line(text: str) -> str:
+    """Escape control characters (a TOML key may hold a newline) so the error stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 class ScenarioError(TradesimError):

@@ -1,0 +1,601 @@
+"""Scenario sweeps: any scenario number over a grid or a sample, any metric, run serially, in local
+processes or on a Dask cluster, checkpointed and resumable.
+
+The table has one row per run (a design point, times ``replicates``), with the run's point
+index, replicate, seed, the swept inputs and the metric columns. Run ``r`` gets the child seed
+``SeedSequence(root, spawn_key=(r,))`` (exactly ``SeedSequence(root).spawn(n)[r]``), and runs are
+cut into chunks whose size depends only on the sweep, so the table is the same whatever the
+executor, the number of workers or the order in which chunks finish.
+
+:func:`sweep` returns the table as a :class:`pandas.DataFrame`; :func:`run_sweep` also writes it
+(Parquet or CSV by extension, atomically) with a manifest, checkpointing chunks in
+``OUT.parts/`` as they complete so that an interrupted sweep can be resumed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+import numpy as np
+
+from sim.errors import InputError
+from sim.sweep_design import (
+    HARD_MAX_POINTS,
+    MAX_POINTS,
+    Axis,
+    Design,
+    design_size,
+    make_design,
+    number_paths,
+    parse_axis,
+    parse_sample,
+)
+from sim.sweep_metrics import METRICS, PointEvaluator, SweepJob, parse_metric
+
+__all__ = ["SweepPlan", "plan_sweep", "sweep", "run_sweep", "run_seeds", "METRICS", "MAX_POINTS",
+           "manifest_path", "parts_path"]
+
+#: Metrics that loop over points in Python (a linear programme or a simulation per point).
+SLOW_METRICS = frozenset({"security", "bargaining", "play"})
+DEFAULT_TIMEOUT = 10.0
+_ID_COLUMNS = ("point", "replicate", "seed")
+
+
+@dataclass(frozen=True, eq=False)
+class SweepPlan:
+    """A checked sweep, ready to run: the job workers evaluate, the design and the chunking."""
+
+    job: SweepJob
+    design: Design
+    replicates: int
+    chunk_size: int
+    scenario_hash: str
+    key: str
+    integer_paths: tuple[str, ...]
+
+    @property
+    def rows(self) -> int:
+        return len(self.design) * self.replicates
+
+    @property
+    def chunks(self) -> int:
+        return -(-self.rows // self.chunk_size)
+
+    def chunk_bounds(self, index: int) -> tuple[int, int]:
+        lo = index * self.chunk_size
+        return lo, min(self.rows, lo + self.chunk_size)
+
+    def describe(self) -> dict[str, Any]:
+        """The sweep's definition (what the fingerprint ``key`` is computed from, plus the key)."""
+        return {
+            "key": self.key,
+            "scenario": self.job.source,
+            "scenario_hash": self.scenario_hash,
+            "design": self.design.to_dict(),
+            "replicates": self.replicates,
+            "rows": self.rows,
+            "chunk_size": self.chunk_size,
+            "metrics": list(self.job.metrics),
+            "strategies": dict(self.job.strategies),
+            "reps": self.job.reps,
+            "root_seed": self.job.seed,
+        }
+
+
+def plan_sweep(
+    scenario: str | os.PathLike,
+    params: Sequence[str] | Mapping[str, Any] = (),
+    metrics: Sequence[str] = ("equilibria",),
+    *,
+    sample: str | None = None,
+    seed: int = 0,
+    replicates: int = 1,
+    strategies: Mapping[str, str] | None = None,
+    reps: int = 100,
+    chunk_size: int | None = None,
+    yes: bool = False,
+) -> SweepPlan:
+    """Check a sweep's inputs and build its design; see :func:`sweep` for the parameters.
+
+    Raises :class:`~sim.errors.InputError` (or ``ScenarioError``) naming the bad input.
+    """
+    from sim.scenario import document_hash, read_document, scenario_from_dict
+
+    source = str(scenario)
+    document = read_document(source)
+    sc = scenario_from_dict(document, source=source)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"must be an integer >= 0, got {seed!r}", key="--seed")
+    for name, value, low in (("--replicates", replicates, 1), ("--reps", reps, 1)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise InputError(f"must be an integer >= {low}, got {value!r}", key=name)
+    specs = dict(sc.repeated.strategies)
+    for pid, spec in (strategies or {}).items():
+        if pid not in sc.players:
+            raise InputError(f"unknown player {pid!r} (players: {', '.join(sc.players)})", key="--strategy")
+        specs[pid] = spec
+    from sim.strategies import get_strategy
+
+    for pid, spec in specs.items():
+        get_strategy(spec)
+    paths = number_paths(sc, specs)
+    texts = [f"{k}={_spec_text(v)}" for k, v in params.items()] if isinstance(params, Mapping) else list(params)
+    axes = tuple(parse_axis(t, paths) for t in texts)
+    parsed_sample = parse_sample(sample)
+    if not metrics:
+        raise InputError("give at least one metric", key="--metric")
+    metric_specs = tuple(dict.fromkeys(m.strip() for m in metrics))
+    names = [parse_metric(m)[0] for m in metric_specs]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise InputError(f"metric {dup[0]} given twice", key="--metric")
+    if "play" in names:
+        missing = [pid for pid in sc.players if pid not in specs]
+        if missing:
+            raise InputError(f"the play metric needs a strategy for {missing[0]}: give --strategy {missing[0]}=SPEC",
+                             key="--strategy")
+    for axis in axes:
+        if axis.path.kind == "strategy" and "play" not in names:
+            raise InputError("a strategy parameter only matters to the play metric", key=axis.path.path)
+    if parsed_sample is None:
+        for axis in axes:
+            if axis.values is None and axis.n is None:
+                raise InputError(f"a grid needs N points: write {axis.path.path}=LO:HI:N (or use --sample)",
+                                 key=f"--param {axis.spec}")
+    rows = design_size(axes, parsed_sample) * int(replicates)
+    if rows > HARD_MAX_POINTS:
+        raise InputError(f"{rows:,} runs exceeds the limit of {HARD_MAX_POINTS:,}", key="--param")
+    if rows > MAX_POINTS and not yes:
+        raise InputError(f"{rows:,} runs is more than {MAX_POINTS:,}; pass --yes to run it anyway", key="--param")
+    design = make_design(axes, parsed_sample, int(seed))
+    if chunk_size is None:
+        cap = 100 if SLOW_METRICS & set(names) else 1000
+        chunk_size = max(1, min(cap, -(-rows // 32)))
+    elif isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+        raise InputError(f"must be an integer >= 1, got {chunk_size!r}", key="--chunk-size")
+    job = SweepJob(
+        document=document,
+        source=source,
+        paths=tuple(a.path.path for a in axes),
+        metrics=metric_specs,
+        strategies=tuple(sorted(specs.items())),
+        reps=int(reps),
+        seed=int(seed),
+        replicates=int(replicates),
+    )
+    scenario_hash = document_hash(source)
+    ident = {
+        "scenario_hash": scenario_hash,
+        "axes": [a.to_dict() for a in axes],
+        "sample": parsed_sample,
+        "seed": int(seed),
+        "replicates": int(replicates),
+        "metrics": list(metric_specs),
+        "strategies": sorted(specs.items()),
+        "reps": int(reps),
+        "chunk_size": int(chunk_size),
+        "points_sha": hashlib.sha256(np.ascontiguousarray(design.points).tobytes()).hexdigest(),
+    }
+    key = hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:32]
+    integer_paths = tuple(a.path.path for a in axes if a.path.integer)
+    plan = SweepPlan(job, design, int(replicates), int(chunk_size), scenario_hash, key, integer_paths)
+    PointEvaluator(job)  # builds the scenario once here, so a bad path or metric fails before any work
+    return plan
+
+
+def _spec_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (tuple, list, np.ndarray)):
+        return ",".join(repr(float(v)) for v in value)
+    return repr(float(value))
+
+
+def run_seeds(root: int, rows: np.ndarray) -> np.ndarray:
+    """Seed of each run: the first 63 bits of ``SeedSequence(root).spawn(n)[r]``'s state."""
+    return np.array(
+        [int(np.random.SeedSequence(root, spawn_key=(int(r),)).generate_state(1, np.uint64)[0]) >> 1 for r in rows],
+        dtype=np.int64,
+    )
+
+
+# ----------------------------------------------------------------------------- workers
+_EVALUATORS: dict[str, PointEvaluator] = {}
+
+
+def _evaluator(key: str, job: SweepJob) -> PointEvaluator:
+    ev = _EVALUATORS.get(key)
+    if ev is None:
+        _EVALUATORS.clear()
+        ev = _EVALUATORS[key] = PointEvaluator(job)
+    return ev
+
+
+def _run_chunk(key: str, job: SweepJob, index: int, lo: int, values: np.ndarray,
+               integer_paths: tuple[str, ...]) -> tuple[int, dict[str, np.ndarray]]:
+    """Columns of the runs ``lo .. lo + len(values) - 1`` (chunk ``index``)."""
+    ev = _evaluator(key, job)
+    rows = np.arange(lo, lo + len(values), dtype=np.int64)
+    seeds = run_seeds(job.seed, rows)
+    cols: dict[str, np.ndarray] = {
+        "point": rows // job.replicates,
+        "replicate": rows % job.replicates,
+        "seed": seeds,
+    }
+    for a, path in enumerate(job.paths):
+        v = values[:, a]
+        cols[path] = v.astype(np.int64) if path in integer_paths else v.astype(np.float64)
+    cols.update(ev.evaluate(values, seeds))
+    return index, cols
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_process(key: str, job: SweepJob) -> None:
+    _WORKER["key"], _WORKER["job"] = key, job
+    _evaluator(key, job)
+
+
+def _run_chunk_in_process(index: int, lo: int, values: np.ndarray, integer_paths: tuple[str, ...]):
+    return _run_chunk(_WORKER["key"], _WORKER["job"], index, lo, values, integer_paths)
+
+
+def _tasks(plan: SweepPlan, indices: Sequence[int]) -> Iterator[tuple[int, int, np.ndarray]]:
+    for index in indices:
+        lo, hi = plan.chunk_bounds(index)
+        points = np.arange(lo, hi) // plan.replicates
+        yield index, lo, plan.design.points[points]
+
+
+def _execute_serial(plan: SweepPlan, indices: Sequence[int]):
+    for index, lo, values in _tasks(plan, indices):
+        yield _run_chunk(plan.key, plan.job, index, lo, values, plan.integer_paths)
+
+
+def _execute_processes(plan: SweepPlan, indices: Sequence[int], workers: int):
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    # forkserver/spawn chosen here, at call time: never fork a process that may hold threads
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    tasks = _tasks(plan, indices)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_process,
+                             initargs=(plan.key, plan.job)) as pool:
+        pending = set()
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and len(pending) < 2 * workers:
+                    task = next(tasks, None)
+                    if task is None:
+                        exhausted = True
+                        break
+                    pending.add(pool.submit(_run_chunk_in_process, *task, plan.integer_paths))
+                if not pending:
+                    break
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in sorted(done, key=lambda f: f.result()[0]):
+                    yield fut.result()
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+
+def _connect(scheduler: Any, timeout: float):
+    """``(client, cluster or None)`` for a scheduler address, ``local:N`` or a Client."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - optional dependency
+        raise InputError("Dask is not installed: pip install 'dask[distributed]'", key="--scheduler") from None
+    if isinstance(scheduler, Client):
+        return scheduler, None, False
+    text = str(scheduler)
+    if text.startswith("local:"):
+        count = text.partition(":")[2]
+        if not count.isdigit() or int(count) < 1:
+            raise InputError(f"expected local:N with N >= 1, got {text!r}", key="--scheduler")
+        cluster = LocalCluster(n_workers=int(count), threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        return Client(cluster), cluster, True
+    if "://" not in text:
+        raise InputError(f"expected tcp://HOST:PORT or local:N, got {text!r}", key="--scheduler")
+    try:
+        client = Client(text, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError(f"cannot reach the scheduler at {text} within {timeout:g} s ({type(exc).__name__})",
+                         key="--scheduler") from None
+    return client, None, True
+
+
+def _execute_dask(plan: SweepPlan, indices: Sequence[int], scheduler: Any, timeout: float):
+    from dask.distributed import as_completed
+
+    client, cluster, owned = _connect(scheduler, timeout)
+    try:
+        job = client.scatter(plan.job, broadcast=True)
+        futures = [client.submit(_run_chunk, plan.key, job, index, lo, values, plan.integer_paths, pure=False)
+                   for index, lo, values in _tasks(plan, indices)]
+        try:
+            for fut in as_completed(futures):
+                yield fut.result()
+        finally:
+            client.cancel(futures)
+    finally:
+        if owned:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _execute(plan: SweepPlan, indices: Sequence[int], workers: int, scheduler: Any, timeout: float):
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise InputError(f"must be an integer >= 1, got {workers!r}", key="--workers")
+    if scheduler is not None:
+        return _execute_dask(plan, indices, scheduler, timeout)
+    if workers > 1 and len(indices) > 1:
+        return _execute_processes(plan, indices, int(workers))
+    return _execute_serial(plan, indices)
+
+
+# ----------------------------------------------------------------------------- checkpoints
+def parts_path(out: str | os.PathLike) -> Path:
+    """Checkpoint directory of a results file: ``OUT.parts/``."""
+    return Path(f"{out}.parts")
+
+
+def manifest_path(out: str | os.PathLike) -> Path:
+    """Manifest beside a results file: ``OUT.manifest.json``."""
+    return Path(f"{out}.manifest.json")
+
+
+def _chunk_file(parts: Path, index: int) -> Path:
+    return parts / f"chunk-{index:06d}.parquet"
+
+
+def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _save_chunk(parts: Path, index: int, cols: Mapping[str, np.ndarray]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({k: np.asarray(v) for k, v in cols.items()})
+    _write_atomic(_chunk_file(parts, index), lambda tmp: pq.write_table(table, tmp))
+
+
+def _load_chunk(parts: Path, index: int, rows: int) -> dict[str, np.ndarray] | None:
+    import pyarrow.parquet as pq
+
+    path = _chunk_file(parts, index)
+    if not path.exists():
+        return None
+    try:
+        table = pq.read_table(path)
+    except Exception:  # a damaged file is recomputed, never trusted
+        return None
+    if table.num_rows != rows:
+        return None
+    return {name: table.column(name).to_numpy() for name in table.column_names}
+
+
+# ----------------------------------------------------------------------------- entry points
+def sweep(
+    scenario: str | os.PathLike,
+    params: Sequence[str] | Mapping[str, Any] = (),
+    metrics: Sequence[str] = ("equilibria",),
+    *,
+    sample: str | None = None,
+    seed: int = 0,
+    replicates: int = 1,
+    strategies: Mapping[str, str] | None = None,
+    reps: int = 100,
+    workers: int = 1,
+    scheduler: Any = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    chunk_size: int | None = None,
+    yes: bool = False,
+    checkpoint: str | os.PathLike | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    plan: SweepPlan | None = None,
+):
+    """Run a sweep and return its table (a :class:`pandas.DataFrame`, one row per run).
+
+    Parameters
+    ----------
+    scenario : path of the scenario file.
+    params : ``["us_re_cost=20:400:5", "players.us.discount=0.8,0.9"]`` or a mapping
+        ``{path: "LO:HI:N" | [values] | value}``; see :mod:`sim.sweep_design` for paths.
+    metrics : names from :data:`METRICS`, optionally with options (``"equilibria:method=vertex"``).
+    sample : ``None`` for the full grid, or ``"random:N"`` / ``"lhs:N"`` over the axes' ranges.
+    seed : root seed: sample draws and one child seed per run.
+    replicates : rows per point, each with its own seed (for stochastic metrics).
+    strategies : ``{player_id: spec}`` for the play metric (default: the scenario's).
+    reps : matches per run in the play metric.
+    workers : local processes (1: serial); ignored when ``scheduler`` is given.
+    scheduler : ``"tcp://HOST:PORT"``, ``"local:N"`` (a LocalCluster of N processes) or a
+        ``dask.distributed.Client``.
+    timeout : seconds to wait for a remote scheduler.
+    chunk_size : runs per chunk (default: about 1/32 of the runs, at most 1000, or 100 with
+        per-point metrics); part of the sweep's identity for resuming.
+    yes : allow more than :data:`MAX_POINTS` runs.
+    checkpoint : directory to save each finished chunk in, and to resume from.
+    progress : called with ``(runs done, runs in all)`` after each chunk.
+    """
+    plan = plan or plan_sweep(scenario, params, metrics, sample=sample, seed=seed, replicates=replicates,
+                              strategies=strategies, reps=reps, chunk_size=chunk_size, yes=yes)
+    results: dict[int, dict[str, np.ndarray]] = {}
+    parts = Path(checkpoint) if checkpoint is not None else None
+    if parts is not None:
+        _open_checkpoint(parts, plan)
+        for index in range(plan.chunks):
+            lo, hi = plan.chunk_bounds(index)
+            cols = _load_chunk(parts, index, hi - lo)
+            if cols is not None:
+                results[index] = cols
+    done_rows = sum(len(c["point"]) for c in results.values())
+    if progress is not None:
+        progress(done_rows, plan.rows)
+    missing = [i for i in range(plan.chunks) if i not in results]
+    if missing:
+        for index, cols in _execute(plan, missing, workers, scheduler, timeout):
+            if parts is not None:
+                _save_chunk(parts, index, cols)
+            results[index] = cols
+            done_rows += len(cols["point"])
+            if progress is not None:
+                progress(done_rows, plan.rows)
+    return _table(plan, [results[i] for i in range(plan.chunks)])
+
+
+def _open_checkpoint(parts: Path, plan: SweepPlan) -> None:
+    design_file = parts / "design.json"
+    if design_file.exists():
+        try:
+            saved = json.loads(design_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            saved = {}
+        if saved.get("key") != plan.key:
+            raise InputError(f"the checkpoint in {parts} belongs to a different sweep "
+                             "(scenario, design, metrics or chunking differ); use --overwrite to start again",
+                             key="--resume")
+        return
+    parts.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(plan.describe(), indent=2)
+    _write_atomic(design_file, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _table(plan: SweepPlan, chunks: list[dict[str, np.ndarray]]):
+    import pandas as pd
+
+    ev = _evaluator(plan.key, plan.job)
+    names = [*_ID_COLUMNS, *plan.job.paths, *ev.columns()]
+    if chunks:
+        data = {name: np.concatenate([c[name] for c in chunks]) for name in names}
+    else:  # pragma: no cover - a design always has a point
+        data = {name: np.zeros(0) for name in names}
+    return pd.DataFrame(data, columns=names)
+
+
+def run_sweep(
+    scenario: str | os.PathLike,
+    out: str | os.PathLike,
+    params: Sequence[str] | Mapping[str, Any] = (),
+    metrics: Sequence[str] = ("equilibria",),
+    *,
+    resume: bool = False,
+    overwrite: bool = False,
+    command: str | None = None,
+    **options: Any,
+):
+    """Run a sweep and write it to ``out`` (``.parquet`` or ``.csv``) with ``OUT.manifest.json``.
+
+    Chunks are saved in ``OUT.parts/`` as they finish; with ``resume=True`` a sweep started
+    before computes only the missing chunks. The results file and the manifest are written
+    atomically; the checkpoint directory is removed once they are in place. Without ``resume``
+    or ``overwrite`` an existing results file or checkpoint is an :class:`InputError`.
+
+    Returns ``(table, manifest)``.
+    """
+    out = Path(out)
+    fmt = _format_of(out)
+    if not out.parent.is_dir():
+        raise InputError(f"directory {str(out.parent)!r} does not exist", key="--out")
+    if resume and overwrite:
+        raise InputError("give --resume or --overwrite, not both", key="--resume")
+    parts = parts_path(out)
+    keys = {"sample", "seed", "replicates", "strategies", "reps", "chunk_size", "yes"}
+    plan = plan_sweep(scenario, params, metrics, **{k: v for k, v in options.items() if k in keys})
+    if not resume and not overwrite:
+        if out.exists():
+            raise InputError(f"{out} exists; pass --overwrite to replace it or --resume to finish it", key="--out")
+        if parts.exists():
+            raise InputError(f"an interrupted sweep left {parts}; pass --resume to finish it or --overwrite",
+                             key="--out")
+    if overwrite and parts.exists():
+        shutil.rmtree(parts)
+    if resume and out.exists() and not parts.exists():
+        manifest = _read_manifest(out)
+        if manifest.get("sweep", {}).get("key") == plan.key:
+            return _read_table(out, fmt), manifest
+        raise InputError(f"{out} holds a different sweep; pass --overwrite to replace it", key="--resume")
+    run_options = {k: v for k, v in options.items() if k not in keys}
+    start = time.perf_counter()
+    table = sweep(scenario, params, metrics, checkpoint=parts, plan=plan, **run_options)
+    elapsed = time.perf_counter() - start
+    if fmt == "parquet":
+        _write_atomic(out, lambda tmp: table.to_parquet(tmp, index=False))
+    else:
+        _write_atomic(out, lambda tmp: table.to_csv(tmp, index=False))
+    manifest = _manifest(plan, out, command, elapsed, options, list(table.columns))
+    text = json.dumps(manifest, indent=2, default=str)
+    _write_atomic(manifest_path(out), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    shutil.rmtree(parts, ignore_errors=True)
+    return table, manifest
+
+
+def _format_of(out: Path) -> str:
+    suffix = out.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    if suffix == ".csv":
+        return "csv"
+    raise InputError(f"unknown output format {suffix or '(none)'!r}; use .parquet or .csv", key="--out")
+
+
+def _read_manifest(out: Path) -> dict[str, Any]:
+    try:
+        return json.loads(manifest_path(out).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _read_table(out: Path, fmt: str):
+    import pandas as pd
+
+    return pd.read_parquet(out) if fmt == "parquet" else pd.read_csv(out)
+
+
+def _manifest(plan: SweepPlan, out: Path, command: str | None, elapsed: float, options: Mapping,
+              columns: list[str]) -> dict[str, Any]:
+    import datetime
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        tradesim_version = version("tradesim")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        tradesim_version = "unknown"
+    scheduler = options.get("scheduler")
+    return {
+        "tradesim_version": tradesim_version,
+        "command": command,
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "scenario": plan.job.source,
+        "scenario_hash": plan.scenario_hash,
+        "root_seed": plan.job.seed,
+        "results": out.name,
+        "rows": plan.rows,
+        "columns": columns,
+        "executor": {"workers": options.get("workers", 1),
+                     "scheduler": None if scheduler is None else str(scheduler)},
+        "elapsed_seconds": round(elapsed, 3),
+        "sweep": plan.describe(),
+    }

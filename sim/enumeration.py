@@ -15,6 +15,7 @@ of numpy operations, which keeps the per-vertex cost at a few vectorised row ope
 from __future__ import annotations
 
 import itertools
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -198,14 +199,16 @@ def vertex_enumeration_arrays(
     ``side`` is ``"row"`` (enumerate P), ``"col"`` (enumerate Q) or ``"auto"`` (the player with fewer
     actions, whose polytope has the lower dimension). ``engine`` is ``"numba"`` (compiled kernel,
     :mod:`sim._vertex_kernel`), ``"numpy"`` (one batch per BFS layer, no compilation) or ``"auto"``
-    (numpy when the smaller side has at most 5 actions, so small games never import numba).
+    (numpy when the smaller side has at most 5 actions and the kernel is not loaded yet, so small
+    games never pay for importing numba).
     """
     A = np.asarray(A, dtype=float)
     B = np.asarray(B, dtype=float)
     if side == "auto":
         side = "row" if A.shape[0] <= A.shape[1] else "col"
     if engine == "auto":
-        engine = "numpy" if min(A.shape) <= 5 else "numba"
+        loaded = "sim._vertex_kernel" in sys.modules
+        engine = "numpy" if min(A.shape) <= 5 and not loaded else "numba"
     if side == "col":
         raw = vertex_enumeration_arrays(B.T, A.T, tol=tol, max_seconds=max_seconds, side="row", engine=engine)
         raw.pairs = [(y, x) for x, y in raw.pairs]

@@ -201,11 +201,63 @@ def _spec_text(value: Any) -> str:
 
 
 def run_seeds(root: int, rows: np.ndarray) -> np.ndarray:
-    """Seed of each run: the first 63 bits of ``SeedSequence(root).spawn(n)[r]``'s state."""
-    return np.array(
-        [int(np.random.SeedSequence(root, spawn_key=(int(r),)).generate_state(1, np.uint64)[0]) >> 1 for r in rows],
-        dtype=np.int64,
-    )
+    """Seed of each run ``r``: the first 63 bits of ``SeedSequence(root).spawn(n)[r].generate_state(1, uint64)``.
+
+    Computed for all runs at once by the same integer hash as :class:`numpy.random.SeedSequence`
+    (O'Neill's seed_seq mixing, pool size 4), which tests check against numpy itself.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    if len(rows) == 0 or rows.max() >= 2**32:
+        return np.array([int(np.random.SeedSequence(root, spawn_key=(int(r),)).generate_state(1, np.uint64)[0]) >> 1
+                         for r in rows], dtype=np.int64)
+    words = [int(w) for w in _uint32_words(int(root))]
+    words += [0] * (_POOL - len(words)) if len(words) < _POOL else []
+    entropy = [np.full(len(rows), w, dtype=np.uint32) for w in words] + [rows.astype(np.uint32)]
+    with np.errstate(over="ignore"):
+        h = [np.uint32(_INIT_A)]
+
+        def hashmix(value):
+            value = value ^ h[0]
+            h[0] = np.uint32(int(h[0]) * _MULT_A & 0xFFFFFFFF)
+            value = value * h[0]
+            return value ^ (value >> np.uint32(16))
+
+        def mix(x, y):
+            r = np.uint32(_MIX_L) * x - np.uint32(_MIX_R) * y
+            return r ^ (r >> np.uint32(16))
+
+        pool = [hashmix(entropy[i]) for i in range(_POOL)]
+        for src in range(_POOL):
+            for dst in range(_POOL):
+                if src != dst:
+                    pool[dst] = mix(pool[dst], hashmix(pool[src]))
+        for src in range(_POOL, len(entropy)):
+            for dst in range(_POOL):
+                pool[dst] = mix(pool[dst], hashmix(entropy[src]))
+        hc = _INIT_B
+        state = []
+        for k in range(2):
+            value = pool[k] ^ np.uint32(hc)
+            hc = hc * _MULT_B & 0xFFFFFFFF
+            value = value * np.uint32(hc)
+            state.append(value ^ (value >> np.uint32(16)))
+    word = state[0].astype(np.uint64) | (state[1].astype(np.uint64) << np.uint64(32))
+    return (word >> np.uint64(1)).astype(np.int64)
+
+
+_POOL = 4
+_INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
+_MIX_L, _MIX_R = 0xCA01F9DD, 0x4973F715
+
+
+def _uint32_words(value: int) -> list[int]:
+    if value == 0:
+        return [0]
+    out = []
+    while value > 0:
+        out.append(value & 0xFFFFFFFF)
+        value >>= 32
+    return out
 
 
 # ----------------------------------------------------------------------------- workers
@@ -269,6 +321,9 @@ def _execute_processes(plan: SweepPlan, indices: Sequence[int], workers: int):
     # forkserver/spawn chosen here, at call time: never fork a process that may hold threads
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        # workers fork from a server that has imported the evaluator's modules once
+        context.set_forkserver_preload(["sim.sweep", "sim.game", "sim.scenario", "sim.repeated"])
     tasks = _tasks(plan, indices)
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_process,
                              initargs=(plan.key, plan.job)) as pool:
@@ -368,10 +423,17 @@ def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _save_chunk(parts: Path, index: int, cols: Mapping[str, np.ndarray]) -> None:

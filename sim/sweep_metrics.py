@@ -87,13 +87,22 @@ def _equilibria(batch: Batch, ev: "PointEvaluator", opts: dict) -> dict[str, np.
         scale = np.maximum(1.0, np.maximum(np.abs(A).max(axis=(1, 2)), np.abs(B).max(axis=(1, 2))))
         tol = (_PURE_TOL * scale)[:, None, None]
         eq = (A >= A.max(axis=1, keepdims=True) - tol) & (B >= B.max(axis=2, keepdims=True) - tol)
-        count = eq.sum(axis=(1, 2))
-        joint = np.where(eq, A + B, -np.inf).reshape(c, -1)
-        sel = joint.argmax(axis=1)  # first of the largest joint payoff, row-major
+        flat = np.flatnonzero(eq.reshape(c, -1))  # equilibrium cells, sorted by point then cell
+        point, cell = flat // (m * n), flat % (m * n)
+        vals = [U.reshape(c, -1)[point, cell] for U in (A, B)]
+        count = np.bincount(point, minlength=c)
+        order = np.lexsort((cell, -(vals[0] + vals[1]), point))
+        first = order[np.unique(point[order], return_index=True)[1]]
+        sel = np.zeros(c, dtype=np.int64)
+        sel[point[first]] = cell[first]
         has = count > 0
-        pay = [np.where(has, U.reshape(c, -1)[np.arange(c), sel], np.nan) for U in (A, B)]
-        lo = [np.where(has, np.where(eq, U, np.inf).min(axis=(1, 2)), np.nan) for U in (A, B)]
-        hi = [np.where(has, np.where(eq, U, -np.inf).max(axis=(1, 2)), np.nan) for U in (A, B)]
+        pay = [np.full(c, np.nan), np.full(c, np.nan)]
+        lo = [np.where(has, np.inf, np.nan), np.where(has, np.inf, np.nan)]
+        hi = [np.where(has, -np.inf, np.nan), np.where(has, -np.inf, np.nan)]
+        for p in (0, 1):
+            pay[p][point[first]] = vals[p][first]
+            np.minimum.at(lo[p], point, vals[p])
+            np.maximum.at(hi[p], point, vals[p])
         actions = (np.where(has, sel // n, -1), np.where(has, sel % n, -1))
     else:
         from sim.equilibria import nash_equilibria
@@ -194,13 +203,16 @@ def grim_nash_thresholds(batch: Batch, coop: tuple[int, int]) -> np.ndarray:
     tol_a = (_EPS * (1 + np.abs(A).max(axis=(1, 2))))[:, None, None]
     tol_b = (_EPS * (1 + np.abs(B).max(axis=(1, 2))))[:, None, None]
     eq = (A >= A.max(axis=1, keepdims=True) - tol_a) & (B >= B.max(axis=2, keepdims=True) - tol_b)
-    t0 = _critical(v[0][:, None, None], d[0][:, None, None], A)
-    t1 = _critical(v[1][:, None, None], d[1][:, None, None], B)
-    score = np.where(eq, np.maximum(t0, t1), np.inf).reshape(c, -1)
-    sel = score.argmin(axis=1)
-    none_finite = ~np.isfinite(score[np.arange(c), sel])
-    sel = np.where(none_finite, eq.reshape(c, -1).argmax(axis=1), sel)
-    out = np.column_stack([t0.reshape(c, -1)[np.arange(c), sel], t1.reshape(c, -1)[np.arange(c), sel]])
+    # thresholds at the equilibrium cells only (a handful per point), then per point the first
+    # cell (row-major) of least max-threshold, as sim.repeated.reversion_equilibrium picks it
+    flat = np.flatnonzero(eq.reshape(c, -1))
+    point, cell = flat // (m * n), flat % (m * n)
+    t = np.column_stack([_critical(v[s][point], d[s][point], U.reshape(c, -1)[point, cell])
+                         for s, U in enumerate((A, B))])
+    order = np.lexsort((cell, t.max(axis=1), point))
+    first = order[np.unique(point[order], return_index=True)[1]]
+    out = np.full((c, 2), np.nan)
+    out[point[first]] = t[first]
     for k in np.flatnonzero(~eq.reshape(c, -1).any(axis=1)):
         from sim.game import StageGame
         from sim.repeated import critical_discount, reversion_equilibrium
@@ -260,24 +272,19 @@ def _play_columns(ev: "PointEvaluator", opts: dict) -> list[str]:
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
-        Metric("equilibria", "pure Nash equilibria (pure only unless method=auto|vertex|support|lemke-howson): "
-               "count, payoffs and lever levels of the one with the largest joint payoff, payoff range",
+        Metric("equilibria", "pure equilibria (method=auto: mixed too): count, payoffs, lever levels",
                _equilibria, _equilibria_columns,
                {"method": ("pure", "auto", "vertex", "support", "lemke-howson"), "max_seconds": ()}),
-        Metric("security", "security levels (maxmin), pure and mixed (LP), per player",
+        Metric("security", "security levels (maxmin) per player, pure and mixed",
                _security, lambda ev, o: _per(ev, "security.pure", "security.mixed")),
-        Metric("bargaining", "Nash and Kalai-Smorodinsky bargaining payoffs over the feasible set, and the "
-               "disagreement point (disagreement=security|nash; default security)",
+        Metric("bargaining", "Nash and Kalai-Smorodinsky bargaining payoffs, disagreement point",
                _bargaining, lambda ev, o: _per(ev, "bargaining.nash", "bargaining.ks", "bargaining.disagreement"),
                {"disagreement": ("security", "nash")}),
-        Metric("critical_delta", "critical discount factor per side for grim trigger with Nash reversion, "
-               "for the cooperative profile",
+        Metric("critical_delta", "critical discount factor per side, grim trigger, cooperative profile",
                _critical_delta, lambda ev, o: _per(ev, "critical_delta.grim_nash")),
-        Metric("self_enforcing", "whether each side's discount factor reaches its grim-trigger threshold, "
-               "and both (truce)",
+        Metric("self_enforcing", "truce self-enforcing under grim trigger, per side and both",
                _self_enforcing, lambda ev, o: [*_per(ev, "self_enforcing.grim_nash"), "self_enforcing.truce"]),
-        Metric("play", "repeated play of the --strategy pair over --reps matches: mean payoff per round and "
-               "discounted, cooperation rate, breakdown share, mean first breakdown round",
+        Metric("play", "--strategy pair: mean payoff, cooperation rate, first breakdown round",
                _play, _play_columns),
     )
 }

@@ -393,9 +393,20 @@ def _execute_dask(plan: SweepPlan, indices: Sequence[int], scheduler: Any, timeo
             cluster.close()
 
 
-def _execute(plan: SweepPlan, indices: Sequence[int], workers: int, scheduler: Any, timeout: float):
+def _check_executor(workers: Any, scheduler: Any) -> None:
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
         raise InputError(f"must be an integer >= 1, got {workers!r}", key="--workers")
+    if scheduler is None or not isinstance(scheduler, str):
+        return
+    if scheduler.startswith("local:"):
+        count = scheduler.partition(":")[2]
+        if not count.isdigit() or int(count) < 1:
+            raise InputError(f"expected local:N with N >= 1, got {scheduler!r}", key="--scheduler")
+    elif "://" not in scheduler:
+        raise InputError(f"expected tcp://HOST:PORT or local:N, got {scheduler!r}", key="--scheduler")
+
+
+def _execute(plan: SweepPlan, indices: Sequence[int], workers: int, scheduler: Any, timeout: float):
     if scheduler is not None:
         return _execute_dask(plan, indices, scheduler, timeout)
     if workers > 1 and len(indices) > 1:
@@ -504,8 +515,10 @@ def sweep(
     """
     plan = plan or plan_sweep(scenario, params, metrics, sample=sample, seed=seed, replicates=replicates,
                               strategies=strategies, reps=reps, chunk_size=chunk_size, yes=yes)
+    _check_executor(workers, scheduler)
     results: dict[int, dict[str, np.ndarray]] = {}
     parts = Path(checkpoint) if checkpoint is not None else None
+    created = parts is not None and not parts.exists()
     if parts is not None:
         _open_checkpoint(parts, plan)
         for index in range(plan.chunks):
@@ -517,14 +530,18 @@ def sweep(
     if progress is not None:
         progress(done_rows, plan.rows)
     missing = [i for i in range(plan.chunks) if i not in results]
-    if missing:
-        for index, cols in _execute(plan, missing, workers, scheduler, timeout):
+    try:
+        for index, cols in (_execute(plan, missing, workers, scheduler, timeout) if missing else ()):
             if parts is not None:
                 _save_chunk(parts, index, cols)
             results[index] = cols
             done_rows += len(cols["point"])
             if progress is not None:
                 progress(done_rows, plan.rows)
+    except BaseException:
+        if created and not any(parts.glob("chunk-*.parquet")):
+            shutil.rmtree(parts, ignore_errors=True)  # nothing to resume: leave no trace
+        raise
     return _table(plan, [results[i] for i in range(plan.chunks)])
 
 
@@ -600,6 +617,7 @@ def run_sweep(
             return _read_table(out, fmt), manifest
         raise InputError(f"{out} holds a different sweep; pass --overwrite to replace it", key="--resume")
     run_options = {k: v for k, v in options.items() if k not in keys}
+    _check_executor(run_options.get("workers", 1), run_options.get("scheduler"))
     start = time.perf_counter()
     table = sweep(scenario, params, metrics, checkpoint=parts, plan=plan, **run_options)
     elapsed = time.perf_counter() - start

@@ -1,0 +1,144 @@
+"""End to end: `tradesim sweep` through click's test runner, and a real interruption."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from sim.cli import main
+from sim.sweep import METRICS
+from tests.conftest import ROOT, SCENARIOS
+from tests.test_sweep import PD_LEVERS
+
+US_CHINA = str(SCENARIOS / "us_china_2025.toml")
+
+
+@pytest.fixture
+def pd_levers(write_scenario):
+    return str(write_scenario(PD_LEVERS, "pd_levers.toml"))
+
+
+def _invoke(*args):
+    return CliRunner().invoke(main, ["sweep", *map(str, args)])
+
+
+def test_help_documents_every_metric_on_one_line():
+    result = _invoke("--help")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    for name in METRICS:
+        assert sum(1 for line in lines if line.strip().startswith(name + " ")) == 1, name
+    for needle in ("players.us.levers.tariff.levels.3", "strategy.china.k", "lhs:N", "--resume", "--scheduler"):
+        assert needle in result.stdout
+
+
+def test_sweep_writes_parquet_manifest_and_summary(tmp_path):
+    out = tmp_path / "r.parquet"
+    result = _invoke(US_CHINA, "--param", "us_re_cost=20:400:3", "-p", "players.us.discount=0.8,0.95",
+                     "-m", "equilibria", "-m", "critical_delta", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert result.stderr.startswith("sweep: 6 runs in ") and "runs/s" in result.stderr
+    table = pd.read_parquet(out)
+    assert len(table) == 6
+    assert {"parameters.us_re_cost", "players.us.discount", "critical_delta.grim_nash.us",
+            "equilibria.tariff.china"} <= set(table.columns)
+    manifest = json.loads((tmp_path / "r.parquet.manifest.json").read_text())
+    assert manifest["command"].startswith("tradesim ") and manifest["rows"] == 6
+    assert not (tmp_path / "r.parquet.parts").exists()
+
+
+def test_csv_output_with_samples_and_quiet(pd_levers, tmp_path):
+    out = tmp_path / "r.csv"
+    result = _invoke(pd_levers, "-p", "T=4:8", "-p", "P=0.5:2", "--sample", "lhs:20", "--seed", "3",
+                     "-m", "critical_delta", "-o", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
+    table = pd.read_csv(out)
+    assert len(table) == 20
+    expected = (table["parameters.T"] - 3) / (table["parameters.T"] - table["parameters.P"])
+    assert (table["critical_delta.grim_nash.row"] - expected).abs().max() < 1e-12
+
+
+def test_play_metric_with_strategy_options(pd_levers, tmp_path):
+    out = tmp_path / "r.parquet"
+    result = _invoke(pd_levers, "-p", "strategy.col.k=1,4", "--strategy", "row=grim_trigger", "-m", "play",
+                     "--reps", "5", "--replicates", "2", "-o", out, "-q")
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(out)
+    assert len(table) == 4 and table["strategy.col.k"].tolist() == [1, 1, 4, 4]
+    assert table["play.cooperation_rate"].between(0, 1).all()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["-p", "T=5:4:3"], "reversed"),
+        (["-p", "T=4:4:2"], "empty"),
+        (["-p", "T=1:4:0"], "at least 1"),
+        (["-p", "Tx=1,2"], "nearest valid: T"),
+        (["-p", "T=1:9:2000", "-p", "R=1:2:1000"], "--yes"),
+        (["-p", "T=5", "--scheduler", "nonsense"], "tcp://HOST:PORT"),
+        (["-p", "T=5", "-m", "nash"], "unknown metric"),
+        (["-p", "T=5", "--strategy", "row"], "PID=SPEC"),
+    ],
+    ids=["reversed", "empty", "n0", "unknown-path", "too-big", "scheduler", "metric", "strategy"],
+)
+def test_bad_input_is_one_error_line_and_status_2(pd_levers, tmp_path, args, message):
+    out = tmp_path / "r.parquet"
+    result = _invoke(pd_levers, *args, "-o", out)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and message in result.stderr and result.stderr.count("\n") == 1
+    assert not out.exists() and not (tmp_path / "r.parquet.parts").exists()
+
+
+def test_existing_results_need_overwrite_or_resume(pd_levers, tmp_path):
+    out = tmp_path / "r.parquet"
+    out.write_bytes(b"precious")
+    result = _invoke(pd_levers, "-p", "T=5,6", "-m", "critical_delta", "-o", out)
+    assert result.exit_code == 2 and "--overwrite" in result.stderr
+    assert out.read_bytes() == b"precious"
+    result = _invoke(pd_levers, "-p", "T=5,6", "-m", "critical_delta", "-o", out, "--overwrite", "-q")
+    assert result.exit_code == 0 and len(pd.read_parquet(out)) == 2
+
+
+@pytest.mark.slow
+def test_killed_sweep_resumes_to_the_uninterrupted_table(pd_levers, tmp_path):
+    """Kill the CLI with SIGKILL after its first checkpoint, resume, compare with a clean run."""
+    args = [pd_levers, "-p", "T=4:8:6", "-p", "repeated.noise=0:0.2:5", "-m", "critical_delta", "-m", "play",
+            "--reps", "400", "--chunk-size", "3", "--seed", "2", "-q"]
+    whole = tmp_path / "whole.parquet"
+    assert _invoke(*args, "-o", whole).exit_code == 0
+    out = tmp_path / "killed.parquet"
+    parts = tmp_path / "killed.parquet.parts"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "sweep", *args, "-o", str(out)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(parts.glob("chunk-*.parquet")):
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+    assert not out.exists()
+    done = len(list(parts.glob("chunk-*.parquet")))
+    assert 1 <= done < 10
+    result = _invoke(*args, "-o", out, "--resume")
+    assert result.exit_code == 0, result.output
+    pd.testing.assert_frame_equal(pd.read_parquet(whole), pd.read_parquet(out))
+    assert not parts.exists()

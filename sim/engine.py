@@ -31,7 +31,7 @@ import numpy as np
 
 from sim.errors import InputError
 from sim.game import StageGame
-from sim.strategies import Observation, PlayerContext, Strategy, counter_bits, get_strategy, mix64
+from sim.strategies import Observation, PlayerContext, Strategy, counter_bits, get_strategy, mix64, round_salt
 
 __all__ = [
     "MatchResult",
@@ -55,6 +55,130 @@ _STREAM_IMPL, _STREAM_PERC, _STREAM_LEN = 1, 2, 3
 _G1 = np.uint64(0x9E3779B97F4A7C15)
 _G2 = np.uint64(0xC2B2AE3D27D4EB4F)
 _G3 = np.uint64(0x165667B19E3779F9)
+
+
+# ----------------------------------------------------------------------------- compiled kernels
+def _build_kernels() -> Any:
+    """numba versions of the hot loops (bit-identical to the numpy code paths), or ``None``."""
+    try:
+        import numba
+    except ImportError:  # pragma: no cover
+        return None
+    import types
+
+    M1 = np.uint64(0xBF58476D1CE4E5B9)
+    M2 = np.uint64(0x94D049BB133111EB)
+    S30, S27, S31, S32, S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(32), np.uint64(11)
+    LOW = np.uint64(0xFFFFFFFF)
+    INV53 = 1.0 / (1 << 53)
+    njit = numba.njit(cache=True, nogil=True)
+
+    @numba.njit(cache=True, inline="always")
+    def mix(x):
+        x = x ^ (x >> S30)
+        x = x * M1
+        x = x ^ (x >> S27)
+        x = x * M2
+        return x ^ (x >> S31)
+
+    @njit
+    def uniform(keys, salt):
+        out = np.empty(keys.shape[0], dtype=np.float64)
+        for i in range(keys.shape[0]):
+            out[i] = np.float64(mix(keys[i] ^ salt) >> S11) * INV53
+        return out
+
+    @njit
+    def noisy(actions, keys, salt, threshold, n, out):
+        for i in range(actions.shape[0]):
+            a = actions[i]
+            x = mix(keys[i] ^ salt)
+            if (x >> S32) < threshold:
+                k = n[i]
+                if k > 1:
+                    shift = np.int64(((x & LOW) * np.uint64(k - 1)) >> S32) + 1
+                    a = (a + shift) % k
+            out[i] = a
+
+    @njit
+    def step(intended, keys, salt_i, thr_i, n_own, opp_pos, salt_p, thr_p, n_opp, act_row, per_row):
+        """Implementation noise into ``act_row``, then perception noise into ``per_row``."""
+        m = intended.shape[0]
+        for i in range(m):
+            a = intended[i]
+            if thr_i > 0:
+                x = mix(keys[i] ^ salt_i)
+                if (x >> S32) < thr_i:
+                    k = n_own[i]
+                    if k > 1:
+                        a = (a + np.int64(((x & LOW) * np.uint64(k - 1)) >> S32) + 1) % k
+            act_row[i] = a
+        for i in range(m):
+            b = np.int64(act_row[opp_pos[i]])
+            if thr_p > 0:
+                x = mix(keys[i] ^ salt_p)
+                if (x >> S32) < thr_p:
+                    k = n_opp[i]
+                    if k > 1:
+                        b = (b + np.int64(((x & LOW) * np.uint64(k - 1)) >> S32) + 1) % k
+            per_row[i] = b
+
+    @njit
+    def summarise(a0, a1, lengths, A, B, w0, w1, c0, c1):
+        N, T = a0.shape
+        total = np.zeros((N, 2))
+        disc = np.zeros((N, 2))
+        coop = np.zeros(N, dtype=np.int64)
+        coop_p = np.zeros((N, 2), dtype=np.int64)
+        first = np.full(N, -1, dtype=np.int64)
+        round_pay = np.zeros((T, 2))
+        round_coop = np.zeros(T, dtype=np.int64)
+        round_active = np.zeros(T, dtype=np.int64)
+        for r in range(N):
+            L = min(lengths[r], T)
+            s0 = 0.0
+            s1 = 0.0
+            d0 = 0.0
+            d1 = 0.0
+            cb = 0
+            cp0 = 0
+            cp1 = 0
+            fb = -1
+            for t in range(L):
+                i = a0[r, t]
+                j = a1[r, t]
+                u = A[i, j]
+                v = B[i, j]
+                s0 += u
+                s1 += v
+                d0 += u * w0[t]
+                d1 += v * w1[t]
+                round_pay[t, 0] += u
+                round_pay[t, 1] += v
+                round_active[t] += 1
+                x = i == c0
+                y = j == c1
+                cp0 += x
+                cp1 += y
+                if x and y:
+                    cb += 1
+                    round_coop[t] += 1
+                elif fb < 0:
+                    fb = t
+            total[r, 0] = s0
+            total[r, 1] = s1
+            disc[r, 0] = d0
+            disc[r, 1] = d1
+            coop[r] = cb
+            coop_p[r, 0] = cp0
+            coop_p[r, 1] = cp1
+            first[r] = fb
+        return total, disc, coop, coop_p, first, round_pay, round_coop, round_active
+
+    return types.SimpleNamespace(mix=mix, uniform=uniform, noisy=noisy, step=step, summarise=summarise)
+
+
+KERNELS = _build_kernels()
 
 
 def resolve_seed(seed: "int | np.random.Generator | None") -> tuple[int | None, int]:
@@ -99,15 +223,20 @@ def _noisy(actions: np.ndarray, keys: np.ndarray, t: int, stream: int, n: "int |
     scalar_n = np.ndim(n) == 0
     if prob <= 0.0 or (scalar_n and n < 2):
         return actions
+    threshold = np.uint64(min(int(prob * 4294967296.0), 4294967296))
+    salt = round_salt(t, stream)
+    if KERNELS is not None:
+        out = np.empty_like(actions)
+        nn = np.full(len(actions), n, dtype=np.int64) if scalar_n else np.asarray(n, dtype=np.int64)
+        KERNELS.noisy(actions, keys, salt, threshold, nn, out)
+        return out
     bits = counter_bits(keys, t, stream)
-    hit = (bits >> np.uint64(32)) < np.uint64(min(int(prob * 4294967296.0), 4294967296))
+    hit = (bits >> np.uint64(32)) < threshold
     if scalar_n and n == 2:
         return actions ^ hit
-    if not hit.any():
-        return actions
-    low = (bits & np.uint64(0xFFFFFFFF)).astype(np.float64) * (1.0 / 4294967296.0)
-    shift = 1 + np.minimum((low * (n - 1)).astype(np.int64), np.maximum(np.asarray(n) - 2, 0))
-    return np.where(hit & (np.asarray(n) > 1), (actions + shift) % n, actions)
+    nn = np.asarray(n, dtype=np.int64)
+    shift = (((bits & np.uint64(0xFFFFFFFF)) * np.maximum(nn - 1, 0).astype(np.uint64)) >> np.uint64(32)).astype(np.int64) + 1
+    return np.where(hit & (nn > 1), (actions + shift) % np.maximum(nn, 1), actions)
 
 
 def match_lengths(keys: np.ndarray, rounds: int | None, continuation: float | None, max_rounds: int) -> np.ndarray:
@@ -198,13 +327,23 @@ def simulate_block(
             obs = Observation(ctx, Act[:, lo:hi].T, Per[:, lo:hi].T, seat_keys[lo:hi])
             groups.append(_Group(strategies[int(sorted_gid[lo] // 2)], lo, hi, obs))
     act = np.empty(2 * N, dtype=np.int64)
+    compiled = KERNELS is not None
+    if compiled:
+        n_own_arr = np.broadcast_to(np.asarray(n_own, dtype=np.int64), (2 * N,)).copy()
+        n_opp_arr = np.broadcast_to(np.asarray(n_opp, dtype=np.int64), (2 * N,)).copy()
+        thr_i = np.uint64(min(int(noise * 4294967296.0), 4294967296))
+        thr_p = np.uint64(min(int(perception_noise * 4294967296.0), 4294967296))
     for t in range(T):
         for g in groups:
             g.obs.t = t
             act[g.lo : g.hi] = g.strategy.act(g.obs)
-        a = _noisy(act, seat_keys, t, _STREAM_IMPL, n_own, noise)
-        Act[t] = a
-        Per[t] = _noisy(a[opp_pos], seat_keys, t, _STREAM_PERC, n_opp, perception_noise)
+        if compiled:
+            KERNELS.step(act, seat_keys, round_salt(t, _STREAM_IMPL), thr_i, n_own_arr, opp_pos,
+                         round_salt(t, _STREAM_PERC), thr_p, n_opp_arr, Act[t], Per[t])
+        else:
+            a = _noisy(act, seat_keys, t, _STREAM_IMPL, n_own, noise)
+            Act[t] = a
+            Per[t] = _noisy(a[opp_pos], seat_keys, t, _STREAM_PERC, n_opp, perception_noise)
         if on_round is not None:
             on_round(t)
     out = Act.T
@@ -219,9 +358,25 @@ def summarise_paths(
     lengths: np.ndarray,
     cooperative: tuple[int, int],
     discount: tuple[float, float],
+    *,
+    compiled: bool | None = None,
 ) -> dict[str, np.ndarray]:
-    """Per-row totals, discounted totals, cooperation counts and first breakdown round."""
+    """Per-row totals, discounted totals, cooperation counts and first breakdown round.
+
+    Uses the compiled kernel when numba is present (``compiled=None``), else numpy.
+    """
     N, T = a0.shape
+    if compiled is None:
+        compiled = KERNELS is not None
+    if compiled:
+        w0 = np.asarray(discount[0], float) ** np.arange(T)
+        w1 = np.asarray(discount[1], float) ** np.arange(T)
+        out = KERNELS.summarise(np.ascontiguousarray(a0), np.ascontiguousarray(a1), np.asarray(lengths, np.int64),
+                                np.ascontiguousarray(game.A, dtype=float), np.ascontiguousarray(game.B, dtype=float),
+                                w0, w1, int(cooperative[0]), int(cooperative[1]))
+        keys = ("total", "discounted", "coop_rounds", "coop_rounds_player", "first_breakdown", "round_payoff_sum",
+                "round_coop_sum", "round_active")
+        return dict(zip(keys, out))
     fixed = bool(N) and bool((lengths == T).all())
     active = None if fixed else np.arange(T)[None, :] < lengths[:, None]
     n = game.shape[1]

@@ -292,8 +292,22 @@ def _mix64_inplace(x: np.ndarray) -> np.ndarray:
 
 def counter_bits(keys: np.ndarray, t: int, stream: int) -> np.ndarray:
     """64 random bits per key for round ``t`` and stream ``stream`` (counter-based, stateless)."""
-    salt = np.uint64((((t + 1) * _GOLDEN) ^ ((stream + 1) * 0xD1B54A32D192ED03)) & _MASK64)
-    return _mix64_inplace(keys ^ salt)
+    return _mix64_inplace(keys ^ round_salt(t, stream))
+
+
+def round_salt(t: int, stream: int) -> np.uint64:
+    """The 64-bit salt mixed into every key for round ``t`` and stream ``stream``."""
+    return np.uint64((((t + 1) * _GOLDEN) ^ ((stream + 1) * 0xD1B54A32D192ED03)) & _MASK64)
+
+
+def kernels() -> Any:
+    """Compiled (numba) kernels for the hot loops, or ``None`` when numba is unavailable.
+
+    Compiled on first use and cached on disk; results are bit-identical to the numpy versions.
+    """
+    from sim import engine
+
+    return engine.KERNELS
 
 
 _INV53 = 1.0 / (1 << 53)
@@ -343,6 +357,9 @@ class Observation:
     def uniform(self) -> np.ndarray:
         """Uniform [0, 1) draws, one per replicate; successive calls in a round differ."""
         self._stream += 1
+        k = kernels()
+        if k is not None:
+            return k.uniform(self._keys, round_salt(self.t, 1000 + self._stream))
         bits = counter_bits(self._keys, self.t, 1000 + self._stream)
         return (bits >> np.uint64(11)).astype(np.float64) * _INV53
 

@@ -299,3 +299,22 @@ def test_us_china_match(us_china_game):
     assert set(s["total_payoff"]) == {"us", "china"}
     assert 0.0 <= s["cooperation_rate"] <= 1.0
     json.dumps(res.to_dict(paths=True))
+
+
+# ---------------------------------------------------------------- compiled kernels agree with numpy
+@pytest.mark.parametrize("game_name", ["pd", "us_china"])
+def test_numpy_fallback_is_bit_identical(pd_game, us_china_game, monkeypatch, game_name):
+    import sim.engine as engine
+
+    if engine.KERNELS is None:
+        pytest.skip("numba not installed")
+    game = pd_game if game_name == "pd" else us_china_game
+    kw = dict(rounds=25, replicates=40, noise=0.2, perception_noise=0.1, seed=12)
+    pair = ("generous_tit_for_tat:g=0.3", "random")
+    compiled = play(game, pair, **kw)
+    monkeypatch.setattr(engine, "KERNELS", None)
+    plain = play(game, pair, **kw)
+    assert np.array_equal(compiled.actions, plain.actions)
+    assert np.allclose(compiled.total, plain.total) and np.allclose(compiled.discounted, plain.discounted)
+    assert np.array_equal(compiled.first_breakdown, plain.first_breakdown)
+    assert np.allclose(compiled.round_payoff, plain.round_payoff)

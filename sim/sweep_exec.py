@@ -1,0 +1,234 @@
+"""How a sweep's chunks are computed: run seeds, the per-process evaluator, and the executors
+(serial, local processes, Dask).
+
+Every executor runs the same function on the same chunks (their size is part of the sweep), so
+the table does not depend on which one ran it, on the number of workers, or on finishing order.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
+
+import numpy as np
+
+from sim.errors import InputError
+from sim.sweep_metrics import PointEvaluator, SweepJob
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.sweep import SweepPlan
+
+__all__ = ["run_seeds", "execute", "check_executor", "evaluator"]
+
+
+def run_seeds(root: int, rows: np.ndarray) -> np.ndarray:
+    """Seed of each run ``r``: the first 63 bits of ``SeedSequence(root).spawn(n)[r].generate_state(1, uint64)``.
+
+    Computed for all runs at once by the same integer hash as :class:`numpy.random.SeedSequence`
+    (O'Neill's seed_seq mixing, pool size 4), which tests check against numpy itself.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    if len(rows) == 0 or rows.max() >= 2**32:
+        return np.array([int(np.random.SeedSequence(root, spawn_key=(int(r),)).generate_state(1, np.uint64)[0]) >> 1
+                         for r in rows], dtype=np.int64)
+    words = [int(w) for w in _uint32_words(int(root))]
+    words += [0] * (_POOL - len(words)) if len(words) < _POOL else []
+    entropy = [np.full(len(rows), w, dtype=np.uint32) for w in words] + [rows.astype(np.uint32)]
+    with np.errstate(over="ignore"):
+        h = [np.uint32(_INIT_A)]
+
+        def hashmix(value):
+            value = value ^ h[0]
+            h[0] = np.uint32(int(h[0]) * _MULT_A & 0xFFFFFFFF)
+            value = value * h[0]
+            return value ^ (value >> np.uint32(16))
+
+        def mix(x, y):
+            r = np.uint32(_MIX_L) * x - np.uint32(_MIX_R) * y
+            return r ^ (r >> np.uint32(16))
+
+        pool = [hashmix(entropy[i]) for i in range(_POOL)]
+        for src in range(_POOL):
+            for dst in range(_POOL):
+                if src != dst:
+                    pool[dst] = mix(pool[dst], hashmix(pool[src]))
+        for src in range(_POOL, len(entropy)):
+            for dst in range(_POOL):
+                pool[dst] = mix(pool[dst], hashmix(entropy[src]))
+        hc = _INIT_B
+        state = []
+        for k in range(2):
+            value = pool[k] ^ np.uint32(hc)
+            hc = hc * _MULT_B & 0xFFFFFFFF
+            value = value * np.uint32(hc)
+            state.append(value ^ (value >> np.uint32(16)))
+    word = state[0].astype(np.uint64) | (state[1].astype(np.uint64) << np.uint64(32))
+    return (word >> np.uint64(1)).astype(np.int64)
+
+
+_POOL = 4
+_INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
+_MIX_L, _MIX_R = 0xCA01F9DD, 0x4973F715
+
+
+def _uint32_words(value: int) -> list[int]:
+    if value == 0:
+        return [0]
+    out = []
+    while value > 0:
+        out.append(value & 0xFFFFFFFF)
+        value >>= 32
+    return out
+
+
+# ----------------------------------------------------------------------------- workers
+_EVALUATORS: dict[str, PointEvaluator] = {}
+
+
+def evaluator(key: str, job: SweepJob) -> PointEvaluator:
+    ev = _EVALUATORS.get(key)
+    if ev is None:
+        _EVALUATORS.clear()
+        ev = _EVALUATORS[key] = PointEvaluator(job)
+    return ev
+
+
+def _run_chunk(key: str, job: SweepJob, index: int, lo: int, values: np.ndarray,
+               integer_paths: tuple[str, ...]) -> tuple[int, dict[str, np.ndarray]]:
+    """Columns of the runs ``lo .. lo + len(values) - 1`` (chunk ``index``)."""
+    ev = evaluator(key, job)
+    rows = np.arange(lo, lo + len(values), dtype=np.int64)
+    seeds = run_seeds(job.seed, rows)
+    cols: dict[str, np.ndarray] = {
+        "point": rows // job.replicates,
+        "replicate": rows % job.replicates,
+        "seed": seeds,
+    }
+    for a, path in enumerate(job.paths):
+        v = values[:, a]
+        cols[path] = v.astype(np.int64) if path in integer_paths else v.astype(np.float64)
+    cols.update(ev.evaluate(values, seeds))
+    return index, cols
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_process(key: str, job: SweepJob) -> None:
+    _WORKER["key"], _WORKER["job"] = key, job
+    evaluator(key, job)
+
+
+def _run_chunk_in_process(index: int, lo: int, values: np.ndarray, integer_paths: tuple[str, ...]):
+    return _run_chunk(_WORKER["key"], _WORKER["job"], index, lo, values, integer_paths)
+
+
+def _tasks(plan: SweepPlan, indices: Sequence[int]) -> Iterator[tuple[int, int, np.ndarray]]:
+    for index in indices:
+        lo, hi = plan.chunk_bounds(index)
+        points = np.arange(lo, hi) // plan.replicates
+        yield index, lo, plan.design.points[points]
+
+
+def _execute_serial(plan: SweepPlan, indices: Sequence[int]):
+    for index, lo, values in _tasks(plan, indices):
+        yield _run_chunk(plan.key, plan.job, index, lo, values, plan.integer_paths)
+
+
+def _execute_processes(plan: SweepPlan, indices: Sequence[int], workers: int):
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    # forkserver/spawn chosen here, at call time: never fork a process that may hold threads
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        # workers fork from a server that has imported the evaluator's modules once
+        context.set_forkserver_preload(["sim.sweep_exec", "sim.game", "sim.scenario", "sim.repeated"])
+    tasks = _tasks(plan, indices)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_process,
+                             initargs=(plan.key, plan.job)) as pool:
+        pending = set()
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and len(pending) < 2 * workers:
+                    task = next(tasks, None)
+                    if task is None:
+                        exhausted = True
+                        break
+                    pending.add(pool.submit(_run_chunk_in_process, *task, plan.integer_paths))
+                if not pending:
+                    break
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in sorted(done, key=lambda f: f.result()[0]):
+                    yield fut.result()
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+
+def _connect(scheduler: Any, timeout: float):
+    """``(client, cluster or None)`` for a scheduler address, ``local:N`` or a Client."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - optional dependency
+        raise InputError("Dask is not installed: pip install 'dask[distributed]'", key="--scheduler") from None
+    if isinstance(scheduler, Client):
+        return scheduler, None, False
+    text = str(scheduler)
+    if text.startswith("local:"):
+        count = text.partition(":")[2]
+        if not count.isdigit() or int(count) < 1:
+            raise InputError(f"expected local:N with N >= 1, got {text!r}", key="--scheduler")
+        cluster = LocalCluster(n_workers=int(count), threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        return Client(cluster), cluster, True
+    if "://" not in text:
+        raise InputError(f"expected tcp://HOST:PORT or local:N, got {text!r}", key="--scheduler")
+    try:
+        client = Client(text, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError(f"cannot reach the scheduler at {text} within {timeout:g} s ({type(exc).__name__})",
+                         key="--scheduler") from None
+    return client, None, True
+
+
+def _execute_dask(plan: SweepPlan, indices: Sequence[int], scheduler: Any, timeout: float):
+    from dask.distributed import as_completed
+
+    client, cluster, owned = _connect(scheduler, timeout)
+    try:
+        job = client.scatter(plan.job, broadcast=True)
+        futures = [client.submit(_run_chunk, plan.key, job, index, lo, values, plan.integer_paths, pure=False)
+                   for index, lo, values in _tasks(plan, indices)]
+        try:
+            for fut in as_completed(futures):
+                yield fut.result()
+        finally:
+            client.cancel(futures)
+    finally:
+        if owned:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def check_executor(workers: Any, scheduler: Any) -> None:
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise InputError(f"must be an integer >= 1, got {workers!r}", key="--workers")
+    if scheduler is None or not isinstance(scheduler, str):
+        return
+    if scheduler.startswith("local:"):
+        count = scheduler.partition(":")[2]
+        if not count.isdigit() or int(count) < 1:
+            raise InputError(f"expected local:N with N >= 1, got {scheduler!r}", key="--scheduler")
+    elif "://" not in scheduler:
+        raise InputError(f"expected tcp://HOST:PORT or local:N, got {scheduler!r}", key="--scheduler")
+
+
+def execute(plan: SweepPlan, indices: Sequence[int], workers: int, scheduler: Any, timeout: float):
+    if scheduler is not None:
+        return _execute_dask(plan, indices, scheduler, timeout)
+    if workers > 1 and len(indices) > 1:
+        return _execute_processes(plan, indices, int(workers))
+    return _execute_serial(plan, indices)

@@ -181,6 +181,15 @@ class PlayerContext:
         defect[self.max_own] = 1.0
         return MappingProxyType({"nash": np.asarray(nash), "minmax": np.asarray(punisher), "defect": defect})
 
+    def punishment_pure(self, mode: str) -> int | None:
+        """The punishment action if ``mode``'s punishment is pure, else ``None`` (cached)."""
+        cache = self.__dict__.setdefault("_pure_punish", {})
+        if mode not in cache:
+            probs = self.punishment[mode]
+            nz = np.flatnonzero(probs > 1e-12)
+            cache[mode] = int(nz[0]) if nz.size == 1 else None
+        return cache[mode]
+
     @classmethod
     def build(cls, game: StageGame, player: int, cooperative: tuple[int, int] | None = None) -> "PlayerContext":
         """Tables for ``player`` in ``game`` around the cooperative profile ``cooperative``."""
@@ -409,8 +418,9 @@ class Strategy:
             values[key] = declared[key].coerce(value, self.name)
         self.params: Mapping[str, Any] = MappingProxyType(values)
 
-    def act(self, obs: Observation) -> np.ndarray:
-        """Next own action index for each replicate of the batch, int array ``(obs.size,)``."""
+    def act(self, obs: Observation) -> "np.ndarray | int":
+        """Next own action index for each replicate of the batch: an int array ``(obs.size,)``,
+        or a single int meaning the same action in every replicate."""
         raise NotImplementedError
 
     def is_stochastic(self) -> bool:
@@ -511,8 +521,8 @@ class AlwaysCooperate(Strategy):
     aliases = ("always_conciliate", "cooperator")
     memory_depth = 0
 
-    def act(self, obs: Observation) -> np.ndarray:
-        return obs.full(obs.ctx.coop_own)
+    def act(self, obs: Observation) -> "np.ndarray | int":
+        return obs.ctx.coop_own
 
 
 @register
@@ -523,8 +533,8 @@ class AlwaysDefect(Strategy):
     aliases = ("always_escalate", "maximum_pressure", "defector")
     memory_depth = 0
 
-    def act(self, obs: Observation) -> np.ndarray:
-        return obs.full(obs.ctx.max_own)
+    def act(self, obs: Observation) -> "np.ndarray | int":
+        return obs.ctx.max_own
 
 
 @register
@@ -620,8 +630,10 @@ class GrimTrigger(Strategy):
         grudge = obs.memory["grudge"]
         grudge |= ctx.provocation[obs.last_opp]
         if not grudge.any():
-            return obs.full(ctx.coop_own)
-        punish = obs.sample(ctx.punishment[self.params["punish"]])
+            return ctx.coop_own
+        punish = ctx.punishment_pure(self.params["punish"])
+        if punish is None:
+            punish = obs.sample(ctx.punishment[self.params["punish"]])
         return np.where(grudge, punish, ctx.coop_own)
 
 
@@ -707,8 +719,10 @@ class DeadlineTruce(Strategy):
             elif p < 1.0:
                 broken |= obs.uniform() >= p
         if not broken.any():
-            return obs.full(ctx.coop_own)
-        punish = obs.sample(ctx.punishment[self.params["revert"]])
+            return ctx.coop_own
+        punish = ctx.punishment_pure(self.params["revert"])
+        if punish is None:
+            punish = obs.sample(ctx.punishment[self.params["revert"]])
         return np.where(broken, punish, ctx.coop_own)
 
 
@@ -776,7 +790,7 @@ class Alternator(Strategy):
     memory_depth = 1
 
     def act(self, obs: Observation) -> np.ndarray:
-        return obs.full(obs.ctx.coop_own if obs.t % 2 == 0 else obs.ctx.max_own)
+        return obs.ctx.coop_own if obs.t % 2 == 0 else obs.ctx.max_own
 
 
 @register
@@ -818,7 +832,7 @@ class Scripted(Strategy):
     def act(self, obs: Observation) -> np.ndarray:
         path = self._indices(obs.ctx)
         t = obs.t % len(path) if self.params["cycle"] else min(obs.t, len(path) - 1)
-        return obs.full(int(path[t]))
+        return int(path[t])
 
 
 #: The eight classic strategies of the Axelrod reference table (plus two for a ten-strategy field).

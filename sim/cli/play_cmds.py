@@ -174,7 +174,7 @@ def play(file, strategy_items, rounds, continuation, max_rounds, reps, noise, pe
     with _progress("playing", reps * horizon) as bar:
         result = run(game, strategies, rounds=rounds, continuation=continuation, max_rounds=max_rounds,
                      replicates=reps, noise=noise, perception_noise=perception_noise,
-                     cooperative=_cooperative(coop_items), seed=seed, paths=paths, chunk_size=chunk,
+                     cooperative=_cooperative(coop_items), seed=seed, paths=paths, chunk_size=chunk if bar else None,
                      progress=(lambda done: bar(done, reps)) if bar else None)
     if fmt == "json":
         echo_json(result.to_dict(paths=paths))

@@ -39,14 +39,19 @@ class StackelbergOutcome:
     responses: tuple[int, ...]
     values: tuple[float, ...]
     method: str = "pure commitment, follower best response"
+    leader_strategy: np.ndarray | None = None
 
     def to_dict(self, actions=None, player_ids=("row", "col")) -> dict:
         f = 1 - self.leader
         la = actions[self.leader][self.leader_action] if actions else self.leader_action
         fa = actions[f][self.follower_action] if actions else self.follower_action
-        return {"leader": player_ids[self.leader], "leader_action": la, "follower_action": fa,
-                "payoffs": {player_ids[p]: self.payoffs[p] for p in range(2)},
-                "tie_rule": self.tie_rule, "method": self.method}
+        out = {"leader": player_ids[self.leader], "leader_action": la, "follower_action": fa,
+               "payoffs": {player_ids[p]: self.payoffs[p] for p in range(2)},
+               "tie_rule": self.tie_rule, "method": self.method}
+        if self.leader_strategy is not None:
+            labels = actions[self.leader] if actions else [str(i) for i in range(len(self.leader_strategy))]
+            out["leader_strategy"] = {labels[i]: float(p) for i, p in enumerate(self.leader_strategy) if p > 1e-12}
+        return out
 
 
 def stackelberg(game, leader: int = 0, *, tie: str = "leader", tol: float = 1e-9) -> StackelbergOutcome:
@@ -209,3 +214,34 @@ def threat_check(
         trigger_profitable_without_threat=ignored > base_o + tol * scale,
         threatener_cost=pay(t, base[t], x) - pay(t, y, x), tol=tol,
     )
+
+
+def stackelberg_mixed(game, leader: int = 0) -> StackelbergOutcome:
+    """Optimal mixed commitment of ``leader``, follower ties broken in the leader's favour.
+
+    One LP per follower action ``j`` (Conitzer and Sandholm 2006, "Computing the optimal strategy
+    to commit to", ACM EC): maximise the leader's payoff against ``j`` over leader mixtures that make
+    ``j`` a best response; the best of these LPs is the strong Stackelberg equilibrium.
+    ``leader_action`` is the most likely action of the committed mixture.
+    """
+    from scipy.optimize import linprog
+
+    if leader not in (0, 1):
+        raise InputError("leader must be 0 (row) or 1 (column)", key="leader")
+    A, B, _, _ = as_arrays(game)
+    L, F = (A, B) if leader == 0 else (B.T, A.T)
+    m, n = L.shape
+    best = (-np.inf, None, None)
+    for j in range(n):
+        # x^T F[:, k] - x^T F[:, j] <= 0 for all k
+        res = linprog(-L[:, j], A_ub=(F - F[:, [j]]).T, b_ub=np.zeros(n), A_eq=np.ones((1, m)), b_eq=[1.0],
+                      bounds=(0, None), method="highs")
+        if res.status == 0 and -res.fun > best[0] + 1e-12:
+            best = (-res.fun, j, res.x)
+    _, j, x = best
+    x = np.maximum(x, 0.0)
+    x /= x.sum()
+    pay = (float(x @ L[:, j]), float(x @ F[:, j]))
+    payoffs = pay if leader == 0 else (pay[1], pay[0])
+    return StackelbergOutcome(leader, int(x.argmax()), int(j), payoffs, "leader", (), (),
+                              method="mixed commitment (Conitzer-Sandholm LPs)", leader_strategy=x)

@@ -301,3 +301,34 @@ def test_agrees_with_nashpy_vertex_enumeration_on_small_games():
         ours = vertex_enumeration((A, B))
         assert len(ours) == len(ref)
         _assert_same([(e.row, e.col) for e in ours], ref)
+
+
+@needs_lrs
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 5), n=st.integers(1, 5), k=st.sampled_from([1, 2, 3]))
+def test_degenerate_small_games_match_lrsnash(seed, m, n, k):
+    # payoffs from {-k..k}: ties everywhere, so most of these games are degenerate
+    A, B = _random_game(seed, m, n, ints=k)
+    ours = vertex_enumeration((A, B))
+    uniq = {_key(x, y): (x, y) for x, y in lrsnash(A, B)}
+    assert len(ours) == len(uniq)
+    _assert_same([(e.row, e.col) for e in ours], list(uniq.values()))
+    assert ours.complete
+
+
+def test_auto_uses_lemke_howson_past_the_limit_and_says_so():
+    A, B = _random_game(11, 24, 25)
+    res = nash_equilibria((A, B), "auto", exact=False)
+    assert res.method == "lemke-howson" and res.requested == "auto"
+    assert not res.complete
+    assert any("Lemke-Howson" in n for n in res.notes)
+    assert len(res) >= 1 and all(max(e.regret) <= 1e-7 * 4 for e in res)
+
+
+def test_stage_game_labels_in_json():
+    g = StageGame.from_matrices([[3, 0], [0, 2]], [[2, 0], [0, 3]], actions=(("O", "F"), ("O", "F")),
+                                player_ids=("us", "china"))
+    d = nash_equilibria(g).to_dict()
+    assert len(d["equilibria"]) == 3
+    assert d["equilibria"][2]["strategies"] == {"us": {"O": pytest.approx(0.6), "F": pytest.approx(0.4)},
+                                               "china": {"O": pytest.approx(0.4), "F": pytest.approx(0.6)}}

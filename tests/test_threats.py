@@ -85,3 +85,18 @@ def test_us_china_tariff_threat_against_october_controls(us_china_game):
 def test_resolve_action_errors(us_china_game, spec, match):
     with pytest.raises(InputError, match=match):
         resolve_action(us_china_game, 1, spec, us_china_game.cooperative[1])
+
+
+def test_mixed_commitment_beats_pure_commitment():
+    # Conitzer and Sandholm (2006), section 2: committing to (1/2, 1/2) earns the leader 2.5 > 2
+    from sim.threats import stackelberg_mixed
+
+    A = np.array([[1.0, 3.0], [0.0, 2.0]])
+    B = np.array([[1.0, 0.0], [0.0, 1.0]])
+    pure = stackelberg((A, B), 0)
+    mixed = stackelberg_mixed((A, B), 0)
+    assert pure.payoffs == (2.0, 1.0)
+    assert mixed.payoffs[0] == pytest.approx(2.5)
+    np.testing.assert_allclose(mixed.leader_strategy, [0.5, 0.5], atol=1e-9)
+    assert mixed.follower_action == 1
+    assert "leader_strategy" in mixed.to_dict()

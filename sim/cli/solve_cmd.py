@@ -22,7 +22,8 @@ Solution concepts:
   Kalai-Smorodinsky the efficient agreement giving each side the same share of its ideal gain.
   utilitarian       the profile with the largest total payoff.
   correlated eq.    a jointly randomised recommendation neither side wants to disobey, best total.
-  Stackelberg       one side commits first, the other best-responds (ties broken as --tie says).
+  Stackelberg       one side commits first, the other best-responds (ties broken as --tie says);
+                    also the best commitment to a mixed action (ties for the leader).
 
 Methods: auto (reduce by dominance, then vertex enumeration, or Lemke-Howson past 20 actions a
 side), pure, support (equal-size supports), vertex (all extreme equilibria, degenerate games too),
@@ -67,7 +68,7 @@ def analyse(game, *, method="auto", max_seconds=60.0, disagreement="nash", tie="
     from sim.dominance import iterated_dominance
     from sim.equilibria import nash_equilibria
     from sim.security import security_levels
-    from sim.threats import stackelberg
+    from sim.threats import stackelberg, stackelberg_mixed
 
     acts, ids = game.actions, tuple(game.player_ids)
     eq = nash_equilibria(game, method, max_seconds=max_seconds)
@@ -99,6 +100,8 @@ def analyse(game, *, method="auto", max_seconds=60.0, disagreement="nash", tie="
     if game.A.size <= 20_000:
         out["correlated_equilibrium"] = correlated_equilibrium(game).to_dict(acts, ids)
     out["stackelberg"] = [stackelberg(game, leader, tie=tie).to_dict(acts, ids) for leader in (0, 1)]
+    if game.A.size <= 20_000:
+        out["stackelberg_mixed"] = [stackelberg_mixed(game, leader).to_dict(acts, ids) for leader in (0, 1)]
     return out
 
 
@@ -159,6 +162,10 @@ def render_text(r: dict) -> str:
     for s in r["stackelberg"]:
         lines.append(f"  {s['leader']} leads with [{s['leader_action']}], follower answers [{s['follower_action']}]: "
                      + ", ".join(f"{p} {s['payoffs'][p]:.4g}" for p in ids) + f" (ties: {s['tie_rule']})")
+    for s in r.get("stackelberg_mixed", []):
+        lines.append(f"  {s['leader']} commits to {_fmt_strategy(s['leader_strategy'])}, follower answers "
+                     f"[{s['follower_action']}]: " + ", ".join(f"{p} {s['payoffs'][p]:.4g}" for p in ids)
+                     + " (mixed commitment)")
     return "\n".join(lines)
 
 

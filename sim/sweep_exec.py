@@ -193,11 +193,17 @@ def _connect(scheduler: Any, timeout: float):
     return client, None, True
 
 
+def _prepare(key: str, job: SweepJob) -> None:
+    evaluator(key, job)
+
+
 def _execute_dask(plan: SweepPlan, indices: Sequence[int], scheduler: Any, timeout: float):
     from dask.distributed import as_completed
 
     client, cluster, owned = _connect(scheduler, timeout)
     try:
+        # each worker builds the evaluator once, before the first chunk arrives
+        client.run(_prepare, plan.key, plan.job)
         job = client.scatter(plan.job, broadcast=True)
         futures = [client.submit(_run_chunk, plan.key, job, index, lo, values, plan.integer_paths, pure=False)
                    for index, lo, values in _tasks(plan, indices)]

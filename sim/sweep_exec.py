@@ -187,7 +187,7 @@ def _connect(scheduler: Any, timeout: float):
         raise InputError(f"expected tcp://HOST:PORT or local:N, got {text!r}", key="--scheduler")
     try:
         client = Client(text, timeout=timeout)
-    except (OSError, TimeoutError, ValueError) as exc:
+    except Exception as exc:  # refused, timed out, or something that is not a Dask scheduler
         raise InputError(f"cannot reach the scheduler at {text} within {timeout:g} s ({type(exc).__name__})",
                          key="--scheduler") from None
     return client, None, True

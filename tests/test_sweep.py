@@ -385,3 +385,27 @@ def test_manifest_says_how_the_table_was_made(pd_levers, tmp_path):
     assert manifest["columns"] == list(table.columns) and manifest["tradesim_version"]
     assert manifest["date"].endswith("+00:00")
     assert not math.isnan(manifest["elapsed_seconds"])
+
+
+def test_mixed_equilibria_on_request():
+    pure = sweep(SCENARIOS / "matching_pennies.toml", [], ["equilibria"])
+    assert pure["equilibria.count"][0] == 0 and np.isnan(pure["equilibria.payoff.row"][0])
+    mixed = sweep(SCENARIOS / "matching_pennies.toml", ["payoffs.row.0.0=1,2"], ["equilibria:method=auto"])
+    assert (mixed["equilibria.count"] == 1).all()
+    assert np.isclose(mixed["equilibria.payoff.row"][0], 0.0) and mixed["equilibria.payoff.row"][1] > 0
+    assert mixed["equilibria.action.row"].isna().all()  # mixed: no single lever level
+
+
+def test_non_finite_payoffs_name_the_point(write_scenario):
+    path = write_scenario(PD_LEVERS.replace('u = "R*(1-row.act)', 'u = "1/(T-6) + R*(1-row.act)', 1), "inf.toml")
+    from sim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="parameters.T=6"):
+        sweep(path, ["T=5,6"], ["critical_delta"])
+
+
+def test_resume_of_a_finished_sweep_returns_it(pd_levers, tmp_path):
+    out = tmp_path / "r.parquet"
+    first, _ = run_sweep(pd_levers, out, ["T=5,6"], ["critical_delta"])
+    again, _ = run_sweep(pd_levers, out, ["T=5,6"], ["critical_delta"], resume=True)
+    pd.testing.assert_frame_equal(first, again)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.errors import InputError
 from sim.game import build_game
@@ -409,3 +411,25 @@ def test_resume_of_a_finished_sweep_returns_it(pd_levers, tmp_path):
     first, _ = run_sweep(pd_levers, out, ["T=5,6"], ["critical_delta"])
     again, _ = run_sweep(pd_levers, out, ["T=5,6"], ["critical_delta"], resume=True)
     pd.testing.assert_frame_equal(first, again)
+
+
+# ----------------------------------------------------------------------------- properties
+@settings(max_examples=40, deadline=None)
+@given(root=st.integers(0, 2**96), rows=st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=12))
+def test_run_seeds_equal_numpy_seedsequence_for_any_root_and_run(root, rows):
+    expected = [int(np.random.SeedSequence(root, spawn_key=(r,)).generate_state(1, np.uint64)[0]) >> 1 for r in rows]
+    assert run_seeds(root, np.array(rows)).tolist() == expected
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 60), d=st.integers(1, 4), seed=st.integers(0, 2**32))
+def test_latin_hypercube_strata_for_any_size(n, d, seed):
+    from sim.scenario import load_scenario
+
+    paths = number_paths(load_scenario(US_CHINA))
+    names = ["us_re_cost", "cn_re_cost", "import_elast", "soy_premium"][:d]
+    axes = [parse_axis(f"{name}=0:1", paths) for name in names]
+    pts = make_design(axes, ("lhs", n), seed).points
+    assert pts.shape == (n, d)
+    for k in range(d):
+        assert sorted(np.minimum(np.floor(pts[:, k] * n), n - 1).astype(int)) == list(range(n))

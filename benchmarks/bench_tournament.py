@@ -143,6 +143,14 @@ def main() -> int:
     for i, name in enumerate(OURS):
         print(f"  {name:40s} {np.mean(ours_pm[i]):.3f} | {np.mean(ax_pm[i]):.3f}")
     print(f"max |difference| of pairwise per-turn payoffs: {np.max(np.abs(ours_pm - ax_pm)):.3f}")
+    # the same difference in standard errors (each side's spread over repetitions)
+    ax_sd = np.asarray(results.payoff_stddevs)
+    se = np.sqrt(ours.pairwise_std**2 / args.reps + ax_sd**2 / ax_reps)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 0, (ours_pm - ax_pm) / se, 0.0)
+    worst = np.unravel_index(np.argmax(np.abs(z)), z.shape)
+    print(f"largest |z| over {k * k} ordered pairs: {abs(z[worst]):.2f} ({OURS[worst[0]]} vs {OURS[worst[1]]}); "
+          f"pairs with |z| > 3: {int((np.abs(z) > 3).sum())}")
     return 1 if mismatches else 0
 
 

@@ -379,13 +379,17 @@ class RandomStrategy(Strategy):
 
 @register
 class Alternator(Strategy):
-    """Cooperative action in even rounds, maximum pressure in odd rounds."""
+    """Cooperate first, then switch every round: maximum pressure after its own cooperative move,
+    the cooperative action after anything else (as Axelrod's Alternator, from its actual last move)."""
 
     name = "alternator"
     memory_depth = 1
 
-    def act(self, obs: Observation) -> np.ndarray:
-        return obs.ctx.coop_own if obs.t % 2 == 0 else obs.ctx.max_own
+    def act(self, obs: Observation) -> "np.ndarray | int":
+        ctx = obs.ctx
+        if obs.t == 0:
+            return ctx.coop_own
+        return np.where(obs.last_own == ctx.coop_own, ctx.max_own, ctx.coop_own)
 
 
 @register

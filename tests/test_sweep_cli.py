@@ -46,7 +46,7 @@ def test_sweep_writes_parquet_manifest_and_summary(tmp_path):
                      "-m", "equilibria", "-m", "critical_delta", "--out", out)
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
-    assert result.stderr.startswith("sweep: 6 runs in ") and "runs/s" in result.stderr
+    assert result.stderr.startswith("sweep: 6 points in ") and "points/s" in result.stderr
     table = pd.read_parquet(out)
     assert len(table) == 6
     assert {"parameters.us_re_cost", "players.us.discount", "critical_delta.grim_nash.us",

@@ -92,7 +92,11 @@ def sweep_command(file, params, metrics, out, sample, seed, replicates, strategy
     if not quiet:
         rows = len(table)
         rate = rows / elapsed if elapsed > 0 else float("inf")
-        click.echo(f"sweep: {rows} runs in {elapsed:.1f} s ({rate:,.0f} runs/s) -> {out}", err=True)
+        if replicates == 1:
+            what, unit = f"{rows} points", "points/s"
+        else:
+            what, unit = f"{rows // replicates} points x {replicates} replicates = {rows} runs", "runs/s"
+        click.echo(f"sweep: {what} in {elapsed:.1f} s ({rate:,.0f} {unit}) -> {out}", err=True)
 
 
 class _Progress:

@@ -5,8 +5,9 @@ Breadth-first traversal of the lexicographically feasible bases of ``P = {x >= 0
 128-bit Zobrist key, and for each new vertex the complementary point of ``Q`` solved in place
 (Avis, Rosenberg, Savani and von Stengel 2010, Economic Theory 42:9-37). Breadth-first order keeps
 every tableau at most "graph diameter" pivots away from the exact starting tableau, which bounds
-the floating-point drift. The traversal runs for a budget of pivots and returns its frontier, so
-the caller can check a wall-clock deadline and resume.
+the floating-point drift. Each call expands a bounded chunk of the frontier and returns the bases
+it produced, so the caller keeps the frontier in chunks, checks a wall-clock deadline and a memory
+cap between calls, and resumes.
 
 Imported lazily: importing this module imports numba (compiled functions are cached on disk).
 """
@@ -61,8 +62,9 @@ def _solve(S, k):
 
 
 @njit(cache=True)
-def run(M, An, tol, D, rhs, bas, nb, h1, h2, visited, seen, z1, z2, z3, z4, budget):
-    """Advance the traversal by about ``budget`` pivots.
+def run(M, An, tol, D, rhs, bas, nb, h1, h2, visited, seen, z1, z2, z3, z4, budget, max_layer):
+    """Expand the given bases (one BFS layer), then the layers they produce, while fewer than
+    ``budget`` pivots were made and the new layer has at most ``max_layer`` bases.
 
     Returns ``(D, rhs, bas, nb, h1, h2, eqx, eqy, fbx, fbl, nvert, pivots, flags)`` where the first
     six are the new frontier, ``eqx/eqy`` the equilibria found, ``fbx/fbl`` vertices (and their
@@ -97,11 +99,7 @@ def run(M, An, tol, D, rhs, bas, nb, h1, h2, visited, seen, z1, z2, z3, z4, budg
         g1 = np.empty(cap, dtype=np.int64)
         g2 = np.empty(cap, dtype=np.int64)
         cnt = 0
-        done = L
         for v in range(L):
-            if pivots >= budget:
-                done = v
-                break
             for e in range(d):
                 p = -1
                 best = np.inf
@@ -241,15 +239,9 @@ def run(M, An, tol, D, rhs, bas, nb, h1, h2, visited, seen, z1, z2, z3, z4, budg
                     fbx[nfb, :] = x
                     fbl[nfb, :] = lab
                     nfb += 1
-        if done < L:  # budget spent mid-layer: the unexpanded rest of this layer joins the frontier
-            D = np.concatenate((D[done:], D2[:cnt]))
-            rhs = np.concatenate((rhs[done:], r2[:cnt]))
-            bas = np.concatenate((bas[done:], b2[:cnt]))
-            nb = np.concatenate((nb[done:], n2[:cnt]))
-            h1 = np.concatenate((h1[done:], g1[:cnt]))
-            h2 = np.concatenate((h2[done:], g2[:cnt]))
-        else:
-            D, rhs, bas, nb, h1, h2 = D2[:cnt], r2[:cnt], b2[:cnt], n2[:cnt], g1[:cnt], g2[:cnt]
+        D, rhs, bas, nb, h1, h2 = D2[:cnt], r2[:cnt], b2[:cnt], n2[:cnt], g1[:cnt], g2[:cnt]
+        if cnt > max_layer:  # hand a large layer back to the caller, which splits it into chunks
+            break
     return D, rhs, bas, nb, h1, h2, eqx[:neq], eqy[:neq], fbx[:nfb], fbl[:nfb], nvert, pivots, flags
 
 

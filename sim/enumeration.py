@@ -17,10 +17,13 @@ from __future__ import annotations
 import itertools
 import sys
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
 
+#: Memory the numba traversal may use for its frontier and visited set before it stops (partial).
+MAX_BYTES = 1.0e9
 #: Tolerance on the normalised payoffs (entries in [1, 2]) for "tight" constraints and zeros.
 DEFAULT_TOL = 1e-9
 
@@ -187,6 +190,7 @@ def vertex_enumeration_arrays(
     max_seconds: float | None = None,
     side: str = "auto",
     engine: str = "auto",
+    max_bytes: float = MAX_BYTES,
 ) -> RawEquilibria:
     """All extreme Nash equilibria of the bimatrix game ``(A, B)``.
 
@@ -210,7 +214,7 @@ def vertex_enumeration_arrays(
         loaded = "sim._vertex_kernel" in sys.modules
         engine = "numpy" if min(A.shape) <= 5 and not loaded else "numba"
     if side == "col":
-        raw = vertex_enumeration_arrays(B.T, A.T, tol=tol, max_seconds=max_seconds, side="row", engine=engine)
+        raw = vertex_enumeration_arrays(B.T, A.T, tol=tol, max_seconds=max_seconds, side="row", engine=engine, max_bytes=max_bytes)
         raw.pairs = [(y, x) for x, y in raw.pairs]
         raw.stats["side"] = "col"
         return raw
@@ -218,7 +222,7 @@ def vertex_enumeration_arrays(
     m, n = A.shape
     An, Bn = normalise(A), normalise(B)
     if engine == "numba":
-        pairs, fb_x, fb_lab, degenerate, complete, stats = _numba_traversal(An, Bn, tol, deadline)
+        pairs, fb_x, fb_lab, degenerate, complete, stats = _numba_traversal(An, Bn, tol, deadline, max_bytes)
     else:
         pairs, fb_x, fb_lab, degenerate, complete, stats = _numpy_traversal(An, Bn, tol, deadline)
     fallback = range(len(fb_x))
@@ -253,7 +257,7 @@ def vertex_enumeration_arrays(
     return RawEquilibria(out, degenerate, complete, stats)
 
 
-def _numba_traversal(An, Bn, tol, deadline):
+def _numba_traversal(An, Bn, tol, deadline, max_bytes):
     from sim import _vertex_kernel as K
 
     m, n = An.shape
@@ -270,32 +274,41 @@ def _numba_traversal(An, Bn, tol, deadline):
     visited, seen = K.new_set(), K.new_set()
     visited[(int(h1[0]), int(h2[0]))] = True
     seen[(int(np.bitwise_xor.reduce(z[2, :d])), int(np.bitwise_xor.reduce(z[3, :d])))] = True
-    pairs, fbx, fbl = [], [], []
+    pairs, fbx, fbl = [], [np.empty((0, m))], [np.empty((0, m + n), dtype=bool)]
     degenerate = False
     nvert, pivots = 1, 0
-    budget = 2_000 if deadline is not None else 1 << 60
-    while True:
-        t0 = time.perf_counter()
-        D, rhs, bas, nb, h1, h2, ex, ey, fx, fl, nv, pv, flags = K.run(
-            M, An, tol, D, rhs, bas, nb, h1, h2, visited, seen, z[0], z[1], z[2], z[3], budget
-        )
-        if deadline is not None:  # aim for calls of about 50 ms, never past the deadline
-            rate = max(int(pv), 1) / max(time.perf_counter() - t0, 1e-6)
-            left = deadline - time.perf_counter()
-            budget = int(max(100, min(rate * 0.05, rate * left)))
+    chunk = 1024
+    queue = deque([(D, rhs, bas, nb, h1, h2)])
+    queued = 1
+    per_basis = 8 * (r * d + r) + 8 * (r + d + 2)
+    complete = True
+    reason = None
+    while queue:
+        if deadline is not None and time.perf_counter() > deadline:
+            complete, reason = False, "time"
+            break
+        if queued * per_basis + 80 * len(visited) > max_bytes:
+            complete, reason = False, "memory"
+            break
+        head = queue.popleft()
+        if len(head[0]) > chunk:
+            queue.appendleft(tuple(a[chunk:] for a in head))
+            head = tuple(a[:chunk] for a in head)
+        queued -= len(head[0])
+        out = K.run(M, An, tol, *head, visited, seen, z[0], z[1], z[2], z[3], 20 * chunk, chunk)
+        Dn, rn, bn, nn, g1, g2, ex, ey, fx, fl, nv, pv, flags = out
+        if len(Dn):
+            queue.append((Dn, rn, bn, nn, g1, g2))
+            queued += len(Dn)
         pairs.extend(zip(ex, ey))
         fbx.append(fx)
         fbl.append(fl)
         degenerate |= bool(flags[0])
         nvert += int(nv)
         pivots += int(pv)
-        if len(D) == 0:
-            complete = True
-            break
-        if deadline is not None and time.perf_counter() > deadline:
-            complete = False
-            break
     stats = {"vertices": nvert, "bases": pivots + 1}
+    if reason:
+        stats["stopped_by"] = reason
     return pairs, np.concatenate(fbx), np.concatenate(fbl), degenerate, complete, stats
 
 

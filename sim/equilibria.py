@@ -5,12 +5,13 @@ Public entry points take a :class:`~sim.game.StageGame` or a pair ``(A, B)`` of 
 * :func:`nash_equilibria` — ``method="auto" | "pure" | "support" | "vertex" | "lemke-howson"``;
   ``auto`` first removes strictly dominated actions, then enumerates vertices when the smaller
   side of the reduced game has at most :data:`AUTO_VERTEX_LIMIT` actions and falls back to
-  Lemke–Howson from every label beyond that (or when the time budget runs out).
+  Lemke–Howson from every label beyond that, or when the enumeration stops early (time budget,
+  :data:`AUTO_SECONDS` if none is given, or the memory cap :data:`sim.enumeration.MAX_BYTES`).
 * :func:`pure_equilibria`, :func:`support_enumeration`, :func:`vertex_enumeration`,
   :func:`lemke_howson` — one method each.
 
-Every returned equilibrium has regret at most ``tol`` for each player (payoffs in the game's own
-units) and probabilities that are nonnegative and sum to one; with ``exact=True`` each is also
+Every returned equilibrium has regret at most ``tol`` times that player's payoff range (max - min
+of its matrix) and probabilities that are nonnegative and sum to one; with ``exact=True`` each is also
 confirmed in rational arithmetic (:mod:`fractions`) after rounding to a nearby rational.
 """
 
@@ -31,6 +32,8 @@ from sim.lemke_howson import lemke_howson_arrays
 METHODS = ("auto", "pure", "support", "vertex", "lemke-howson")
 #: ``auto`` enumerates vertices when min(m, n) of the reduced game is at most this.
 AUTO_VERTEX_LIMIT = 20
+#: ``auto`` gives vertex enumeration this many seconds when no ``max_seconds`` is set.
+AUTO_SECONDS = 30.0
 #: Largest game (cells) accepted by any method.
 MAX_CELLS = 1_000_000
 DEFAULT_TOL = 1e-7
@@ -183,9 +186,14 @@ def exact_check(A: np.ndarray, B: np.ndarray, x: np.ndarray, y: np.ndarray, max_
     return all(Ay[i] == max(Ay) for i in range(m) if xs[i]) and all(xB[j] == max(xB) for j in range(n) if ys[j])
 
 
+def payoff_scale(A: np.ndarray, B: np.ndarray) -> tuple[float, float]:
+    """Each player's payoff range (max - min), 1 for a constant matrix: the unit of ``tol``."""
+    return tuple(float(np.ptp(U)) if np.ptp(U) > 0 else 1.0 for U in (A, B))  # type: ignore[return-value]
+
+
 def _finish(A, B, pairs, tol, exact) -> list[Equilibrium]:
     """Clean, verify and deduplicate candidate pairs; order pure first, then by support size."""
-    scale = max(1.0, float(np.abs(A).max()), float(np.abs(B).max()))
+    scale = payoff_scale(A, B)
     out: dict[tuple, Equilibrium] = {}
     for x, y in pairs:
         x = np.where(x > 1e-12, x, 0.0)
@@ -194,7 +202,7 @@ def _finish(A, B, pairs, tol, exact) -> list[Equilibrium]:
             continue
         x, y = x / x.sum(), y / y.sum()
         r = regrets(A, B, x, y)
-        if max(r) > tol * scale:
+        if r[0] > tol * scale[0] or r[1] > tol * scale[1]:
             continue
         key = (tuple(np.round(x, 9)), tuple(np.round(y, 9)))
         if key in out:
@@ -280,7 +288,8 @@ def nash_equilibria(
     method : ``auto``, ``pure``, ``support``, ``vertex`` or ``lemke-howson``.
     max_seconds : wall-clock budget for the search; when it runs out the result has
         ``partial=True`` and contains what was found and verified so far.
-    tol : largest regret accepted, relative to ``max(1, max |payoff|)``.
+    tol : largest regret accepted, relative to each player's payoff range (max - min), so the
+        check means the same whatever the payoff unit.
     reduce : remove strictly dominated actions first (default: only for ``auto``). Strict
         domination never removes an equilibrium.
     mixed_dominance : when reducing, also remove actions dominated by mixed strategies (LPs).
@@ -316,9 +325,11 @@ def nash_equilibria(
             + ("vertex enumeration" if used == "vertex" else f"Lemke-Howson (min side > {AUTO_VERTEX_LIMIT})")
         )
     remaining = None if deadline is None else max(deadline - time.perf_counter(), 1e-3)
+    if method == "auto" and used == "vertex" and remaining is None:
+        remaining = AUTO_SECONDS
     params: dict[str, Any] = {"max_seconds": max_seconds, "reduce": reduce, "mixed_dominance": mixed_dominance}
     if used == "pure":
-        raw = _raw_pure(Ar, Br, tol * max(1.0, float(np.abs(Ar).max()), float(np.abs(Br).max())))
+        raw = _raw_pure(Ar, Br, 0.0)
         complete = True
         notes.append("pure equilibria only (mixed equilibria not searched)")
     elif used == "support":
@@ -340,8 +351,10 @@ def nash_equilibria(
     if method == "auto" and used == "vertex" and partial:
         lh = _raw_lemke_howson(Ar, Br, range(sum(Ar.shape)), tol, None)
         raw.pairs.extend(lh.pairs)
-        notes.append("time budget ran out in vertex enumeration; added Lemke-Howson from every label")
-    if partial:
+        notes.append("vertex enumeration stopped early; added Lemke-Howson from every label")
+    if raw.stats.get("stopped_by") == "memory":
+        notes.append("partial: the enumeration frontier reached its memory cap")
+    elif partial:
         notes.append("partial: the time budget stopped the search before it finished")
     pairs = []
     for x, y in raw.pairs:

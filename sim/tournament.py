@@ -74,6 +74,7 @@ class TournamentResult:
     cooperation : ``(k,)`` share of its rounds each strategy played its cooperative action.
     wins : ``(k,)`` repetitions in which it scored strictly more than its opponent.
     ranking : strategy indices, best mean payoff first (ties: order given).
+    game : the stage game played.
     """
 
     strategies: tuple[str, ...]
@@ -100,6 +101,7 @@ class TournamentResult:
     cooperation: np.ndarray = field(repr=False)
     wins: np.ndarray = field(repr=False)
     ranking: tuple[int, ...] = ()
+    game: StageGame | None = field(default=None, repr=False)
 
     @property
     def ranked_names(self) -> list[str]:
@@ -317,4 +319,5 @@ def round_robin(
         cooperation=cooperation,
         wins=wins,
         ranking=ranking,
+        game=game,
     )

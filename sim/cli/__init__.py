@@ -15,6 +15,7 @@ _COMMAND_MODULES = (
     "sim.cli.solve_cmd",
     "sim.cli.play_cmds",
     "sim.cli.sweep_cmd",
+    "sim.cli.plot_cmd",
 )
 
 

@@ -91,3 +91,40 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
 def show_progress() -> bool:
     """Progress bars only on an interactive terminal, never in pipes or CI."""
     return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+def plot_option(help_text: str) -> Callable:
+    """``--plot FILE``: png, svg or pdf by extension, checked before any work is done."""
+
+    def check(ctx, param, value):
+        if value is None:
+            return None
+        from sim.plots import check_plot_path
+
+        check_plot_path(value)
+        return value
+
+    return click.option("--plot", "plot_path", type=click.Path(dir_okay=False), callback=check, help=help_text)
+
+
+def invocation(ctx: click.Context, scenario_path: str) -> dict[str, Any]:
+    """How a result was made, so ``tradesim plot`` can make it again: command, options, scenario hash."""
+    from sim.scenario import document_hash
+
+    params = {k: v for k, v in ctx.params.items() if k not in ("fmt", "plot_path")}
+    return {
+        "command": ctx.info_name,
+        "params": to_jsonable(params),
+        "scenario": scenario_path,
+        "scenario_sha256": document_hash(scenario_path),
+    }
+
+
+def save_plot(fig, path: str | None) -> None:
+    """Save a figure if ``--plot`` was given; say where on stderr."""
+    if path is None:
+        return
+    from sim.plots import save_figure
+
+    save_figure(fig, path)
+    click.echo(f"wrote {path}", err=True)

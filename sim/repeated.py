@@ -276,14 +276,15 @@ class _TftProblem:
 def tft_critical_discount(game: StageGame, player: int, cooperative: tuple[int, int] | None = None,
                           tol: float = 1e-10) -> float:
     """Smallest δ such that ``player`` cannot gain by deviating from the truce against tit for tat
-    at δ or at any larger δ < 1 (grid scan, then bisection). ``inf`` if no such δ.
+    at δ or at any larger δ < 1 (scan of 201 points in [0, 0.999], then bisection to ``tol``).
+    ``inf`` if deviating pays even at δ = 0.999.
 
     In the prisoner's dilemma this is ``max((T-R)/(T-P), (T-R)/(R-S))``.
     """
     coop = resolve_cooperative(game, cooperative)
     problem = _TftProblem(game, player, coop)
     scale = 1e-12 * (1 + abs(problem.coop_payoff))
-    grid = np.linspace(0.0, 0.999, 1000)
+    grid = np.linspace(0.0, 0.999, 201)
     ok = np.array([problem.gap(d) <= scale for d in grid])
     if not ok[-1]:
         return math.inf

@@ -150,3 +150,27 @@ def test_sentences_read_in_scenario_units(us_china_game):
 
 def test_tft_direct_call():
     assert tft_critical_discount(pd(3, 0, 5, 1), 0) == pytest.approx(2 / 3, abs=1e-8)
+
+
+# ---------------------------------------------------------------- property: any prisoner's dilemma
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    S=st.integers(-5, 5),
+    gaps=st.tuples(st.integers(1, 6), st.integers(1, 6), st.integers(1, 6)),
+)
+def test_any_prisoners_dilemma(S, gaps):
+    P = S + gaps[0]
+    R = P + gaps[1]
+    T = R + gaps[2]
+    g = pd(R, S, T, P)
+    th = truce_thresholds(g)
+    assert th.grim_nash[0] == pytest.approx((T - R) / (T - P))
+    tft = tft_critical_discount(g, 0)
+    if T + S < 2 * R:
+        assert tft == pytest.approx(max((T - R) / (T - P), (T - R) / (R - S)), abs=1e-8)
+    elif T + S > 2 * R:
+        assert math.isinf(tft)

@@ -14,7 +14,7 @@ textbook one (and matches Axelrod's library move for move).
 
 Strategies are configured once (``GenerousTitForTat(g=0.1)``) and hold no match state: the
 state of a batch (a grudge, a ladder rung, counts) lives in ``obs.memory``, which the engine
-creates per batch. Randomness comes from ``obs.uniform()``, a counter-based stream keyed by
+creates per batch. Randomness comes from ``obs.uniform(stream)``, a counter-based stream keyed by
 (seed, match, replicate, side, round), so results do not depend on how replicates are batched.
 
 Specs: ``"generous_tit_for_tat:g=0.1"``, ``"deadline_truce:k=4,p=0.5"``,
@@ -180,7 +180,7 @@ class GenerousTitForTat(Strategy):
             return reply
         if g >= 1.0:
             return obs.full(ctx.coop_own)
-        forgive = obs.uniform() < g
+        forgive = obs.uniform(0) < g
         return np.where(forgive, ctx.coop_own, reply)
 
 
@@ -228,7 +228,7 @@ class GrimTrigger(Strategy):
             return ctx.coop_own
         punish = ctx.punishment_pure(self.params["punish"])
         if punish is None:
-            punish = obs.sample(ctx.punishment[self.params["punish"]])
+            punish = obs.sample(ctx.punishment[self.params["punish"]], stream=1)
         return np.where(grudge, punish, ctx.coop_own)
 
 
@@ -312,12 +312,12 @@ class DeadlineTruce(Strategy):
             if p <= 0.0:
                 broken[:] = True
             elif p < 1.0:
-                broken |= obs.uniform() >= p
+                broken |= obs.uniform(0) >= p
         if not broken.any():
             return ctx.coop_own
         punish = ctx.punishment_pure(self.params["revert"])
         if punish is None:
-            punish = obs.sample(ctx.punishment[self.params["revert"]])
+            punish = obs.sample(ctx.punishment[self.params["revert"]], stream=1)
         return np.where(broken, punish, ctx.coop_own)
 
 
@@ -371,8 +371,8 @@ class RandomStrategy(Strategy):
         n = ctx.n_own
         if n == 1:
             return obs.full(ctx.coop_own)
-        coop = obs.uniform() < self.params["p"]
-        other = np.minimum((obs.uniform() * (n - 1)).astype(np.int64), n - 2)
+        coop = obs.uniform(0) < self.params["p"]
+        other = np.minimum((obs.uniform(1) * (n - 1)).astype(np.int64), n - 2)
         other = other + (other >= ctx.coop_own)
         return np.where(coop, ctx.coop_own, other)
 

@@ -312,18 +312,32 @@ class Observation:
     t : the round being chosen (0-based); ``own``/``opp`` have ``t`` columns.
     memory : dict for the strategy's per-batch state (arrays of length ``size``); empty at t=0.
     size : number of replicates in the batch.
+
+    Random draws (:meth:`uniform`, :meth:`sample`) are keyed by (seed, match, replicate, side,
+    round, stream), so a replicate's draws do not depend on the rest of the batch as long as the
+    stream numbers used in a round do not depend on the batch's data: pass explicit ``stream``
+    numbers, or make the same calls in the same order every round (the counter restarts each round).
     """
 
-    __slots__ = ("ctx", "t", "memory", "size", "_own", "_opp", "_keys", "_stream")
+    __slots__ = ("ctx", "_t", "memory", "size", "_own", "_opp", "_keys", "_stream")
 
     def __init__(self, ctx: PlayerContext, own_buf: np.ndarray, opp_buf: np.ndarray, keys: np.ndarray):
         self.ctx = ctx
-        self.t = 0
+        self._t = 0
         self.memory: dict[str, Any] = {}
         self.size = own_buf.shape[0]
         self._own = own_buf
         self._opp = opp_buf
         self._keys = keys
+        self._stream = 0
+
+    @property
+    def t(self) -> int:
+        return self._t
+
+    @t.setter
+    def t(self, value: int) -> None:
+        self._t = value
         self._stream = 0
 
     @property
@@ -344,28 +358,34 @@ class Observation:
     def last_opp(self) -> np.ndarray:
         return self._opp[:, self.t - 1]
 
-    def uniform(self) -> np.ndarray:
-        """Uniform [0, 1) draws, one per replicate; successive calls in a round differ."""
-        self._stream += 1
+    def uniform(self, stream: int | None = None) -> np.ndarray:
+        """Uniform [0, 1) draws, one per replicate.
+
+        ``stream`` (0..999) names the draw within the round; without it, successive calls in a
+        round use 0, 1, 2, ... (in call order).
+        """
+        if stream is None:
+            stream = self._stream
+            self._stream += 1
         k = kernels()
         if k is not None:
-            return k.uniform(self._keys, round_salt(self.t, 1000 + self._stream))
-        bits = counter_bits(self._keys, self.t, 1000 + self._stream)
+            return k.uniform(self._keys, round_salt(self._t, 1000 + stream))
+        bits = counter_bits(self._keys, self._t, 1000 + stream)
         return (bits >> np.uint64(11)).astype(np.float64) * _INV53
 
     def full(self, action: int) -> np.ndarray:
         """The same action for every replicate."""
         return np.full(self.size, action, dtype=np.int64)
 
-    def sample(self, probs: np.ndarray) -> np.ndarray:
-        """Draw own actions from a mixed action ``probs`` (deterministic if pure)."""
+    def sample(self, probs: np.ndarray, stream: int | None = None) -> np.ndarray:
+        """Draw own actions from a mixed action ``probs`` (deterministic if pure; no draw then)."""
         probs = np.asarray(probs, dtype=float)
         nz = np.flatnonzero(probs > 1e-12)
         if nz.size == 1:
             return self.full(int(nz[0]))
         cdf = np.cumsum(probs[nz])
         cdf /= cdf[-1]
-        idx = np.searchsorted(cdf, self.uniform(), side="right")
+        idx = np.searchsorted(cdf, self.uniform(stream), side="right")
         return nz[np.minimum(idx, nz.size - 1)]
 
 

@@ -269,3 +269,20 @@ def test_custom_strategy_is_one_method(pd_game):
     assert res.actions[0, :, 0].tolist() == [0, 0, 0, 0]
     res = play(pd_game, (Copycat(), "suspicious_tit_for_tat"), rounds=4)
     assert res.actions[0, :, 0].tolist() == [0, 1, 1, 1]
+
+
+def test_mixed_punishment_is_batch_invariant_and_mixed():
+    # the minmax punishment here is a 50/50 mix of X and Y (a matching-pennies punishment)
+    A = np.array([[2, -2, -2], [3, 1, -1], [3, -1, 1]], float)
+    game = StageGame.from_matrices(A, A.T, actions=(("C", "X", "Y"), ("C", "X", "Y")), cooperative=(0, 0))
+    ctx = PlayerContext.build(game, 0)
+    assert ctx.punishment["minmax"] == pytest.approx([0.0, 0.5, 0.5])
+    kw = dict(rounds=30, replicates=64, noise=0.1, seed=4)
+    pair = ("grim_trigger:punish=minmax", "deadline_truce:k=3,p=0.5,revert=minmax")
+    a = play(game, pair, **kw)
+    b = play(game, pair, **kw, chunk_size=1)
+    c = play(game, pair, **kw, chunk_size=5)
+    assert np.array_equal(a.actions, b.actions) and np.array_equal(a.actions, c.actions)
+    late = a.actions[:, 20:, 0]
+    share_x = (late == 1).sum() / max((late > 0).sum(), 1)
+    assert 0.4 < share_x < 0.6

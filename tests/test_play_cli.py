@@ -178,3 +178,13 @@ def test_missing_strategy_for_player(write_scenario):
 )
 def test_split_specs(values, expected):
     assert split_specs(values) == expected
+
+
+def test_progress_bar_goes_to_stderr(monkeypatch):
+    import sim.cli.play_cmds as pc
+
+    monkeypatch.setattr(pc, "show_progress", lambda: True)
+    result = CliRunner().invoke(main, ["play", USC, "--reps", "20000", "--rounds", "20", "--seed", "1", "--format",
+                                       "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["setup"]["replicates"] == 20000

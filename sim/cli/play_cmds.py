@@ -91,10 +91,12 @@ def _progress(label: str, work: int) -> Iterator[Callable[[int, int], None] | No
     if work < PROGRESS_MIN_WORK or not show_progress():
         yield None
         return
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     with Progress(TextColumn(label), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeElapsedColumn(), TimeRemainingColumn(), transient=True) as bar:
+                  TimeElapsedColumn(), TimeRemainingColumn(), transient=True,
+                  console=Console(stderr=True)) as bar:  # stdout stays clean for pipes
         task = bar.add_task(label, total=1.0)
 
         def update(done: int, total: int) -> None:

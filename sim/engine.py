@@ -555,7 +555,8 @@ class MatchResult:
         return out
 
     def paths_records(self) -> list[dict[str, Any]]:
-        """One record per replicate: action labels and stage payoffs per round of each side."""
+        """One record per replicate: per side, action labels, each lever's level label and the stage
+        payoff, per round."""
         acts = self._need_paths()
         pay = self.payoffs()
         recs = []
@@ -564,8 +565,12 @@ class MatchResult:
             rec: dict[str, Any] = {"replicate": r, "rounds": L}
             for p, pid in enumerate(self.player_ids):
                 labels = self.game.actions[p]
+                idx = acts[r, :L, p].astype(np.int64)
+                lv = np.asarray(self.game.action_levels[p])[idx]
                 rec[pid] = {
-                    "actions": [labels[a] for a in acts[r, :L, p].tolist()],
+                    "actions": [labels[a] for a in idx.tolist()],
+                    "levers": {lever.name: [lever.labels[x] for x in lv[:, k].tolist()]
+                               for k, lever in enumerate(self.game.levers[p])},
                     "payoff": pay[r, :L, p].tolist(),
                 }
             recs.append(rec)

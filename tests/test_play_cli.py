@@ -42,6 +42,7 @@ def test_play_flags_override_and_paths():
     assert data["summary"]["total_payoff"] == {"row": 6.0, "col": 11.0}
     assert data["paths"][0]["row"]["actions"] == ["C"] + ["D"] * 6
     assert data["paths"][0]["col"]["payoff"][0] == 5.0
+    assert data["paths"][0]["row"]["levers"] == {"action": ["C"] + ["D"] * 6}
 
 
 def test_play_us_china_brief_example():

@@ -328,3 +328,34 @@ def _grow1i(a, cap):
     out = np.empty(cap, dtype=np.int64)
     out[: a.shape[0]] = a
     return out
+
+
+@njit(cache=True)
+def refactor(M, bas, nb):
+    """Dictionaries ``(D, rhs)`` of the bases ``bas`` computed afresh from ``[M | I]``.
+
+    Used for frontier chunks stored compactly (bases only) when memory is short; a fresh
+    factorisation also removes any drift accumulated by pivoting.
+    """
+    r, d = M.shape
+    L = bas.shape[0]
+    D = np.empty((L, r, d))
+    rhs = np.empty((L, r))
+    Bm = np.empty((r, r))
+    R = np.empty((r, d + 1))
+    for v in range(L):
+        for i in range(r):
+            var = bas[v, i]
+            for k in range(r):
+                Bm[k, i] = M[k, var] if var < d else (1.0 if var - d == k else 0.0)
+        for k in range(r):
+            R[k, 0] = 1.0
+            for j in range(d):
+                var = nb[v, j]
+                R[k, j + 1] = M[k, var] if var < d else (1.0 if var - d == k else 0.0)
+        X = np.linalg.solve(Bm, R)
+        for i in range(r):
+            rhs[v, i] = X[i, 0] if X[i, 0] > 0.0 else 0.0
+            for j in range(d):
+                D[v, i, j] = X[i, j + 1]
+    return D, rhs

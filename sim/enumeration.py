@@ -279,34 +279,44 @@ def _numba_traversal(An, Bn, tol, deadline, max_bytes):
     nvert, pivots = 1, 0
     chunk = 1024
     queue = deque([(D, rhs, bas, nb, h1, h2)])
-    queued = 1
-    per_basis = 8 * (r * d + r) + 8 * (r + d + 2)
+    small = 8 * (r + d + 2)
+    per_basis = 8 * (r * d + r) + small
+    queued_bytes = per_basis
+    compact_above = max_bytes / 8
+    compacted = 0
     complete = True
     reason = None
     while queue:
         if deadline is not None and time.perf_counter() > deadline:
             complete, reason = False, "time"
             break
-        if queued * per_basis + 80 * len(visited) > max_bytes:
+        if queued_bytes + 80 * len(visited) > max_bytes:
             complete, reason = False, "memory"
             break
         head = queue.popleft()
-        if len(head[0]) > chunk:
-            queue.appendleft(tuple(a[chunk:] for a in head))
-            head = tuple(a[:chunk] for a in head)
-        queued -= len(head[0])
+        if len(head[2]) > chunk:
+            queue.appendleft(tuple(None if a is None else a[chunk:] for a in head))
+            head = tuple(None if a is None else a[:chunk] for a in head)
+        queued_bytes -= len(head[2]) * (small if head[0] is None else per_basis)
+        if head[0] is None:  # stored compactly: refactor the dictionaries from the bases
+            head = K.refactor(M, head[2], head[3]) + head[2:]
         out = K.run(M, An, tol, *head, visited, seen, z[0], z[1], z[2], z[3], 20 * chunk, chunk)
         Dn, rn, bn, nn, g1, g2, ex, ey, fx, fl, nv, pv, flags = out
         if len(Dn):
-            queue.append((Dn, rn, bn, nn, g1, g2))
-            queued += len(Dn)
+            if queued_bytes > compact_above:  # keep only the bases of new chunks
+                compacted += len(bn)
+                queue.append((None, None, bn, nn, g1, g2))
+                queued_bytes += len(bn) * small
+            else:
+                queue.append((Dn, rn, bn, nn, g1, g2))
+                queued_bytes += len(bn) * per_basis
         pairs.extend(zip(ex, ey))
         fbx.append(fx)
         fbl.append(fl)
         degenerate |= bool(flags[0])
         nvert += int(nv)
         pivots += int(pv)
-    stats = {"vertices": nvert, "bases": pivots + 1}
+    stats = {"vertices": nvert, "bases": pivots + 1, "refactored_bases": compacted}
     if reason:
         stats["stopped_by"] = reason
     return pairs, np.concatenate(fbx), np.concatenate(fbl), degenerate, complete, stats

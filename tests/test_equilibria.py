@@ -333,3 +333,15 @@ def test_stage_game_labels_in_json():
     assert len(d["equilibria"]) == 3
     assert d["equilibria"][2]["strategies"] == {"us": {"O": pytest.approx(0.6), "F": pytest.approx(0.4)},
                                                "china": {"O": pytest.approx(0.4), "F": pytest.approx(0.6)}}
+
+
+def test_compact_frontier_and_memory_cap():
+    A, B = _random_game(5, 12, 12)
+    full = vertex_enumeration_arrays(A, B, engine="numba")
+    compact = vertex_enumeration_arrays(A, B, engine="numba", max_bytes=3e6)  # bases-only chunks
+    assert compact.complete and "stopped_by" not in compact.stats
+    assert compact.stats["refactored_bases"] > 0 and full.stats["refactored_bases"] == 0
+    assert len(compact.pairs) == len(full.pairs)
+    _assert_same(compact.pairs, full.pairs)
+    capped = vertex_enumeration_arrays(A, B, engine="numba", max_bytes=1e4)
+    assert not capped.complete and capped.stats["stopped_by"] == "memory"

@@ -82,8 +82,9 @@ class EquilibriumSet:
     complete : True when the method guarantees these are all extreme equilibria (vertex
         enumeration that finished; support enumeration of a game found nondegenerate; pure).
     partial : True when the time budget stopped the search.
-    degenerate : degeneracy was detected (some mixed strategy with more pure best responses than
-        its support size); the equilibrium set may then contain continua, see ``components``.
+    degenerate : degeneracy was detected in the game searched (the reduced game when dominated
+        actions were removed first): some mixed strategy with more pure best responses than its
+        support size. The equilibrium set may then contain continua, see ``components``.
     components : indices of equilibria in one connected component (extreme equilibria joined when
         they share a strategy of either player; the convex hull of each pair so joined consists of
         equilibria).
@@ -191,6 +192,11 @@ def payoff_scale(A: np.ndarray, B: np.ndarray) -> tuple[float, float]:
     return tuple(float(np.ptp(U)) if np.ptp(U) > 0 else 1.0 for U in (A, B))  # type: ignore[return-value]
 
 
+def _simple_rationals(A: np.ndarray, B: np.ndarray, max_den: int = 1000) -> bool:
+    """All payoffs are rationals with small denominators (then equilibria are simple rationals)."""
+    return all(Fraction(float(v)).limit_denominator(max_den) == Fraction(float(v)) for v in np.concatenate([A.ravel(), B.ravel()]))
+
+
 def _finish(A, B, pairs, tol, exact) -> list[Equilibrium]:
     """Clean, verify and deduplicate candidate pairs; order pure first, then by support size."""
     scale = payoff_scale(A, B)
@@ -293,7 +299,10 @@ def nash_equilibria(
     reduce : remove strictly dominated actions first (default: only for ``auto``). Strict
         domination never removes an equilibrium.
     mixed_dominance : when reducing, also remove actions dominated by mixed strategies (LPs).
-    exact : confirm each equilibrium in rational arithmetic (default: for games up to 10x10).
+    exact : confirm each equilibrium in rational arithmetic (default: for games up to 100 cells
+        whose payoffs are rationals with denominators up to 1000, e.g. integers). ``exact`` on
+        an equilibrium is True when confirmed, False when the rounded rational profile failed
+        (the float profile still passed the regret check), None when not attempted.
     labels : starting labels for Lemke–Howson (default: all ``m + n``).
 
     Notes
@@ -310,7 +319,7 @@ def nash_equilibria(
     deadline = None if max_seconds is None else t0 + max_seconds
     m, n = A.shape
     if exact is None:
-        exact = m * n <= 100
+        exact = m * n <= 100 and _simple_rationals(A, B)
     if reduce is None:
         reduce = method == "auto"
     dom = iterated_dominance(A, B, mixed=mixed_dominance) if reduce else None
@@ -380,22 +389,96 @@ def nash_equilibria(
 
 
 def pure_equilibria(game, *, tol: float = DEFAULT_TOL) -> EquilibriumSet:
-    """All pure-strategy equilibria by vectorised best responses (no loop over cells)."""
+    """All pure-strategy Nash equilibria, by vectorised best responses.
+
+    Parameters
+    ----------
+    game : StageGame or ``(A, B)``.
+    tol : regret tolerance (relative to each player's payoff range) for the verification.
+
+    Returns
+    -------
+    EquilibriumSet with ``method="pure"``; mixed equilibria are not searched.
+
+    Notes
+    -----
+    A cell is an equilibrium iff its row is a best response in its column of ``A`` and its column
+    a best response in its row of ``B`` (Nash 1951); both masks are computed with whole-array
+    maxima, no loop over cells.
+    """
     return nash_equilibria(game, "pure", tol=tol)
 
 
 def support_enumeration(game, *, max_seconds: float | None = None, tol: float = DEFAULT_TOL, **kw) -> EquilibriumSet:
-    """Equilibria by support enumeration (equal-size supports; complete for nondegenerate games)."""
+    """Equilibria by support enumeration over pairs of equal-size supports.
+
+    Parameters
+    ----------
+    game : StageGame or ``(A, B)``.
+    max_seconds : time budget; the result says ``partial`` when it runs out.
+    tol : regret tolerance (relative to each player's payoff range).
+    **kw : passed to :func:`nash_equilibria` (``reduce``, ``exact``, ...).
+
+    Returns
+    -------
+    EquilibriumSet; ``complete`` only when no degeneracy was seen (the equal-size rule can miss
+    equilibria of degenerate games, the result then says ``degenerate``).
+
+    References
+    ----------
+    Nisan, Roughgarden, Tardos and Vazirani (eds., 2007), *Algorithmic Game Theory*, ch. 3.5
+    (von Stengel), Algorithm 3.4; the method of nashpy's ``support_enumeration``.
+    """
     return nash_equilibria(game, "support", max_seconds=max_seconds, tol=tol, **kw)
 
 
 def vertex_enumeration(game, *, max_seconds: float | None = None, tol: float = DEFAULT_TOL, **kw) -> EquilibriumSet:
-    """All extreme equilibria by best-response polytope vertex enumeration (Avis et al. 2010)."""
+    """All extreme Nash equilibria by best-response polytope vertex enumeration.
+
+    Parameters
+    ----------
+    game : StageGame or ``(A, B)``.
+    max_seconds : time budget; the result says ``partial`` when it runs out (a memory cap,
+        :data:`sim.enumeration.MAX_BYTES`, stops it the same way).
+    tol : regret tolerance (relative to each player's payoff range).
+    **kw : passed to :func:`nash_equilibria` (``reduce``, ``exact``, ...).
+
+    Returns
+    -------
+    EquilibriumSet with every extreme equilibrium, in degenerate games too, ``degenerate`` when
+    degeneracy was met, and ``components``: extreme equilibria sharing a strategy of either
+    player, whose convex combinations along shared strategies are equilibria too.
+
+    References
+    ----------
+    Avis, Rosenberg, Savani and von Stengel (2010), "Enumeration of Nash equilibria for two-player
+    games", Economic Theory 42:9-37 (lrsnash); lexicographic pivoting after Dantzig, Orden and
+    Wolfe (1955). Implementation notes in :mod:`sim.enumeration` and :mod:`sim._vertex_kernel`.
+    """
     return nash_equilibria(game, "vertex", max_seconds=max_seconds, tol=tol, **kw)
 
 
 def lemke_howson(
     game, *, labels: Sequence[int] | None = None, max_seconds: float | None = None, tol: float = DEFAULT_TOL, **kw
 ) -> EquilibriumSet:
-    """Equilibria reached by Lemke–Howson (1964) from each starting label (default: all)."""
+    """Equilibria reached by the Lemke–Howson algorithm from each starting label.
+
+    Parameters
+    ----------
+    game : StageGame or ``(A, B)``.
+    labels : starting (dropped) labels, ``0..m-1`` row actions and ``m..m+n-1`` column actions;
+        default all ``m + n``. The labels used are recorded in ``parameters["labels"]``.
+    max_seconds : time budget, checked between paths.
+    tol : regret tolerance (relative to each player's payoff range).
+
+    Returns
+    -------
+    EquilibriumSet with ``complete=False``: Lemke–Howson reaches some equilibria, not necessarily
+    all (in von Stengel's 3x2 example it reaches 2 of 3).
+
+    References
+    ----------
+    Lemke and Howson (1964), SIAM J. Appl. Math. 12:413-423; von Stengel (2002), Handbook of Game
+    Theory vol. 3, ch. 45.
+    """
     return nash_equilibria(game, "lemke-howson", labels=labels, max_seconds=max_seconds, tol=tol, **kw)

@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/bench_sweep.py [--points 10000] [--repeat 3] [--no-dask]
 
 Metrics: ``equilibria`` (pure) and ``critical_delta`` (grim-trigger thresholds). Executors:
-serial in this process; a process pool of 1 and of 2 workers (forkserver); a 2-worker Dask
-LocalCluster. For each, two rates:
+serial in this process; a process pool of 1 and of 2 workers (forkserver; a new pool per run);
+a 2-worker Dask LocalCluster (once from cold with ``scheduler="local:2"``, then on a running
+cluster). For each, two rates:
 
 * end to end: points / wall time of the whole sweep, pool or cluster start-up included;
 * steady: points after the first finished chunk / time after it (start-up excluded), the
@@ -70,12 +71,17 @@ def main() -> None:
                 progress(done, rows)
         return run
 
-    def dask(progress):
-        sweep(None, plan=plan, scheduler="local:2", progress=progress)
-
     configs = [("serial (in process)", serial), ("1 process", pool(1)), ("2 processes", pool(2))]
+    client = cluster = None
     if not args.no_dask:
-        configs.append(("Dask LocalCluster, 2 workers", dask))
+        from dask.distributed import Client, LocalCluster
+
+        cold = _timed(lambda progress: sweep(None, plan=plan, scheduler="local:2", progress=progress), rows)
+        print(f"{'Dask local:2, cold start':<30} end to end {cold[0]:>9,.0f} points/s   steady {cold[1]:>9,.0f} points/s")
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+        configs.append(("Dask LocalCluster, 2 workers", lambda progress: sweep(None, plan=plan, scheduler=client,
+                                                                               progress=progress)))
     serial(lambda d, t: None)  # warm caches (imports, evaluator) once
     cold = _timed(pool(1), rows)  # the first pool also starts the forkserver (once per process)
     print(f"{'1 process, first pool':<30} end to end {cold[0]:>9,.0f} points/s   steady {cold[1]:>9,.0f} points/s")
@@ -85,7 +91,11 @@ def main() -> None:
         best = (max(r[0] for r in runs), max(r[1] for r in runs))
         results[name] = best
         print(f"{name:<30} end to end {best[0]:>9,.0f} points/s   steady {best[1]:>9,.0f} points/s")
+    if client is not None:
+        client.close()
+        cluster.close()
     one, two = results["1 process"], results["2 processes"]
+    print(f"serial: {results['serial (in process)'][1]:,.0f} points/s on one core")
     print(f"scaling 1 -> 2 processes: end to end {two[0] / one[0]:.2f}x, steady {two[1] / one[1]:.2f}x "
           f"(efficiency {two[1] / one[1] / 2:.0%})")
     if "Dask LocalCluster, 2 workers" in results:

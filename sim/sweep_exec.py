@@ -211,7 +211,10 @@ def _execute_dask(plan: SweepPlan, indices: Sequence[int], scheduler: Any, timeo
             for fut in as_completed(futures):
                 yield fut.result()
         finally:
-            client.cancel(futures)
+            unfinished = [f for f in futures if not f.done()]
+            if unfinished:
+                client.cancel(unfinished)
+            del futures
     finally:
         if owned:
             client.close()

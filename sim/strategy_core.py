@@ -173,8 +173,22 @@ class PlayerContext:
 
     @classmethod
     def build(cls, game: StageGame, player: int, cooperative: tuple[int, int] | None = None) -> "PlayerContext":
-        """Tables for ``player`` in ``game`` around the cooperative profile ``cooperative``."""
+        """Tables for ``player`` in ``game`` around the cooperative profile ``cooperative``.
+
+        Cached per game object (games are immutable), so repeated matches on one game share them.
+        """
         coop = default_cooperative(game) if cooperative is None else (int(cooperative[0]), int(cooperative[1]))
+        try:  # kept on the game itself (as functools.cached_property does), so it dies with the game
+            per_game = game.__dict__.setdefault("_player_contexts", {})
+        except AttributeError:  # pragma: no cover - a game type without __dict__
+            per_game = {}
+        key = (int(player), coop)
+        if key not in per_game:
+            per_game[key] = cls._build(game, int(player), coop)
+        return per_game[key]
+
+    @classmethod
+    def _build(cls, game: StageGame, player: int, coop: tuple[int, int]) -> "PlayerContext":
         other = 1 - player
         payoff = game.A if player == 0 else game.B.T
         opp_payoff = game.B if player == 0 else game.A.T

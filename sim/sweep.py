@@ -63,13 +63,16 @@ class SweepPlan:
 
     @property
     def rows(self) -> int:
+        """Runs in the sweep: design points times replicates."""
         return len(self.design) * self.replicates
 
     @property
     def chunks(self) -> int:
+        """Number of chunks."""
         return -(-self.rows // self.chunk_size)
 
     def chunk_bounds(self, index: int) -> tuple[int, int]:
+        """First run and one past the last run of chunk ``index``."""
         lo = index * self.chunk_size
         return lo, min(self.rows, lo + self.chunk_size)
 

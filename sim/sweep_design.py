@@ -258,6 +258,7 @@ class Design:
 
     @property
     def columns(self) -> tuple[str, ...]:
+        """The swept paths, one per column of ``points``."""
         return tuple(a.path.path for a in self.axes)
 
     def __len__(self) -> int:

@@ -85,6 +85,7 @@ _EVALUATORS: dict[str, PointEvaluator] = {}
 
 
 def evaluator(key: str, job: SweepJob) -> PointEvaluator:
+    """This process's evaluator of the sweep ``key`` (built once, then reused by every chunk)."""
     ev = _EVALUATORS.get(key)
     if ev is None:
         _EVALUATORS.clear()
@@ -223,6 +224,7 @@ def _execute_dask(plan: SweepPlan, indices: Sequence[int], scheduler: Any, timeo
 
 
 def check_executor(workers: Any, scheduler: Any) -> None:
+    """Raise :class:`InputError` for a bad worker count or scheduler address (before any work)."""
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
         raise InputError(f"must be an integer >= 1, got {workers!r}", key="--workers")
     if scheduler is None or not isinstance(scheduler, str):
@@ -236,6 +238,7 @@ def check_executor(workers: Any, scheduler: Any) -> None:
 
 
 def execute(plan: SweepPlan, indices: Sequence[int], workers: int, scheduler: Any, timeout: float):
+    """Yield ``(chunk index, columns)`` for the chunks ``indices``, in the order they finish."""
     if scheduler is not None:
         return _execute_dask(plan, indices, scheduler, timeout)
     if workers > 1 and len(indices) > 1:

@@ -31,7 +31,8 @@ import numpy as np
 
 from sim.errors import InputError
 from sim.game import StageGame
-from sim.strategies import Observation, PlayerContext, Strategy, counter_bits, get_strategy, mix64, round_salt
+from sim.strategies import get_strategy
+from sim.strategy_core import Observation, PlayerContext, Strategy, counter_bits, mix64, round_salt
 
 __all__ = [
     "MatchResult",

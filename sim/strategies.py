@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import InputError
-from sim.strategy_core import (  # noqa: F401 - re-exported: the public API lives here too
+from sim.strategy_core import (  # re-exported: the public API lives here too
     Observation,
     Param,
     PlayerContext,
@@ -52,6 +52,11 @@ __all__ = [
     "parse_spec",
     "list_strategies",
     "CLASSIC",
+    "default_cooperative",
+    "counter_bits",
+    "mix64",
+    "round_salt",
+    "kernels",
 ]
 
 

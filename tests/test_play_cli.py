@@ -189,3 +189,9 @@ def test_progress_bar_goes_to_stderr(monkeypatch):
                                        "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["setup"]["replicates"] == 20000
+
+
+def test_play_continuation_flag():
+    data = run_json("play", PD, "--continuation", "0.9", "--reps", "500", "--seed", "4")
+    assert data["setup"]["rounds"] is None and data["setup"]["continuation"] == 0.9
+    assert 7 < data["summary"]["mean_rounds"] < 13

@@ -138,3 +138,15 @@ def test_us_china_tournament(us_china_game):
 def test_bad_input(pd_game, strategies, kwargs):
     with pytest.raises(InputError):
         round_robin(pd_game, strategies, **{"rounds": 10, **kwargs})
+
+
+def test_continuation_tournament(pd_game):
+    res = round_robin(pd_game, ["tit_for_tat", "always_defect"], rounds=None, continuation=0.8, repetitions=200, seed=2)
+    assert res.rounds is None and res.continuation == 0.8
+    assert np.isfinite(res.pairwise).all()
+    # TFT vs TFT earns R every round whatever the length
+    m = [k for k, (a, b) in enumerate(res.matches) if a == b == 0][0]
+    assert np.allclose(res.per_round[m], 3.0)
+    # TFT vs ALLD: (L - 1) / L per round for a match of L rounds, so below 1 and above 0
+    m = [k for k, (a, b) in enumerate(res.matches) if (a, b) == (0, 1)][0]
+    assert (res.per_round[m, :, 0] < 1).all() and res.per_round[m, :, 0].mean() > 0.5

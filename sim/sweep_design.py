@@ -65,6 +65,7 @@ class NumberPath:
     low_open: bool = False
     high_open: bool = False
     base: float = math.nan
+    range: tuple[float, float] | None = None  # a parameter's documented plausible range
 
     def check(self, value: float) -> None:
         """Raise :class:`InputError` if ``value`` is outside this number's allowed range."""
@@ -90,7 +91,8 @@ def number_paths(scenario: "Scenario", strategies: Mapping[str, str] | None = No
         out[p.path] = p
 
     for name, par in scenario.parameters.items():
-        add(NumberPath(f"parameters.{name}", "parameter", None, name, base=par.value))
+        add(NumberPath(f"parameters.{name}", "parameter", None, name, base=par.value,
+                       range=None if par.range is None else (float(par.range[0]), float(par.range[1]))))
     for pid, player in scenario.players.items():
         add(NumberPath(f"players.{pid}.discount", "discount", pid, "discount", low=0.0, high=1.0,
                        high_open=True, base=player.discount))
@@ -193,13 +195,21 @@ def _number(text: str, key: str) -> float:
 
 
 def parse_axis(text: str, paths: Mapping[str, NumberPath]) -> Axis:
-    """Parse ``NAME=LO:HI:N`` (grid range), ``NAME=LO:HI`` (sample range) or ``NAME=v1,v2,...``."""
+    """Parse ``NAME=LO:HI:N`` (grid range), ``NAME=LO:HI`` (sample range) or ``NAME=v1,v2,...``.
+
+    ``NAME=range:N`` (or ``NAME=range`` for samples) takes LO and HI from the parameter's
+    ``range`` in the scenario file.
+    """
     name, eq, spec = text.partition("=")
     if not eq or not name.strip() or not spec.strip():
         raise InputError(f"expected NAME=LO:HI:N or NAME=v1,v2,...; got {text!r}", key="--param")
     path = resolve_path(name, paths)
     key = f"--param {text}"
     spec = spec.strip()
+    if spec == "range" or spec.startswith("range:"):
+        if path.range is None:
+            raise InputError("the scenario gives this number no range; write LO:HI:N", key=key)
+        spec = f"{path.range[0]!r}:{path.range[1]!r}" + spec[len("range"):]
     if ":" in spec:
         parts = spec.split(":")
         if len(parts) not in (2, 3):

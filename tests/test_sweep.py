@@ -433,3 +433,12 @@ def test_latin_hypercube_strata_for_any_size(n, d, seed):
     assert pts.shape == (n, d)
     for k in range(d):
         assert sorted(np.minimum(np.floor(pts[:, k] * n), n - 1).astype(int)) == list(range(n))
+
+
+def test_range_shorthand_uses_the_scenarios_documented_range():
+    grid = plan_sweep(US_CHINA, ["import_elast=range:3"], ["critical_delta"]).design.points[:, 0]
+    assert np.allclose(grid, [2.5, 3.8, 5.1])
+    sample = plan_sweep(US_CHINA, ["soy_premium=range"], ["critical_delta"], sample="lhs:10").design.points[:, 0]
+    assert sample.min() >= 0 and sample.max() <= 80
+    with pytest.raises(InputError, match="no range"):
+        plan_sweep(US_CHINA, ["us_imports=range:3"], ["critical_delta"])

@@ -17,8 +17,9 @@ _METRIC_HELP = "\n".join(f"  {m.name:<15} {m.doc}" for m in METRICS.values())
 _HELP = f"""Sweep scenario numbers in FILE and tabulate metrics, one row per run.
 
 \b
-Each --param NAME=LO:HI:N (N evenly spaced values), NAME=v1,v2,... (a list) or,
-with --sample, NAME=LO:HI, names a number by dotted path:
+Each --param NAME=LO:HI:N (N evenly spaced values), NAME=v1,v2,... (a list),
+NAME=range:N (the parameter's range in FILE) or, with --sample, NAME=LO:HI or
+NAME=range, names a number by dotted path:
   us_re_cost or parameters.us_re_cost       a payoff parameter
   players.us.discount                       a player's discount factor
   players.us.levers.tariff.levels.3         a lever level (0-based)

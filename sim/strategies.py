@@ -341,22 +341,26 @@ class MyopicBestResponse(Strategy):
 
 @register
 class FictitiousPlay(Strategy):
-    """Cooperate first, then best-reply to the empirical frequency of the other side's moves."""
+    """Cooperate first, then best-reply to the empirical frequency of the other side's moves
+    (ties: the least hostile reply)."""
 
     name = "fictitious_play"
 
-    def act(self, obs: Observation) -> np.ndarray:
+    def act(self, obs: Observation) -> "np.ndarray | int":
         ctx = obs.ctx
         if obs.t == 0:
-            obs.memory["counts"] = np.zeros((obs.size, ctx.n_opp))
-            return obs.full(ctx.coop_own)
-        counts = obs.memory["counts"]
-        counts[np.arange(obs.size), obs.last_opp] += 1.0
-        expected = counts @ ctx.payoff.T  # (size, n_own)
-        best = expected.max(axis=1, keepdims=True)
-        tied = expected >= best - 1e-9 * (1.0 + np.abs(best))
-        cost = np.where(tied, ctx.hostility_own[None, :], np.inf)
-        return np.argmin(cost, axis=1)
+            # running sum of own payoffs against every past opponent move: (size, n_own)
+            obs.memory["expected"] = np.zeros((obs.size, ctx.n_own))
+            obs.memory["reply_rows"] = np.ascontiguousarray(ctx.payoff.T)  # (n_opp, n_own)
+            obs.memory["order"] = np.argsort(ctx.hostility_own, kind="stable")
+            return ctx.coop_own
+        expected = obs.memory["expected"]
+        expected += obs.memory["reply_rows"][obs.last_opp]
+        order = obs.memory["order"]
+        ranked = expected[:, order]
+        best = ranked.max(axis=1, keepdims=True)
+        tied = ranked >= best - 1e-9 * (1.0 + np.abs(best))
+        return order[tied.argmax(axis=1)]
 
 
 @register

@@ -248,10 +248,11 @@ def test_show_displays_html_and_png(pd_game, monkeypatch):
 
 
 # ----------------------------------------------------------------------------- explorer
-def test_explorer_with_widgets_updates_on_change():
+def test_explorer_with_widgets_updates_on_change(monkeypatch):
     pytest.importorskip("ipywidgets")
     from sim.explorer import explore, strategy_options
 
+    monkeypatch.setattr(display, "show", lambda obj, **kw: None)  # skip rasterising figures on each update
     ex = explore(SCENARIOS / "us_china_2025.toml", replicates=5)
     ui = ex.build()
     params = ex.controls["parameters"]

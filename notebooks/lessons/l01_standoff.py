@@ -126,7 +126,9 @@ show(eqs, game=game)
 Dominance alone solves this 16 × 54 game: all but one action of each side is strictly
 dominated, step by step, and the single equilibrium that remains has the US keeping the
 Affiliates rule and port fees with its post-truce tariff, while China withholds rare earths under
-the October controls, buys no soybeans and stops enforcing against fentanyl.
+the October controls, buys no soybeans and stops enforcing against fentanyl. (China also sets its
+own tariff back to the pre-2025 level: in the model its importers bear most of that tariff, so it
+is not worth much to Beijing as a weapon.)
 
 ## 3. The equilibrium against the Busan truce
 

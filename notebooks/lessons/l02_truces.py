@@ -133,6 +133,10 @@ m = play(game, ("grim_trigger", "deadline_truce:k=1,p=0.8"), rounds=12, replicat
 plot_outcome_paths(m)
 '''),
     ("md", """
+The simulation plays the strategies as written: it shows how long such truces last (on average
+1/(1 − *p*) quarters), not whether China *wants* to renew. That question is the δ·*p* calculation
+above: renewal at a rate below about 0.65 would not be self-enforcing for China.
+
 The fan chart shows each lever over the 12 quarters: the median (line), the 50% and 90% bands over
 replicates, and one replicate highlighted. Once a deadline passes without renewal, China reverts
 and the US's grim trigger follows one quarter later.

@@ -205,8 +205,11 @@ for s in ("tit_for_tat", "generous_tit_for_tat:g=0.3", "grim_trigger"):
                  "US/quarter": x["per_round_payoff"]["us"], "China/quarter": x["per_round_payoff"]["china"]})
 show(rows)
 ''', """
-Generous tit for tat keeps the truce most often and gives both sides the highest payoffs; grim
-trigger is the worst under noise because one mistake ends the truce for ever. Breakdowns come
+Generous tit for tat keeps the truce most often and gives the US by far its best payoff; grim
+trigger keeps it least, because one mistake ends the truce for ever, and costs the US most.
+China's payoff moves much less across the three pairs (it even does slightly better under grim
+trigger): in this model China loses little when the truce breaks down, the thin margin of
+lesson 2. Breakdowns come
 early under every pair (a 5% chance per side per quarter is a lot over 12 quarters): institutions
 that make forgiveness routine — review mechanisms, extensions instead of snap-backs — matter.
 """),

@@ -142,3 +142,13 @@ def test_killed_sweep_resumes_to_the_uninterrupted_table(pd_levers, tmp_path):
     assert result.exit_code == 0, result.output
     pd.testing.assert_frame_equal(pd.read_parquet(whole), pd.read_parquet(out))
     assert not parts.exists()
+
+
+@pytest.mark.dask
+def test_local_dask_cluster_from_the_command_line(pd_levers, tmp_path):
+    args = [pd_levers, "-p", "T=4:8:5", "-p", "P=0.5,1", "-m", "critical_delta", "-m", "play", "--reps", "5",
+            "--chunk-size", "3", "-q"]
+    assert _invoke(*args, "-o", tmp_path / "serial.parquet").exit_code == 0
+    result = _invoke(*args, "--scheduler", "local:1", "-o", tmp_path / "dask.parquet")
+    assert result.exit_code == 0, result.output
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "serial.parquet"), pd.read_parquet(tmp_path / "dask.parquet"))

@@ -365,6 +365,8 @@ class PointEvaluator:
         swept = {p.name: batch.strategy_values[p.path][k] for p in self.paths if p.kind == "strategy" and p.player == pid}
         key = (pid, tuple(sorted(swept.items())))
         if key not in self._strategies:
+            if len(self._strategies) > 10_000:  # sampled continuous parameters: do not grow for ever
+                self._strategies.clear()
             params: dict[str, Any] = dict(raw)
             for pname, value in swept.items():
                 params[pname] = int(value) if float(value).is_integer() else float(value)

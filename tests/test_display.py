@@ -305,16 +305,25 @@ def test_explorer_without_ipywidgets_renders_statically(monkeypatch, capsys):
 
 
 # ----------------------------------------------------------------------------- _repr_html_ wiring
-def test_repr_html_where_wired_matches_to_html(uc_scenario, pd_game):
+def test_repr_html_where_wired_matches_to_html(uc_scenario, uc_game, pd_game):
     """Classes that define ``_repr_html_`` (wired to :func:`sim.display.to_html`) render the same HTML."""
+    from sim.bargaining import correlated_equilibrium, nash_bargaining
+    from sim.curves import threshold_curve
     from sim.engine import play
     from sim.equilibria import nash_equilibria
-    from sim.repeated import truce_thresholds
+    from sim.evolution import replicator
+    from sim.repeated import feasible_ir_set, truce_thresholds
+    from sim.threats import stackelberg, threat_check
+    from sim.tournament import round_robin
 
-    objects = [uc_scenario, pd_game, nash_equilibria(pd_game), truce_thresholds(pd_game),
-               play(pd_game, ("tit_for_tat", "tit_for_tat"), rounds=5, seed=0)]
+    tour = round_robin(pd_game, ["tit_for_tat", "always_defect"], rounds=10, repetitions=2, seed=1)
+    eqs = nash_equilibria(pd_game)
+    objects = [uc_scenario, pd_game, eqs, eqs.dominance, truce_thresholds(pd_game), feasible_ir_set(pd_game),
+               threshold_curve(uc_scenario, "us_re_cost", [20.0]), play(pd_game, ("tit_for_tat", "tit_for_tat"), rounds=5, seed=0),
+               tour, replicator(tour), nash_bargaining(pd_game), correlated_equilibrium(pd_game), stackelberg(pd_game),
+               threat_check(uc_game, 0, {"rare_earths": "October controls"}, {"tariff": "peak+100"})]
     wired = [o for o in objects if hasattr(type(o), "_repr_html_")]
     for obj in wired:
-        assert obj._repr_html_() == to_html(obj)
+        assert obj._repr_html_() == to_html(obj), type(obj).__name__
     if not wired:
         pytest.skip("no result class has _repr_html_ yet (see docs/notebooks.md)")

@@ -41,6 +41,12 @@ class BargainingSolution:
     gains: bool = True
     notes: tuple[str, ...] = ()
 
+    def _repr_html_(self) -> str:
+        """HTML for notebooks (:func:`sim.display.to_html`)."""
+        from sim.display import to_html
+
+        return to_html(self)
+
     def to_dict(self, actions=None, player_ids=("row", "col")) -> dict:
         def lab(i, j):
             return [actions[0][i], actions[1][j]] if actions else [i, j]
@@ -232,6 +238,12 @@ class CorrelatedEquilibrium:
     method: str = "linprog (HiGHS)"
     max_violation: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def _repr_html_(self) -> str:
+        """HTML for notebooks (:func:`sim.display.to_html`)."""
+        from sim.display import to_html
+
+        return to_html(self)
 
     def to_dict(self, actions=None, player_ids=("row", "col")) -> dict:
         rows = []

@@ -53,6 +53,12 @@ class DominanceResult:
         r, c = (np.array(s, dtype=int) for s in self.surviving)
         return A[np.ix_(r, c)], B[np.ix_(r, c)]
 
+    def _repr_html_(self) -> str:
+        """HTML for notebooks (:func:`sim.display.to_html`)."""
+        from sim.display import to_html
+
+        return to_html(self)
+
     def to_dict(self, actions=None) -> dict:
         lab = (lambda p, a: actions[p][a]) if actions is not None else (lambda p, a: a)
         return {

@@ -117,6 +117,12 @@ class EquilibriumSet:
     def __getitem__(self, i: int) -> Equilibrium:
         return self.equilibria[i]
 
+    def _repr_html_(self) -> str:
+        """HTML for notebooks (:func:`sim.display.to_html`)."""
+        from sim.display import to_html
+
+        return to_html(self)
+
     def to_dict(self) -> dict:
         return {
             "equilibria": [e.to_dict(self.actions, self.player_ids) for e in self.equilibria],

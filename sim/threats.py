@@ -41,6 +41,12 @@ class StackelbergOutcome:
     method: str = "pure commitment, follower best response"
     leader_strategy: np.ndarray | None = None
 
+    def _repr_html_(self) -> str:
+        """HTML for notebooks (:func:`sim.display.to_html`)."""
+        from sim.display import to_html
+
+        return to_html(self)
+
     def to_dict(self, actions=None, player_ids=("row", "col")) -> dict:
         f = 1 - self.leader
         la = actions[self.leader][self.leader_action] if actions else self.leader_action
@@ -95,6 +101,12 @@ class ThreatAssessment:
     trigger_profitable_without_threat: bool
     threatener_cost: float
     tol: float
+
+    def _repr_html_(self) -> str:
+        """HTML for notebooks (:func:`sim.display.to_html`)."""
+        from sim.display import to_html
+
+        return to_html(self)
 
     def to_dict(self, actions=None, player_ids=("row", "col")) -> dict:
         t, o = self.threatener, 1 - self.threatener

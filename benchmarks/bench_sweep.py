@@ -95,7 +95,11 @@ def main() -> None:
         client.close()
         cluster.close()
     one, two = results["1 process"], results["2 processes"]
-    print(f"serial: {results['serial (in process)'][1]:,.0f} points/s on one core")
+    cpu = time.process_time()
+    serial(lambda d, t: None)
+    cpu = time.process_time() - cpu
+    print(f"serial: {results['serial (in process)'][1]:,.0f} points/s of wall time on one core; "
+          f"{rows / cpu:,.0f} points per CPU-second (independent of other load)")
     print(f"scaling 1 -> 2 processes: end to end {two[0] / one[0]:.2f}x, steady {two[1] / one[1]:.2f}x "
           f"(efficiency {two[1] / one[1] / 2:.0%})")
     if "Dask LocalCluster, 2 workers" in results:

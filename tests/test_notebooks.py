@@ -114,3 +114,22 @@ def test_notebook_executes(path):
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
     assert elapsed < BUDGET, f"{path.name} took {elapsed:.0f} s"
+
+
+def test_notebooks_match_their_lesson_sources():
+    """The committed notebooks are what ``notebooks/build_notebooks.py`` writes from the sources."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_notebooks", NOTEBOOKS / "build_notebooks.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    sources = sorted((NOTEBOOKS / "lessons").glob("l0*.py"))
+    assert len(sources) == len(LESSONS)
+    for source in sources:
+        module = builder._load(source)
+        for teacher in (False, True):
+            built = builder.build(module, teacher)
+            path = (NOTEBOOKS / "teacher" / f"{module.NAME}_solutions.ipynb") if teacher else NOTEBOOKS / f"{module.NAME}.ipynb"
+            committed = read(path)
+            assert [(c.cell_type, c.source) for c in committed.cells] == [(c.cell_type, c.source) for c in built.cells], (
+                f"{path.name} differs from {source.name}: run `python notebooks/build_notebooks.py`")

@@ -89,8 +89,15 @@ def test_play_metric_with_strategy_options(pd_levers, tmp_path):
         (["-p", "T=5", "--scheduler", "nonsense"], "tcp://HOST:PORT"),
         (["-p", "T=5", "-m", "nash"], "unknown metric"),
         (["-p", "T=5", "--strategy", "row"], "PID=SPEC"),
+        (["-p", "T=5", "--workers", "0"], "--workers"),
+        (["-p", "T=5", "--replicates", "0"], "--replicates"),
+        (["-p", "T=5", "--seed", "-1"], "--seed"),
+        (["-p", "T=5", "--chunk-size", "0"], "--chunk-size"),
+        (["-p", "T=5", "--timeout", "0"], "--timeout"),
+        (["-p", "T=5", "--scheduler", "local:0"], "local:N"),
     ],
-    ids=["reversed", "empty", "n0", "unknown-path", "too-big", "scheduler", "metric", "strategy"],
+    ids=["reversed", "empty", "n0", "unknown-path", "too-big", "scheduler", "metric", "strategy", "workers",
+         "replicates", "seed", "chunk-size", "timeout", "local0"],
 )
 def test_bad_input_is_one_error_line_and_status_2(pd_levers, tmp_path, args, message):
     out = tmp_path / "r.parquet"

@@ -121,7 +121,7 @@ def plot_outcome_paths(match, *, replicate: int = 0, fig: Figure | None = None) 
     strategies = ", ".join(f"{pid}={s}" for pid, s in zip(match.player_ids, match.strategies))
     fig.suptitle(
         f"{game.name}: outcome paths ({strategies}; {match.replicates} replicates, noise {match.noise:g}, "
-        f"seed {match.seed})",
+        f"seed {_seed(match)})",
         fontsize=10,
     )
     return fig
@@ -144,6 +144,11 @@ def _fan(ax, x, values, colour, replicate, *, step, label=None, bands=(0.9, 0.5)
     else:
         ax.plot(x, median, color=colour, linewidth=1.8, label=label)
         ax.plot(x, sample, color="black", linewidth=0.8, alpha=0.7, linestyle="--")
+
+
+def _seed(result) -> int:
+    """The seed that reproduces a result: the one given, or the one drawn when none was."""
+    return result.seed if result.seed is not None else result.seed_key
 
 
 def _period(game) -> str:
@@ -403,7 +408,7 @@ def plot_tournament(result, *, fig: Figure | None = None) -> Figure:
     horizon = f"{result.rounds} rounds" if result.rounds else f"continuation {result.continuation:g}"
     fig.suptitle(
         f"{getattr(result_game(result), 'name', 'game')}: round robin ({horizon}, {result.repetitions} repetitions, "
-        f"noise {result.noise:g}, seed {result.seed})",
+        f"noise {result.noise:g}, seed {_seed(result)})",
         fontsize=10,
     )
     return fig
@@ -428,7 +433,7 @@ def plot_evolution(result, *, ax=None) -> Figure:
         shares = np.asarray(result.mean_shares)
         times = np.arange(len(shares))
         xlabel = "birth–death step"
-        what = f"Moran process (N={result.population}, {result.replicates} replicates, seed {result.seed})"
+        what = f"Moran process (N={result.population}, {result.replicates} replicates, seed {_seed(result)})"
     colours = [(SIDE_COLOURS + ACCENTS)[i % 8] for i in range(len(result.strategies))]
     ax.stackplot(times, shares.T, labels=list(result.strategies), colors=colours, alpha=0.85)
     ax.set_ylim(0, 1)

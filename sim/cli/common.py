@@ -74,8 +74,11 @@ def atomic_path(path: str | os.PathLike, *, what: str = "output") -> Iterator[Pa
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=directory)
     os.close(fd)
     tmp_path = Path(tmp)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
         yield tmp_path
+        os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
         os.replace(tmp_path, target)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
@@ -107,11 +110,16 @@ def plot_option(help_text: str) -> Callable:
     return click.option("--plot", "plot_path", type=click.Path(dir_okay=False), callback=check, help=help_text)
 
 
-def invocation(ctx: click.Context, scenario_path: str) -> dict[str, Any]:
-    """How a result was made, so ``tradesim plot`` can make it again: command, options, scenario hash."""
+def invocation(ctx: click.Context, scenario_path: str, *, seed_key: int | None = None) -> dict[str, Any]:
+    """How a result was made, so ``tradesim plot`` can make it again: command, options, scenario hash.
+
+    A run without ``--seed`` records the seed it drew (``seed_key``), so it too can be made again.
+    """
     from sim.scenario import document_hash
 
     params = {k: v for k, v in ctx.params.items() if k not in ("fmt", "plot_path")}
+    if "seed" in params and params["seed"] is None and seed_key is not None:
+        params["seed"] = int(seed_key)
     return {
         "command": ctx.info_name,
         "params": to_jsonable(params),

@@ -14,8 +14,9 @@ import re
 from typing import Any, Callable, Iterator
 
 import click
+import numpy as np
 
-from sim.cli.common import echo_json, format_option, show_progress
+from sim.cli.common import echo_json, format_option, invocation, plot_option, save_plot, show_progress
 from sim.errors import InputError
 
 #: Replicate-rounds above which a progress bar is shown (on a terminal only).
@@ -162,9 +163,17 @@ def _apply(options):
               help="Cooperative profile (default: scenario's).")
 @click.option("--paths", is_flag=True, help="Include every replicate's path.")
 @format_option("text", "json", "csv")
-def play(file, strategy_items, rounds, continuation, max_rounds, reps, noise, perception_noise, seed,
-         coop_items, paths, fmt):
-    """Play a repeated match between two strategies on the scenario FILE."""
+@plot_option("Draw the outcome paths (fan chart of every lever, payoffs below) to this png/svg/pdf file.")
+@click.pass_context
+def play(ctx, file, strategy_items, rounds, continuation, max_rounds, reps, noise, perception_noise, seed,
+         coop_items, paths, fmt, plot_path):
+    """Play a repeated match between two strategies on the scenario FILE.
+
+    \b
+    Example:
+      tradesim play scenarios/us_china_2025.toml --strategy us=tit_for_tat \\
+          --strategy china=deadline_truce:k=4 --rounds 12 --noise 0.05 --reps 1000 --seed 1
+    """
     from sim.engine import CHUNK_CELLS, play as run
 
     scenario, game = _load(file)
@@ -176,10 +185,15 @@ def play(file, strategy_items, rounds, continuation, max_rounds, reps, noise, pe
     with _progress("playing", reps * horizon) as bar:
         result = run(game, strategies, rounds=rounds, continuation=continuation, max_rounds=max_rounds,
                      replicates=reps, noise=noise, perception_noise=perception_noise,
-                     cooperative=_cooperative(coop_items), seed=seed, paths=paths, chunk_size=chunk if bar else None,
+                     cooperative=_cooperative(coop_items), seed=seed, paths=paths or plot_path is not None,
+                     chunk_size=chunk if bar else None,
                      progress=(lambda done: bar(done, reps)) if bar else None)
+    if plot_path:
+        from sim.plots import plot_outcome_paths
+
+        save_plot(plot_outcome_paths(result), plot_path)
     if fmt == "json":
-        echo_json(result.to_dict(paths=paths))
+        echo_json({**result.to_dict(paths=paths), "invocation": invocation(ctx, file, seed_key=result.seed_key)})
         return
     ids = game.player_ids
     if fmt == "csv":
@@ -266,12 +280,19 @@ def _run_tournament(file, spec_lists, rounds, continuation, max_rounds, reps, no
 @click.command()
 @_tournament_args
 @format_option("text", "json", "csv")
-def tournament(file, spec_lists, rounds, continuation, max_rounds, reps, noise, perception_noise, seed, self_play, fmt):
+@plot_option("Draw the ranking and the pairwise payoff heatmap to this png/svg/pdf file.")
+@click.pass_context
+def tournament(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, noise, perception_noise, seed, self_play,
+               fmt, plot_path):
     """Round-robin tournament of strategies on the scenario FILE."""
     _, game, result = _run_tournament(file, spec_lists, rounds, continuation, max_rounds, reps, noise,
                                       perception_noise, seed, self_play)
+    if plot_path:
+        from sim.plots import plot_tournament
+
+        save_plot(plot_tournament(result), plot_path)
     if fmt == "json":
-        echo_json(result.to_dict())
+        echo_json({**result.to_dict(), "invocation": invocation(ctx, file, seed_key=result.seed_key)})
         return
     if fmt == "csv":
         _echo_csv(result.table())
@@ -301,8 +322,10 @@ def tournament(file, spec_lists, rounds, continuation, max_rounds, reps, noise, 
 @click.option("--selection", type=float, default=1.0, show_default=True, help="Moran: intensity of selection.")
 @click.option("--mutation", type=float, default=0.0, show_default=True, help="Moran: mutation probability.")
 @format_option("text", "json", "csv")
-def evolve(file, spec_lists, rounds, continuation, max_rounds, reps, noise, perception_noise, seed, self_play,
-           method, t_max, population, steps, runs, selection, mutation, fmt):
+@plot_option("Draw population shares over time (stack plot) to this png/svg/pdf file.")
+@click.pass_context
+def evolve(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, noise, perception_noise, seed, self_play,
+           method, t_max, population, steps, runs, selection, mutation, fmt, plot_path):
     """Evolve strategy shares (replicator dynamics or a Moran process) from a tournament on FILE."""
     from sim.evolution import moran, replicator
 
@@ -316,9 +339,14 @@ def evolve(file, spec_lists, rounds, continuation, max_rounds, reps, noise, perc
             evo = moran(result, population=population, max_steps=steps, replicates=runs, selection=selection,
                         mutation=mutation, seed=None if seed is None else seed + 1, progress=bar)
         series, index_name = evo.mean_shares, range(len(evo.mean_shares))
+    if plot_path:
+        from sim.plots import plot_evolution
+
+        save_plot(plot_evolution(evo), plot_path)
     if fmt == "json":
         t = result.to_dict()
-        echo_json({"tournament": {k: t[k] for k in ("ranking", "mean_payoff", "pairwise", "setup")}, method: evo.to_dict()})
+        echo_json({"tournament": {k: t[k] for k in ("ranking", "mean_payoff", "pairwise", "setup")}, method: evo.to_dict(),
+                   "invocation": invocation(ctx, file, seed_key=result.seed_key)})
         return
     names = result.strategies
     if fmt == "csv":
@@ -350,16 +378,45 @@ def evolve(file, spec_lists, rounds, continuation, max_rounds, reps, noise, perc
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--cooperative", "coop_items", multiple=True, metavar="PLAYER=ACTION",
               help="Truce profile (default: scenario's).")
+@click.option("--vary", metavar="PARAMETER=LO:HI:N", default=None,
+              help="Also trace the thresholds as one parameter runs over N values from LO to HI.")
 @format_option("text", "json")
-def thresholds(file, coop_items, fmt):
-    """Critical discount factors that make the scenario's truce self-enforcing (folk theorem)."""
+@plot_option("Draw the folk-theorem picture (feasible and individually rational payoffs, truce, Nash, "
+             "minmax) or, with --vary, the critical discount factors against the parameter.")
+@click.pass_context
+def thresholds(ctx, file, coop_items, vary, fmt, plot_path):
+    """Critical discount factors that make the scenario's truce self-enforcing (folk theorem).
+
+    \b
+    grim trigger (Nash reversion): deviate once and both play the stage equilibrium for ever;
+    grim trigger (minmax): deviate once and the other side holds you to your minmax value;
+    tit for tat: the other side mirrors your last move.
+    The truce is self-enforcing for a side whose discount factor (per round) is at least its threshold.
+    """
     from sim.repeated import feasible_ir_set, truce_thresholds
 
-    _, game = _load(file)
+    scenario, game = _load(file)
     th = truce_thresholds(game, _cooperative(coop_items))
     payoff_set = feasible_ir_set(game)
+    curve = _threshold_curve(scenario, vary, _cooperative(coop_items)) if vary else None
+    if plot_path:
+        from sim import plots
+
+        if curve is not None:
+            fig = plots.plot_threshold_curve(curve)
+        else:
+            i, j = th.cooperative
+            fig = plots.plot_payoff_space(game, payoff_set=payoff_set, points={
+                "truce": [(game.A[i, j], game.B[i, j])],
+                "stage Nash (reversion)": [th.nash_payoff],
+                "minmax point": [th.minmax_payoff],
+            })
+        save_plot(fig, plot_path)
     if fmt == "json":
-        echo_json({**th.to_dict(), "feasible_set": payoff_set.to_dict()})
+        out = {**th.to_dict(), "feasible_set": payoff_set.to_dict(), "invocation": invocation(ctx, file)}
+        if curve is not None:
+            out["curve"] = curve.to_dict()
+        echo_json(out)
         return
     from rich.table import Table
 
@@ -380,6 +437,30 @@ def thresholds(file, coop_items, fmt):
     con.print(table)
     for line in th.sentences():
         con.print(line)
+    if curve is not None:
+        con.print(f"\nAs {curve.parameter} varies (critical δ under grim trigger, Nash reversion):")
+        table = Table(show_header=True)
+        table.add_column(f"{curve.parameter} {curve.unit}".strip(), justify="right")
+        for pid in curve.player_ids:
+            table.add_column(pid, justify="right")
+        table.add_column("self-enforcing", justify="center")
+        for k, value in enumerate(curve.values):
+            table.add_row(f"{value:g}", *(_fmt(v) for v in curve.grim_nash[k]), "yes" if curve.self_enforcing[k].all() else "no")
+        con.print(table)
+
+
+def _threshold_curve(scenario, vary: str, cooperative):
+    from sim.curves import threshold_curve
+
+    name, sep, spec = vary.partition("=")
+    parts = spec.split(":")
+    try:
+        lo, hi, n = float(parts[0]), float(parts[1]), int(parts[2])
+    except (ValueError, IndexError):
+        raise InputError(f"expected PARAMETER=LO:HI:N, got {vary!r}", key="vary") from None
+    if not sep or len(parts) != 3 or n < 1 or hi < lo:
+        raise InputError(f"expected PARAMETER=LO:HI:N with LO <= HI and N >= 1, got {vary!r}", key="vary")
+    return threshold_curve(scenario, name.strip(), np.linspace(lo, hi, n), cooperative=cooperative)
 
 
 def register(group: click.Group) -> None:

@@ -345,3 +345,14 @@ def test_compact_frontier_and_memory_cap():
     _assert_same(compact.pairs, full.pairs)
     capped = vertex_enumeration_arrays(A, B, engine="numba", max_bytes=1e4)
     assert not capped.complete and capped.stats["stopped_by"] == "memory"
+
+
+@needs_lrs
+@pytest.mark.slow
+@pytest.mark.parametrize("m, n, seed", [pytest.param(16, 16, 1, id="16x16"), pytest.param(12, 24, 2, id="12x24")])
+def test_benchmark_sizes_match_lrsnash(m, n, seed):
+    A, B = _random_game(seed, m, n, ints=10**6)
+    ours = vertex_enumeration((A, B))
+    uniq = {_key(x, y): (x, y) for x, y in lrsnash(A, B)}
+    assert len(ours) == len(uniq)
+    _assert_same([(e.row, e.col) for e in ours], list(uniq.values()))

@@ -68,3 +68,26 @@ def test_missing_file_is_one_line_error(tmp_path):
     res = run(tmp_path / "nope.toml")
     assert res.exit_code == 2
     assert "error:" in res.output
+
+
+def test_mixed_dominance_flag(write_scenario):
+    path = write_scenario(
+        """
+        [scenario]
+        name = "mixed domination"
+        [players.row]
+        name = "Row"
+        actions = ["A", "B", "C"]
+        [players.col]
+        name = "Col"
+        actions = ["L", "R"]
+        [payoffs]
+        row = [[3, 0], [0, 3], [1, 1]]
+        col = [[1, 0], [0, 1], [0, 0]]
+        """
+    )
+    plain = json.loads(run(path, "--format", "json").output)
+    mixed = json.loads(run(path, "--format", "json", "--mixed-dominance").output)
+    assert plain["dominance"]["eliminated"] == []
+    assert [e["action"] for e in mixed["dominance"]["eliminated"]] == ["C"]
+    assert len(plain["equilibria"]) == len(mixed["equilibria"])

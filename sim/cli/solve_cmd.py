@@ -41,20 +41,24 @@ lemke-howson (from every starting label; finds some, not necessarily all).
               help="Bargaining threat point: worst-for-both Nash payoffs, or security levels.")
 @click.option("--tie", type=click.Choice(["leader", "against"]), default="leader", show_default=True,
               help="Stackelberg: break the follower's ties in the leader's favour or against it.")
+@click.option("--mixed-dominance", is_flag=True,
+              help="Also remove actions dominated only by a mixture of other actions (one LP each).")
 @format_option()
-def solve(file, method, max_seconds, disagreement, tie, fmt):
+def solve(file, method, max_seconds, disagreement, tie, mixed_dominance, fmt):
     from sim.game import build_game
     from sim.scenario import load_scenario
 
     game = build_game(load_scenario(file))
-    report = analyse(game, method=method, max_seconds=max_seconds, disagreement=disagreement, tie=tie)
+    report = analyse(game, method=method, max_seconds=max_seconds, disagreement=disagreement, tie=tie,
+                     mixed_dominance=mixed_dominance)
     if fmt == "json":
         echo_json(report)
     else:
         click.echo(render_text(report))
 
 
-def analyse(game, *, method="auto", max_seconds=60.0, disagreement="nash", tie="leader") -> dict:
+def analyse(game, *, method="auto", max_seconds=60.0, disagreement="nash", tie="leader",
+            mixed_dominance=False) -> dict:
     """Everything ``solve`` prints, as one JSON-ready dict (stable keys)."""
     import numpy as np
 
@@ -71,9 +75,9 @@ def analyse(game, *, method="auto", max_seconds=60.0, disagreement="nash", tie="
     from sim.threats import stackelberg, stackelberg_mixed
 
     acts, ids = game.actions, tuple(game.player_ids)
-    eq = nash_equilibria(game, method, max_seconds=max_seconds)
+    eq = nash_equilibria(game, method, max_seconds=max_seconds, mixed_dominance=mixed_dominance)
     out = eq.to_dict()
-    dom = eq.dominance or iterated_dominance(game.A, game.B)
+    dom = eq.dominance or iterated_dominance(game.A, game.B, mixed=mixed_dominance)
     out["dominance"] = dom.to_dict(acts)
     out["game"] = {"name": game.name, "players": list(ids), "shape": list(game.shape), "units": game.units}
     out["security"] = [s.to_dict(acts, ids) for s in security_levels(game.A, game.B)]

@@ -509,7 +509,6 @@ def equilibria_html(eqs, game=None) -> str:
 
 def dominance_html(d, game=None) -> str:
     """A :class:`~sim.dominance.DominanceResult`: what was removed, in which round, by what."""
-    actions = game.actions if game is not None else None
     rows = [{"round": x.round, "player": x.player if game is None else game.player_ids[x.player],
              "removed": _label(game, x.player, x.action),
              "dominated by": ", ".join(f"{_label(game, x.player, k)}" + (f" ({w:.2f})" if w < 1 else "")
@@ -517,7 +516,6 @@ def dominance_html(d, game=None) -> str:
              "margin": x.margin} for x in d.eliminated]
     surv = " | ".join(str(len(s)) for s in d.surviving)
     cap = f"{d.method}{' (pure and mixed)' if d.mixed else ''}: {surv} actions survive after {d.rounds} rounds"
-    del actions
     return table_html(rows, ["round", "player", "removed", "dominated by", "margin"], caption=cap) if rows else _title(_e(cap))
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.display import actions_where, game_html, show
+from sim.display import actions_where, show
 from sim.equilibria import nash_equilibria
 from sim.game import StageGame, build_game
 from sim.plots import plot_decomposition, plot_payoff_space

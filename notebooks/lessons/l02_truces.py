@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.display import show, table_html
+from sim.display import show
 from sim.engine import play
 from sim.game import build_game
 from sim.plots import plot_outcome_paths, plot_payoff_space

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.bargaining import correlated_equilibrium, kalai_smorodinsky, nash_bargaining, utilitarian_optimum
-from sim.display import actions_where, show
+from sim.display import show
 from sim.equilibria import nash_equilibria
 from sim.game import StageGame, build_game
 from sim.plots import plot_payoff_space

@@ -93,7 +93,8 @@ def _frontier(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, list[tuple[int,
     for k in range(len(pts)):  # upper hull, monotone chain
         while len(hull) >= 2:
             o, a = pts[hull[-2]], pts[hull[-1]]
-            if (a[0] - o[0]) * (pts[k][1] - o[1]) - (a[1] - o[1]) * (pts[k][0] - o[0]) >= 0:
+            # pop on a strict left turn only: collinear points stay, so agreements stay pure where they can
+            if (a[0] - o[0]) * (pts[k][1] - o[1]) - (a[1] - o[1]) * (pts[k][0] - o[0]) > 0:
                 hull.pop()
             else:
                 break

@@ -83,7 +83,6 @@ def polytope_vertices(
     out_T_rhs, out_basis = [rhs], [basis]
     complete = True
     visited = 1
-    rows = np.arange(r)
     while len(basis):
         if deadline is not None and time.perf_counter() > deadline:
             complete = False
@@ -143,7 +142,6 @@ def polytope_vertices(
     points = values[idx, :d]
     points[labels[:, :d]] = 0.0
     simple = bool(np.all(labels.sum(axis=1) == d))
-    del rows
     return Vertices(points, labels, complete, visited, simple)
 
 
@@ -214,7 +212,9 @@ def vertex_enumeration_arrays(
         loaded = "sim._vertex_kernel" in sys.modules
         engine = "numpy" if min(A.shape) <= 5 and not loaded else "numba"
     if side == "col":
-        raw = vertex_enumeration_arrays(B.T, A.T, tol=tol, max_seconds=max_seconds, side="row", engine=engine, max_bytes=max_bytes)
+        raw = vertex_enumeration_arrays(
+            B.T, A.T, tol=tol, max_seconds=max_seconds, side="row", engine=engine, max_bytes=max_bytes
+        )
         raw.pairs = [(y, x) for x, y in raw.pairs]
         raw.stats["side"] = "col"
         return raw
@@ -408,7 +408,9 @@ def support_enumeration_arrays(
                 y[Js[c]] = np.maximum(ys[c], 0)
                 x /= x.sum()
                 y /= y.sum()
-                if (A @ y).max() > vA[c] + tol * max(1.0, abs(vA[c])) or (x @ B).max() > vB[c] + tol * max(1.0, abs(vB[c])):
+                gain_a = (A @ y).max() - vA[c] - tol * max(1.0, abs(vA[c]))
+                gain_b = (x @ B).max() - vB[c] - tol * max(1.0, abs(vB[c]))
+                if gain_a > 0 or gain_b > 0:
                     continue
                 if (x > tol).sum() < k or (y > tol).sum() < k:
                     degenerate = True

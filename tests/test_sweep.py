@@ -442,3 +442,11 @@ def test_range_shorthand_uses_the_scenarios_documented_range():
     assert sample.min() >= 0 and sample.max() <= 80
     with pytest.raises(InputError, match="no range"):
         plan_sweep(US_CHINA, ["us_imports=range:3"], ["critical_delta"])
+
+
+def test_repeated_and_strategy_paths_change_play(pd_levers):
+    df = sweep(pd_levers, ["repeated.noise=0,0.4", "strategy.row.k=1,8"], ["play"],
+               strategies={"row": "deadline_truce:p=0", "col": "tit_for_tat"}, reps=50)
+    rate = df.set_index(["repeated.noise", "strategy.row.k"])["play.cooperation_rate"]
+    assert rate[(0.0, 8)] == 0.8  # no noise: the truce holds for its k=8 rounds of 10, then ends
+    assert rate[(0.0, 1)] == 0.1 and rate[(0.4, 8)] < 0.8

@@ -310,7 +310,9 @@ def test_dask_cluster_gives_the_serial_table(pd_levers):
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
         with Client(cluster) as client:
             on_dask = _small_sweep(pd_levers, scheduler=client)
+        by_address = _small_sweep(pd_levers, scheduler=cluster.scheduler_address)
     pd.testing.assert_frame_equal(serial, on_dask)
+    pd.testing.assert_frame_equal(serial, by_address)
 
 
 @pytest.mark.dask

@@ -400,7 +400,7 @@ class PointEvaluator:
         rounds = np.full(c, rep.rounds, dtype=np.int64)
         noise = np.full(c, rep.noise)
         cont = np.full(c, np.nan if rep.continuation is None else rep.continuation)
-        levels = [np.asarray(lv_table(sc, pid, g), dtype=float)[None] for pid, g in zip(ids, self.grids)]
+        levels = [np.asarray(level_table(sc, pid, g), dtype=float)[None] for pid, g in zip(ids, self.grids)]
         level_vals = {(pid, name): np.asarray(sc.players[pid].levers[name].levels, dtype=float)
                       for pid in ids for name in (sc.players[pid].levers or {})}
         params: dict[str, np.ndarray] = {}
@@ -474,7 +474,7 @@ class PointEvaluator:
         return out[0], out[1]
 
 
-def lv_table(scenario, pid: str, grid: np.ndarray) -> np.ndarray:
+def level_table(scenario, pid: str, grid: np.ndarray) -> np.ndarray:
     """Level values of every action of ``pid``: ``(actions, levers)`` (indices for matrix games)."""
     player = scenario.players[pid]
     if player.levers is None:

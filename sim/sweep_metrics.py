@@ -4,7 +4,7 @@ A block of points becomes a :class:`Batch` of stage games: payoff matrices ``A, 
 ``(points, m, n)`` evaluated in one pass of the compiled payoff expressions (parameters and lever
 levels broadcast along the first axis), plus each point's discount factors, repeated-play
 settings and seed. Stage-game metrics work on the whole batch with array operations; metrics
-that need a linear programme or a simulation loop over the points.
+that need a linear programme or a simulation per point loop over the points.
 
 Each metric returns columns named ``METRIC.PART.PLAYER_ID`` (``critical_delta.grim_nash.us``) or
 ``METRIC.PART`` when the number is not per player. See ``docs/sweeps.md``.

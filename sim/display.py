@@ -281,14 +281,13 @@ def game_html(
     c_head = _header_rows(game, 1, c_idx) if c_multi else [[(game.actions[1][j], 1) for j in c_idx]]
     r_names = [lv.name for lv in rlev] if r_multi else [game.player_ids[0]]
     c_names = [lv.name for lv in clev] if c_multi else [game.player_ids[1]]
-    sticky = "position:sticky;top:0;z-index:1;"
     head = []
-    corner = (f'<th colspan="{len(r_names)}" rowspan="{len(c_head)}" style="{_TH};{sticky}vertical-align:bottom">'
+    corner = (f'<th colspan="{len(r_names)}" rowspan="{len(c_head)}" style="{_TH};vertical-align:bottom">'
               f'<span style="color:{SIDE[1]}">{_e(game.player_names[1])} →</span><br>'
               f'<span style="color:{SIDE[0]}">{_e(game.player_names[0])} ↓</span></th>')
     for k, runs in enumerate(c_head):
         cells = "".join(
-            f'<th colspan="{span}" style="{_TH};{sticky}color:{SIDE[1]}" title="{_e(c_names[k])}">'
+            f'<th colspan="{span}" style="{_TH};color:{SIDE[1]}" title="{_e(c_names[k])}">'
             f'<span style="font-weight:400;color:#888">{_e(c_names[k]) if c_multi else ""}{": " if c_multi else ""}</span>'
             f'{_e(lab)}</th>'
             for lab, span in runs)
@@ -328,7 +327,9 @@ def game_html(
             tip = f' title="{_e("; ".join(title))}"' if title else ""
             cells.append(f'<td style="{style}"{tip}>{u}, {v}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
-    table = f'<table style="{_TABLE}"><thead>{"".join(head)}</thead><tbody>{"".join(body)}</tbody></table>'
+    # the whole header sticks when the table scrolls (per-cell sticky rows would overlap each other)
+    table = (f'<table style="{_TABLE}"><thead style="position:sticky;top:0;z-index:1">{"".join(head)}</thead>'
+             f'<tbody>{"".join(body)}</tbody></table>')
     where = " within the rows and columns shown" if sliced else ""
     legend = [
         f'{_e(game.name)}: {len(r_idx)} × {len(c_idx)}'

@@ -452,3 +452,16 @@ def test_repeated_and_strategy_paths_change_play(pd_levers):
     rate = df.set_index(["repeated.noise", "strategy.row.k"])["play.cooperation_rate"]
     assert rate[(0.0, 8)] == 0.8  # no noise: the truce holds for its k=8 rounds of 10, then ends
     assert rate[(0.0, 1)] == 0.1 and rate[(0.4, 8)] < 0.8
+
+
+def test_thresholds_where_several_equilibria_compete_for_reversion():
+    from sim.repeated import truce_thresholds
+    from sim.scenario import load_scenario
+
+    df = sweep(US_CHINA, ["us_re_cost=20,400", "cn_re_cost=2,30"], ["equilibria", "critical_delta"])
+    assert df["equilibria.count"].max() > 1
+    sc = load_scenario(US_CHINA)
+    for _, row in df.iterrows():
+        game = build_game(sc, {"us_re_cost": row["parameters.us_re_cost"], "cn_re_cost": row["parameters.cn_re_cost"]})
+        got = [row["critical_delta.grim_nash.us"], row["critical_delta.grim_nash.china"]]
+        assert np.allclose(got, truce_thresholds(game).grim_nash, rtol=1e-12)

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 from sim.notebooks_tools import is_stripped, notebook_paths, strip_notebook
@@ -133,3 +134,89 @@ def test_notebooks_match_their_lesson_sources():
             committed = read(path)
             assert [(c.cell_type, c.source) for c in committed.cells] == [(c.cell_type, c.source) for c in built.cells], (
                 f"{path.name} differs from {source.name}: run `python notebooks/build_notebooks.py`")
+
+
+# ----------------------------------------------------------------------------- the lessons' numbers
+# The lessons' prose quotes numbers; these tests recompute them, so a library change that moves one
+# fails here (fast) rather than leaving a lesson that says something its own cells contradict.
+@pytest.fixture(scope="module")
+def lesson_game():
+    from sim.game import build_game
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(ROOT / "scenarios" / "us_china_2025.toml")
+    return scenario, build_game(scenario)
+
+
+def test_lesson1_claims(lesson_game):
+    from sim.equilibria import nash_equilibria
+    from sim.game import build_game
+
+    scenario, game = lesson_game
+    eqs = nash_equilibria(game)
+    assert len(eqs) == 1 and [len(s) for s in eqs.dominance.surviving] == [1, 1]
+    ne = eqs[0].support[0][0], eqs[0].support[1][0]
+    assert game.actions[0][ne[0]] == "tariff=truce, tech=affiliates rule, port_fees=$50/net ton"
+    assert game.actions[1][ne[1]] == "rare_earths=October controls, soybeans=none, tariff=pre-2025, fentanyl=lax"
+    assert np.allclose([game.A[ne], game.B[ne]], [-110.5, -44.8], atol=0.05)
+    truce = game.cooperative
+    assert np.allclose([game.A[truce], game.B[truce]], [24.6, -40.6], atol=0.05)
+    assert game.terms[0]["rare_earths"][ne] - game.terms[0]["rare_earths"][truce] == pytest.approx(-121.5)
+    assert game.terms[1]["tech_controls"][ne] - game.terms[1]["tech_controls"][truce] == pytest.approx(-25.0)
+    g1 = build_game(scenario, {"us_buyer_weight": 1.0})
+    e1 = nash_equilibria(g1)[0]
+    i, j = e1.support[0][0], e1.support[1][0]
+    assert g1.actions[0][i].startswith("tariff=pre-2025")
+    assert g1.B[i, j] > g1.B[truce] and g1.A[i, j] < g1.A[truce]
+
+
+def test_lesson2_claims(lesson_game):
+    import dataclasses
+
+    from sim.game import build_game
+    from sim.repeated import feasible_ir_set, truce_thresholds
+    from sim.scenario import load_scenario
+
+    _, game = lesson_game
+    tt = truce_thresholds(game)
+    assert tt.grim_nash == pytest.approx((0.06, 0.62), abs=0.005)
+    assert tt.tit_for_tat[0] == pytest.approx(0.30, abs=0.005) and np.isinf(tt.tit_for_tat[1])
+    pd_ = truce_thresholds(build_game(load_scenario(ROOT / "scenarios" / "prisoners_dilemma.toml")))
+    assert pd_.grim_nash == pytest.approx((0.5, 0.5)) and pd_.tit_for_tat == pytest.approx((2 / 3, 2 / 3))
+    g538 = truce_thresholds(build_game(load_scenario(ROOT / "scenarios" / "fivethirtyeight_trade.toml")))
+    assert g538.grim_nash == pytest.approx((2 / 3, 2 / 3)) and all(np.isinf(g538.tit_for_tat))
+    assert truce_thresholds(dataclasses.replace(game, discount=(0.25, 0.95))).self_enforcing("tit_for_tat")[0] is False
+    assert feasible_ir_set(game).contains((game.A[game.cooperative], game.B[game.cooperative]))
+
+
+def test_lesson4_claims(lesson_game):
+    from sim.bargaining import nash_bargaining
+    from sim.security import security
+    from sim.threats import stackelberg, threat_check
+
+    scenario, game = lesson_game
+    s = security(game)
+    assert (s[0].mixed_value, s[1].mixed_value) == pytest.approx((-142.7, -98.5), abs=0.1)
+    assert nash_bargaining(game).point == pytest.approx((27.0, -3.4), abs=0.05)
+    us = threat_check(game, 0, trigger={"rare_earths": "October controls"}, response={"tariff": "peak+100"})
+    assert not us.credible and us.deterrent and us.threatener_cost == pytest.approx(155, abs=1)
+    assert not us.trigger_profitable_without_threat
+    cn = threat_check(game, 1, trigger={"tech": "affiliates rule"}, response={"rare_earths": "October controls"})
+    assert cn.threatener_cost == pytest.approx(-18, abs=0.1) and cn.credibility_gap == pytest.approx(6.8, abs=0.1)
+    assert stackelberg(game, 0).payoffs[0] - (-110.5) == pytest.approx(115.5, abs=0.1)
+    assert stackelberg(game, 1).payoffs == pytest.approx((-110.5, -44.8), abs=0.05)
+
+
+def test_lesson5_claims(lesson_game):
+    from sim.sweep import sweep
+
+    scenario, _ = lesson_game
+    path = str(ROOT / "scenarios" / "us_china_2025.toml")
+    broken, us_max = [], 0.0
+    for name, p in scenario.parameters.items():
+        if p.range is not None:
+            run = sweep(path, {name: list(p.range)}, ["critical_delta"])
+            broken += [name] if np.isinf(run["critical_delta.grim_nash.china"]).any() else []
+            us_max = max(us_max, float(run["critical_delta.grim_nash.us"].max()))
+    assert len([p for p in scenario.parameters.values() if p.range is not None]) == 20
+    assert len(broken) == 8 and us_max < 0.5

@@ -29,9 +29,23 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	mkdir -p $(OUT)
 	$(PY) -m sim validate scenarios/*.toml
+	@echo; echo "== The game: levers, parameters and their sources, payoff terms =="
 	$(PY) -m sim show $(SCENARIO) --matrix $(OUT)/payoffs.csv
 	$(PY) -m sim show $(SCENARIO) --format json > $(OUT)/game.json
-	@echo "wrote $(OUT)/payoffs.csv and $(OUT)/game.json"
+	@echo; echo "== One round: equilibria, dominance, security, bargaining, commitment =="
+	$(PY) -m sim solve $(SCENARIO) --plot $(OUT)/payoff_space.png --plot-terms $(OUT)/decomposition.png --plot-matrix $(OUT)/matrix.png
+	$(PY) -m sim solve $(SCENARIO) --format json > $(OUT)/solve.json
+	@echo; echo "== The +100% tariff threat against the October rare-earth controls =="
+	$(PY) -m sim threat $(SCENARIO) --if "china.rare_earths=October controls" --then us.tariff=peak+100
+	@echo; echo "== When does the truce hold? =="
+	$(PY) -m sim thresholds $(SCENARIO) --vary cn_re_retaliation=0:60:13 --plot $(OUT)/thresholds.png
+	@echo; echo "== Repeated play: tit for tat against a deadline truce, with noise =="
+	$(PY) -m sim play $(SCENARIO) --strategy us=tit_for_tat --strategy china=deadline_truce:k=4 \
+		--rounds 12 --noise 0.05 --reps 1000 --seed 1 --plot $(OUT)/outcome_paths.png
+	$(PY) -m sim play $(SCENARIO) --strategy us=tit_for_tat --strategy china=deadline_truce:k=4 \
+		--rounds 12 --noise 0.05 --reps 1000 --seed 1 --format json > $(OUT)/play.json
+	@echo; echo "wrote $(OUT)/: game.json payoffs.csv solve.json play.json and the figures" \
+		"payoff_space.png decomposition.png matrix.png thresholds.png outcome_paths.png"
 
 test: $(STAMP)
 	$(PY) -m pytest -q

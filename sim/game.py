@@ -294,7 +294,7 @@ def build_game(
     scenario: "Scenario",
     parameters: Mapping[str, float] | None = None,
     *,
-    source: str = "<scenario>",
+    source: str | None = None,
     compiled: CompiledPayoffs | None = None,
 ) -> StageGame:
     """Build the stage game of a scenario.
@@ -309,7 +309,9 @@ def build_game(
     infinite or NaN anywhere raises :class:`~sim.errors.ScenarioError` naming the term.
     """
     from sim.errors import ScenarioError
+    from sim.scenario import source_of
 
+    source = source or source_of(scenario)
     ids = scenario.player_ids
     grids = tuple(action_grid(scenario, pid, source=source) for pid in ids)
     labels = tuple(_player_action_labels(scenario, pid, g) for pid, g in zip(ids, grids))

@@ -319,12 +319,14 @@ def plot_payoff_space(
         ax.axvline(mm[0], color=side_colour(0), linestyle=":", linewidth=1, label=f"minmax {game.player_ids[0]}")
         ax.axhline(mm[1], color=side_colour(1), linestyle=":", linewidth=1, label=f"minmax {game.player_ids[1]}")
     markers = ("*", "D", "P", "X", "^", "v", "s", "o")
-    for k, (name, pts) in enumerate((points or {}).items()):
+    named = list((points or {}).items())
+    for k, (name, pts) in enumerate(named):
         pts = np.atleast_2d(np.asarray(pts, dtype=float))
         if pts.size:
-            ax.scatter(pts[:, 0], pts[:, 1], marker=markers[k % len(markers)], s=110,
+            # earlier points are drawn on top and larger, so coinciding solutions stay visible
+            ax.scatter(pts[:, 0], pts[:, 1], marker=markers[k % len(markers)], s=90 + 60 * (len(named) - k) / len(named),
                        color=(ACCENTS + SIDE_COLOURS)[(k + 2) % 8], edgecolors="black", linewidths=0.6,
-                       label=name, zorder=5)
+                       label=name, zorder=5 + len(named) - k)
     if match is not None:
         avg = match.per_round.mean(axis=0)
         ax.scatter([avg[0]], [avg[1]], marker="o", s=120, facecolors="none", edgecolors="black", linewidths=2,

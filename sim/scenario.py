@@ -222,7 +222,14 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     document = _read_merged(path, chain=())
-    return scenario_from_dict(document, source=str(path))
+    scenario = scenario_from_dict(document, source=str(path))
+    object.__setattr__(scenario, "_source", str(path))  # so later errors (build_game) name the file
+    return scenario
+
+
+def source_of(scenario: Scenario) -> str:
+    """The file a scenario was loaded from, or ``"<scenario>"``."""
+    return getattr(scenario, "_source", "<scenario>")
 
 
 def scenario_from_dict(document: Mapping[str, Any], *, source: str = "<scenario>") -> Scenario:

@@ -75,3 +75,26 @@ def test_plot_rejects_non_results(tmp_path):
     bad.write_text('{"no": "invocation"}')
     result = CliRunner().invoke(main, ["plot", str(bad), str(tmp_path / "x.png")])
     assert result.exit_code == 2 and "no 'invocation' block" in result.stderr
+
+
+def test_solve_draws_space_terms_and_matrix(tmp_path):
+    paths = {name: tmp_path / f"{name}.svg" for name in ("space", "terms", "matrix")}
+    result = CliRunner().invoke(main, [
+        "solve", US_CHINA, "--plot", str(paths["space"]), "--plot-terms", str(paths["terms"]),
+        "--plot-matrix", str(paths["matrix"]),
+    ])
+    assert result.exit_code == 0, result.output
+    for path in paths.values():
+        assert path.read_text().lstrip().startswith("<?xml")
+    assert "Kalai" in paths["space"].read_text()
+    assert "full escalation" in paths["terms"].read_text()
+
+
+def test_solve_json_then_plot_redraws(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["solve", PD, "--format", "json"])
+    saved = tmp_path / "solve.json"
+    saved.write_text(result.stdout)
+    out = tmp_path / "space.png"
+    assert runner.invoke(main, ["plot", str(saved), str(out)]).exit_code == 0
+    assert out.read_bytes().startswith(b"\x89PNG")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from sim.cli.common import echo_json, format_option
+from sim.cli.common import echo_json, format_option, invocation, plot_option, save_plot
+from sim.errors import InputError
 
 HELP = """Analyse the stage game of a scenario FILE.
 
@@ -44,17 +45,67 @@ lemke-howson (from every starting label; finds some, not necessarily all).
 @click.option("--mixed-dominance", is_flag=True,
               help="Also remove actions dominated only by a mixture of other actions (one LP each).")
 @format_option()
-def solve(file, method, max_seconds, disagreement, tie, mixed_dominance, fmt):
-    from sim.game import build_game
-    from sim.scenario import load_scenario
+@plot_option("Draw the payoff space (profiles, feasible and individually rational sets, Pareto "
+             "frontier, equilibria, bargaining and Stackelberg points) to this png/svg/pdf file.")
+@click.option("--plot-terms", "terms_path", type=click.Path(dir_okay=False), default=None,
+              help="Draw each side's payoff split into its terms at the equilibrium, the truce and full escalation.")
+@click.option("--plot-matrix", "matrix_path", type=click.Path(dir_okay=False), default=None,
+              help="Draw both payoff matrices as heatmaps, best responses and pure equilibria marked.")
+@click.pass_context
+def solve(ctx, file, method, max_seconds, disagreement, tie, mixed_dominance, fmt, plot_path, terms_path, matrix_path):
+    from sim.cli.scenario_cmds import load_game
+    from sim.plots import check_plot_path
 
-    game = build_game(load_scenario(file))
+    for extra in (terms_path, matrix_path):
+        if extra is not None:
+            check_plot_path(extra)
+    _, game = load_game(file)
     report = analyse(game, method=method, max_seconds=max_seconds, disagreement=disagreement, tie=tie,
                      mixed_dominance=mixed_dominance)
+    draw(game, report, space=plot_path, terms=terms_path, matrix=matrix_path)
     if fmt == "json":
-        echo_json(report)
+        echo_json({**report, "invocation": invocation(ctx, file)})
     else:
         click.echo(render_text(report))
+
+
+def draw(game, report: dict, *, space=None, terms=None, matrix=None) -> None:
+    """The figures of ``solve``, drawn from its report (the plots compute nothing themselves)."""
+    if not (space or terms or matrix):
+        return
+    import numpy as np
+
+    from sim import plots
+
+    ids = game.player_ids
+
+    def pts(items):
+        return [(r["payoffs"][ids[0]], r["payoffs"][ids[1]]) for r in items]
+
+    pure = [
+        (game.action_index(0, next(iter(e["strategies"][ids[0]]))), game.action_index(1, next(iter(e["strategies"][ids[1]]))))
+        for e in report["equilibria"]
+        if len(e["strategies"][ids[0]]) == 1 and len(e["strategies"][ids[1]]) == 1
+    ]
+    if space:
+        from sim.repeated import feasible_ir_set
+
+        named = {"Nash equilibrium": pts(report["equilibria"])}
+        for b in report["bargaining"]:
+            named[b["concept"]] = pts([b])
+        for s in report["stackelberg"]:
+            named[f"Stackelberg ({s['leader']} leads)"] = pts([s])
+        save_plot(plots.plot_payoff_space(game, payoff_set=feasible_ir_set(game), points=named), space)
+    if terms:
+        profiles = {}
+        if pure:
+            profiles["equilibrium"] = pure[0]
+        if game.cooperative is not None:
+            profiles["truce"] = game.cooperative
+        profiles["full escalation"] = (int(np.argmax(game.hostility(0))), int(np.argmax(game.hostility(1))))
+        save_plot(plots.plot_decomposition(game, profiles), terms)
+    if matrix:
+        save_plot(plots.plot_payoff_matrix(game, equilibria=pure), matrix)
 
 
 def analyse(game, *, method="auto", max_seconds=60.0, disagreement="nash", tie="leader",
@@ -173,5 +224,72 @@ def render_text(r: dict) -> str:
     return "\n".join(lines)
 
 
+@click.command("threat")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--if", "trigger_items", multiple=True, required=True, metavar="PLAYER.LEVER=LEVEL",
+              help="The move the threat answers, e.g. china.rare_earths='October controls' (repeatable).")
+@click.option("--then", "response_items", multiple=True, required=True, metavar="PLAYER.LEVER=LEVEL",
+              help="The threatened response, e.g. us.tariff=peak+100 (repeatable).")
+@format_option()
+def threat(file, trigger_items, response_items, fmt):
+    """Is a threat credible, and would it deter? Checked from the scenario's truce.
+
+    \b
+    "If the other side plays X, I respond with Y":
+      credible   Y is a best response once X has happened (carrying it out does not cost me);
+      deterrent  the other side gets less from X-then-Y than from the truce it would leave.
+    Levers not named keep their level in the truce ([repeated] cooperative).
+
+    \b
+    Example (the October 2025 threat):
+      tradesim threat scenarios/us_china_2025.toml \\
+          --if "china.rare_earths=October controls" --then us.tariff=peak+100
+    """
+    from sim.cli.scenario_cmds import load_game
+    from sim.threats import threat_check
+
+    _, game = load_game(file)
+    trigger_player, trigger = _lever_settings(game, trigger_items, "if")
+    response_player, response = _lever_settings(game, response_items, "then")
+    if trigger_player == response_player:
+        raise InputError("--if and --then must name different players", key="then")
+    result = threat_check(game, response_player, trigger, response)
+    ids, acts = game.player_ids, game.actions
+    data = result.to_dict(acts, ids)
+    if fmt == "json":
+        echo_json(data)
+        return
+    t, o = ids[response_player], ids[trigger_player]
+    click.echo(f"{game.name}: if {o} plays [{acts[trigger_player][result.trigger]}],")
+    click.echo(f"  {t} answers [{acts[response_player][result.response]}].")
+    verdict = "credible" if result.credible else "NOT credible"
+    click.echo(f"Credible? {verdict}: {t}'s best reply would be [{acts[response_player][result.best_response]}]; "
+               f"carrying the threat out costs {t} {result.credibility_gap:.4g} {game.units} against that reply.")
+    verdict = "deters" if result.deterrent else "does NOT deter"
+    click.echo(f"Deterrent? It {verdict}: {o} gets {result.target_payoff_if_carried_out:.4g} if it moves and the threat "
+               f"is carried out, {result.target_payoff_if_ignored:.4g} if it moves and the threat is not, "
+               f"against {result.target_baseline_payoff:.4g} in the truce.")
+    if not result.trigger_profitable_without_threat:
+        click.echo(f"Note: the move does not pay {o} even if the threat is ignored, so the threat is not what stops it.")
+
+
+def _lever_settings(game, items, option) -> tuple[int, dict[str, str]]:
+    players = set()
+    settings = {}
+    for item in items:
+        name, sep, level = item.partition("=")
+        pid, dot, lever = name.strip().partition(".")
+        if not sep or not dot:
+            raise InputError(f"expected PLAYER.LEVER=LEVEL, got {item!r}", key=option)
+        if pid not in game.player_ids:
+            raise InputError(f"no player {pid!r} (players: {', '.join(game.player_ids)})", key=option)
+        players.add(game.player_ids.index(pid))
+        settings[lever] = level.strip()
+    if len(players) != 1:
+        raise InputError("name levers of one player only", key=option)
+    return players.pop(), settings
+
+
 def register(group: click.Group) -> None:
     group.add_command(solve)
+    group.add_command(threat)

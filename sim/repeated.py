@@ -20,12 +20,10 @@ vectorised best responses, mixed minmax by a linear programme); :func:`stage_nas
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.optimize import linprog
 
 from sim.errors import InputError
 from sim.game import StageGame
@@ -51,33 +49,27 @@ _EPS = 1e-12
 # ----------------------------------------------------------------------------- stage game helpers
 def pure_nash_equilibria(game: StageGame) -> list[tuple[int, int]]:
     """Pure-strategy Nash equilibria ``(i, j)`` of the stage game, by vectorised best responses."""
+    from sim.equilibria import pure_best_response_profiles
+
     A, B = np.asarray(game.A, float), np.asarray(game.B, float)
-    row_best = A >= A.max(axis=0, keepdims=True) - _EPS * (1 + np.abs(A).max())
-    col_best = B >= B.max(axis=1, keepdims=True) - _EPS * (1 + np.abs(B).max())
-    return [(int(i), int(j)) for i, j in zip(*np.nonzero(row_best & col_best))]
+    tol = _EPS * (1 + max(np.abs(A).max(), np.abs(B).max()))
+    return [(int(i), int(j)) for i, j in pure_best_response_profiles(A, B, tol)]
 
 
 def stage_nash_profiles(game: StageGame) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Stage Nash equilibria as mixed profiles ``(x, y)``: every pure one, or one mixed one."""
+    """Stage Nash equilibria as mixed profiles ``(x, y)``: every pure one, else every extreme
+    mixed one (:func:`sim.equilibria.nash_equilibria`, verified)."""
     m, n = game.shape
-    pures = pure_nash_equilibria(game)
     out = []
-    for i, j in pures:
+    for i, j in pure_nash_equilibria(game):
         x, y = np.zeros(m), np.zeros(n)
         x[i], y[j] = 1.0, 1.0
         out.append((x, y))
     if out:
         return out
-    import nashpy
+    from sim.equilibria import nash_equilibria
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        g = nashpy.Game(np.asarray(game.A, float), np.asarray(game.B, float))
-        try:
-            x, y = g.lemke_howson(initial_dropped_label=0)
-        except Exception:  # pragma: no cover - degenerate games
-            x, y = next(iter(g.support_enumeration()))
-    return [(np.asarray(x, float), np.asarray(y, float))]
+    return [(np.asarray(e.row, float), np.asarray(e.col, float)) for e in nash_equilibria(game, "auto")]
 
 
 def minmax_profile(game: StageGame, player: int) -> tuple[float, np.ndarray]:
@@ -85,23 +77,11 @@ def minmax_profile(game: StageGame, player: int) -> tuple[float, np.ndarray]:
 
     ``min_y max_a u_player(a, y)``: the least the opponent can hold ``player`` to.
     """
+    from sim.security import minmax_mixed
+
     U = np.asarray(game.A if player == 0 else game.B.T, float)  # own actions x opponent actions
-    k_own, k_opp = U.shape
-    # variables: y (k_opp), v ; minimise v s.t. U y - v <= 0, sum y = 1, y >= 0
-    c = np.zeros(k_opp + 1)
-    c[-1] = 1.0
-    A_ub = np.hstack([U, -np.ones((k_own, 1))])
-    b_ub = np.zeros(k_own)
-    A_eq = np.hstack([np.ones((1, k_opp)), np.zeros((1, 1))])
-    bounds = [(0, None)] * k_opp + [(None, None)]
-    res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=[1.0], bounds=bounds, method="highs")
-    if not res.success:  # pragma: no cover
-        value, j = pure_minmax(game, player)
-        y = np.zeros(k_opp)
-        y[j] = 1.0
-        return value, y
-    y = np.clip(res.x[:k_opp], 0.0, None)
-    y /= y.sum()
+    value, y = minmax_mixed(U)
+    y = np.clip(y, 0.0, None)
     y[y < 1e-10] = 0.0
     y /= y.sum()
     return float((U @ y).max()), y

@@ -87,10 +87,16 @@ def security_levels(A: np.ndarray, B: np.ndarray) -> tuple[SecurityLevel, Securi
         v, x = maxmin_mixed(U)
         best = U.max(axis=0)
         j = int(best.argmin())
-        # opponent minimises my best reply: max over y of min_i (-U y)_i  -> maxmin of -U^T
-        w, y = maxmin_mixed(-U.T)
-        out.append(SecurityLevel(p, float(worst[i]), i, v, x, float(best[j]), j, float((U @ y).max()), y))
+        value, y = minmax_mixed(U)
+        out.append(SecurityLevel(p, float(worst[i]), i, v, x, float(best[j]), j, value, y))
     return out[0], out[1]
+
+
+def minmax_mixed(U: np.ndarray) -> tuple[float, np.ndarray]:
+    """``min_y max_i (U y)_i``: the least the opponent can hold the row chooser of ``U`` to, and the
+    opponent's punishing mix ``y`` (LP; the opponent maximises ``min_i (-U y)_i``)."""
+    _, y = maxmin_mixed(-U.T)
+    return float((U @ y).max()), y
 
 
 def security(game) -> tuple[SecurityLevel, SecurityLevel]:

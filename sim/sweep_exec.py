@@ -205,7 +205,8 @@ def _execute_dask(plan: SweepPlan, indices: Sequence[int], scheduler: Any, timeo
     try:
         # each worker builds the evaluator once, before the first chunk arrives
         client.run(_prepare, plan.key, plan.job)
-        job = client.scatter(plan.job, broadcast=True)
+        # a fresh key per sweep: a key shared with an earlier sweep's job could be released under us
+        job = client.scatter(plan.job, broadcast=True, hash=False)
         futures = [client.submit(_run_chunk, plan.key, job, index, lo, values, plan.integer_paths, pure=False)
                    for index, lo, values in _tasks(plan, indices)]
         try:

@@ -72,28 +72,30 @@ def main() -> None:
         return run
 
     configs = [("serial (in process)", serial), ("1 process", pool(1)), ("2 processes", pool(2))]
-    client = cluster = None
+    serial(lambda d, t: None)  # warm caches (imports, evaluator) once
+    cold = _timed(pool(1), rows)  # the first pool also starts the forkserver (once per process)
+    print(f"{'1 process, first pool':<30} end to end {cold[0]:>9,.0f} points/s   steady {cold[1]:>9,.0f} points/s")
+    results = {}
+
+    def measure(name, run):
+        runs = [_timed(run, rows) for _ in range(args.repeat)]
+        best = (max(r[0] for r in runs), max(r[1] for r in runs))
+        results[name] = best
+        print(f"{name:<30} end to end {best[0]:>9,.0f} points/s   steady {best[1]:>9,.0f} points/s")
+
+    for name, run in configs:
+        measure(name, run)
+    # Dask last: its clusters (and the event-loop thread they leave in this process) would
+    # otherwise take CPU from the process-pool runs on a small machine
     if not args.no_dask:
         from dask.distributed import Client, LocalCluster
 
         cold = _timed(lambda progress: sweep(None, plan=plan, scheduler="local:2", progress=progress), rows)
         print(f"{'Dask local:2, cold start':<30} end to end {cold[0]:>9,.0f} points/s   steady {cold[1]:>9,.0f} points/s")
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-        client = Client(cluster)
-        configs.append(("Dask LocalCluster, 2 workers", lambda progress: sweep(None, plan=plan, scheduler=client,
-                                                                               progress=progress)))
-    serial(lambda d, t: None)  # warm caches (imports, evaluator) once
-    cold = _timed(pool(1), rows)  # the first pool also starts the forkserver (once per process)
-    print(f"{'1 process, first pool':<30} end to end {cold[0]:>9,.0f} points/s   steady {cold[1]:>9,.0f} points/s")
-    results = {}
-    for name, run in configs:
-        runs = [_timed(run, rows) for _ in range(args.repeat)]
-        best = (max(r[0] for r in runs), max(r[1] for r in runs))
-        results[name] = best
-        print(f"{name:<30} end to end {best[0]:>9,.0f} points/s   steady {best[1]:>9,.0f} points/s")
-    if client is not None:
-        client.close()
-        cluster.close()
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+            with Client(cluster) as client:
+                measure("Dask LocalCluster, 2 workers",
+                        lambda progress: sweep(None, plan=plan, scheduler=client, progress=progress))
     one, two = results["1 process"], results["2 processes"]
     cpu = time.process_time()
     serial(lambda d, t: None)

@@ -39,6 +39,12 @@ class ThresholdCurve:
     discount: np.ndarray
     self_enforcing: np.ndarray
 
+    def _repr_html_(self) -> str:
+        """HTML for notebooks (:func:`sim.display.to_html`)."""
+        from sim.display import to_html
+
+        return to_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         def per(matrix):
             return {pid: [None if not np.isfinite(v) else float(v) for v in matrix[:, p]] for p, pid in enumerate(self.player_ids)}

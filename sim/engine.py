@@ -460,6 +460,12 @@ class MatchResult:
     round_active: np.ndarray = field(repr=False)
     actions: np.ndarray | None = field(default=None, repr=False)
 
+    def _repr_html_(self) -> str:
+        """HTML for notebooks (:func:`sim.display.to_html`)."""
+        from sim.display import to_html
+
+        return to_html(self)
+
     # ---- derived arrays
     @property
     def per_round(self) -> np.ndarray:

@@ -72,6 +72,12 @@ class ReplicatorResult:
     t_max: float = 100.0
     method: str = "RK45"
 
+    def _repr_html_(self) -> str:
+        """HTML for notebooks (:func:`sim.display.to_html`)."""
+        from sim.display import to_html
+
+        return to_html(self)
+
     @property
     def final(self) -> np.ndarray:
         return self.shares[-1]
@@ -172,6 +178,12 @@ class MoranResult:
     fixation: np.ndarray = field(repr=False)
     fixation_step: np.ndarray = field(repr=False)
     counts: np.ndarray | None = field(default=None, repr=False)
+
+    def _repr_html_(self) -> str:
+        """HTML for notebooks (:func:`sim.display.to_html`)."""
+        from sim.display import to_html
+
+        return to_html(self)
 
     @property
     def fixation_probability(self) -> np.ndarray:

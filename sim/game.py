@@ -64,6 +64,12 @@ class StageGame:
     cooperative: tuple[int, int] | None = None
     scenario: "Scenario | None" = field(default=None, repr=False)
 
+    def _repr_html_(self) -> str:
+        """HTML for notebooks (:func:`sim.display.to_html`)."""
+        from sim.display import to_html
+
+        return to_html(self)
+
     @property
     def shape(self) -> tuple[int, int]:
         return self.A.shape

@@ -316,6 +316,12 @@ class TruceThresholds:
     period: str = "round"
     units: str = ""
 
+    def _repr_html_(self) -> str:
+        """HTML for notebooks (:func:`sim.display.to_html`)."""
+        from sim.display import to_html
+
+        return to_html(self)
+
     def self_enforcing(self, rule: str = "grim_nash") -> tuple[bool, bool]:
         """Whether each side's discount factor reaches its threshold under ``rule``."""
         crit = getattr(self, rule)
@@ -429,6 +435,12 @@ class PayoffSet:
     pure_minmax: tuple[float, float]
     individually_rational: np.ndarray
     pareto: np.ndarray
+
+    def _repr_html_(self) -> str:
+        """HTML for notebooks (:func:`sim.display.to_html`)."""
+        from sim.display import to_html
+
+        return to_html(self)
 
     def contains(self, point: tuple[float, float], *, rational: bool = True) -> bool:
         """Whether a payoff pair lies in the (individually rational) feasible set."""

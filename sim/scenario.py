@@ -191,6 +191,12 @@ class Scenario:
     def meta(self) -> Meta:
         return self.scenario
 
+    def _repr_html_(self) -> str:
+        """HTML for notebooks (:func:`sim.display.to_html`)."""
+        from sim.display import to_html
+
+        return to_html(self)
+
     @property
     def player_ids(self) -> tuple[str, str]:
         ids = tuple(self.players)

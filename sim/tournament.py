@@ -103,6 +103,12 @@ class TournamentResult:
     ranking: tuple[int, ...] = ()
     game: StageGame | None = field(default=None, repr=False)
 
+    def _repr_html_(self) -> str:
+        """HTML for notebooks (:func:`sim.display.to_html`)."""
+        from sim.display import to_html
+
+        return to_html(self)
+
     @property
     def ranked_names(self) -> list[str]:
         return [self.strategies[i] for i in self.ranking]

@@ -38,21 +38,21 @@ def check_plot_path(path: str | os.PathLike) -> Path:
     """Check a plot path before any work: known extension, existing writable directory."""
     target = Path(path)
     if target.suffix.lower() not in FORMATS:
-        raise InputError(f"unknown plot format {target.suffix or '(none)'!r}; use one of {', '.join(FORMATS)}", key="plot")
+        raise InputError(f"unknown plot format {target.suffix or '(none)'!r}; use one of {', '.join(FORMATS)}", key="--plot")
     directory = target.parent
     if not directory.is_dir():
-        raise InputError(f"directory {str(directory)!r} does not exist", key="plot")
+        raise InputError(f"directory {str(directory)!r} does not exist", key="--plot")
     if not os.access(directory, os.W_OK):
-        raise InputError(f"directory {str(directory)!r} is not writable", key="plot")
+        raise InputError(f"directory {str(directory)!r} is not writable", key="--plot")
     return target
 
 
 def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
     """Save ``fig`` atomically (png, svg or pdf by extension); no partial file on failure."""
-    from sim.cli.common import atomic_path
+    from sim.files import atomic_path
 
     target = check_plot_path(path)
-    with atomic_path(target, what="plot") as tmp:
+    with atomic_path(target, what="--plot") as tmp:
         fig.savefig(tmp, format=target.suffix.lower().lstrip("."), bbox_inches="tight", dpi=120)
     return target
 

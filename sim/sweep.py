@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from sim.errors import InputError
+from sim.files import write_atomic
 from sim.sweep_design import (
     HARD_MAX_POINTS,
     MAX_POINTS,
@@ -217,30 +217,12 @@ def _chunk_file(parts: Path, index: int) -> Path:
     return parts / f"chunk-{index:06d}.parquet"
 
 
-def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _save_chunk(parts: Path, index: int, cols: Mapping[str, np.ndarray]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pa.table({k: np.asarray(v) for k, v in cols.items()})
-    _write_atomic(_chunk_file(parts, index), lambda tmp: pq.write_table(table, tmp))
+    write_atomic(_chunk_file(parts, index), lambda tmp: pq.write_table(table, tmp))
 
 
 def _load_chunk(parts: Path, index: int, rows: int) -> dict[str, np.ndarray] | None:
@@ -345,9 +327,12 @@ def _open_checkpoint(parts: Path, plan: SweepPlan) -> None:
                              "(scenario, design, metrics or chunking differ); use --overwrite to start again",
                              key="--resume")
         return
-    parts.mkdir(parents=True, exist_ok=True)
+    try:
+        parts.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create {str(parts)!r}: {exc.strerror}", key="--out") from None
     text = json.dumps(plan.describe(), indent=2)
-    _write_atomic(design_file, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_atomic(design_file, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def _table(plan: SweepPlan, chunks: list[dict[str, np.ndarray]]):
@@ -410,12 +395,12 @@ def run_sweep(
     table = sweep(scenario, params, metrics, checkpoint=parts, plan=plan, **run_options)
     elapsed = time.perf_counter() - start
     if fmt == "parquet":
-        _write_atomic(out, lambda tmp: table.to_parquet(tmp, index=False))
+        write_atomic(out, lambda tmp: table.to_parquet(tmp, index=False))
     else:
-        _write_atomic(out, lambda tmp: table.to_csv(tmp, index=False))
+        write_atomic(out, lambda tmp: table.to_csv(tmp, index=False))
     manifest = _manifest(plan, out, command, elapsed, options, list(table.columns))
     text = json.dumps(manifest, indent=2, default=str)
-    _write_atomic(manifest_path(out), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_atomic(manifest_path(out), lambda tmp: tmp.write_text(text, encoding="utf-8"))
     shutil.rmtree(parts, ignore_errors=True)
     return table, manifest
 

@@ -98,3 +98,20 @@ def test_solve_json_then_plot_redraws(tmp_path):
     out = tmp_path / "space.png"
     assert runner.invoke(main, ["plot", str(saved), str(out)]).exit_code == 0
     assert out.read_bytes().startswith(b"\x89PNG")
+
+
+def test_usage_errors_are_one_line():
+    runner = CliRunner()
+    for args in (["play", US_CHINA, "--reps", "abc"], ["show", PD, "--format", "yaml"], ["nope"]):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+
+
+def test_unwritable_directory_is_one_error(tmp_path):
+    locked = tmp_path / "file-not-dir"
+    locked.write_text("")
+    result = CliRunner().invoke(main, ["show", PD, "--matrix", str(locked / "m.csv")])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --matrix: directory") and result.stderr.count("\n") == 1

@@ -20,14 +20,42 @@ _COMMAND_MODULES = (
 
 
 class _Group(click.Group):
-    """Turns a :class:`TradesimError` into one line on stderr and exit status 2."""
+    """Every error a user can cause is one line on stderr, ``error: ...``, and exit status 2.
+
+    That covers :class:`TradesimError` (bad scenario, bad option value), click's usage errors
+    (unknown option, a value of the wrong type) and files that cannot be written.
+    """
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except TradesimError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
+            _fail(str(exc))
+        except BrokenPipeError:  # output piped into `head`: not an error of ours
+            sys.stderr.close()
+            sys.exit(0)
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(f"{where}{exc.strerror or exc}")
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            where = f"{exc.ctx.command_path}: " if exc.ctx is not None else ""
+            _fail(f"{where}{exc.format_message()}")
+        except click.ClickException as exc:
+            _fail(exc.format_message(), exc.exit_code)
+        except click.exceptions.Abort:
+            _fail("aborted", 1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _fail(message: str, status: int = 2):
+    click.echo(f"error: {message}", err=True)
+    sys.exit(status)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
 import sys
-import tempfile
-from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import click
 import numpy as np
 
-from sim.errors import InputError
+from sim.files import atomic_path, write_text_atomic  # noqa: F401  (re-exported for commands)
 
 FORMATS = ("text", "json")
 
@@ -57,38 +54,6 @@ def dumps(obj: Any) -> str:
 
 def echo_json(obj: Any) -> None:
     click.echo(dumps(obj))
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike, *, what: str = "output") -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success rename it into place, on failure remove it.
-
-    A reader never sees a half-written file, and a failed write leaves nothing behind.
-    """
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputError(f"directory {str(directory)!r} does not exist", key=what)
-    if not os.access(directory, os.W_OK):
-        raise InputError(f"directory {str(directory)!r} is not writable", key=what)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=directory)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        yield tmp_path
-        os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
-        os.replace(tmp_path, target)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
-        raise
-
-
-def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
 
 
 def show_progress() -> bool:

@@ -133,7 +133,7 @@ def show(file: str, fmt: str, matrix_path: str | None) -> None:
     """
     scenario, game = load_game(file)
     if matrix_path:
-        write_text_atomic(matrix_path, bimatrix_csv(game))
+        write_text_atomic(matrix_path, bimatrix_csv(game), what="--matrix")
     if fmt == "json":
         echo_json(show_dict(scenario, game))
         return
@@ -216,7 +216,7 @@ def schema(output: str | None) -> None:
 
     text = dumps(json_schema()) + "\n"
     if output:
-        write_text_atomic(output, text)
+        write_text_atomic(output, text, what="--output")
     else:
         click.echo(text, nl=False)
 

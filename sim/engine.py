@@ -179,7 +179,17 @@ def _build_kernels() -> Any:
     return types.SimpleNamespace(mix=mix, uniform=uniform, noisy=noisy, step=step, summarise=summarise)
 
 
-KERNELS = _build_kernels()
+_UNBUILT: Any = object()
+#: The compiled kernels once built (``None`` without numba); built on first use, not at import.
+KERNELS: Any = _UNBUILT
+
+
+def kernels() -> Any:
+    """The numba kernels, compiled (or loaded from the cache) on first use."""
+    global KERNELS
+    if KERNELS is _UNBUILT:
+        KERNELS = _build_kernels()
+    return KERNELS
 
 
 def resolve_seed(seed: "int | np.random.Generator | None") -> tuple[int | None, int]:
@@ -226,10 +236,10 @@ def _noisy(actions: np.ndarray, keys: np.ndarray, t: int, stream: int, n: "int |
         return actions
     threshold = np.uint64(min(int(prob * 4294967296.0), 4294967296))
     salt = round_salt(t, stream)
-    if KERNELS is not None:
+    if kernels() is not None:
         out = np.empty_like(actions)
         nn = np.full(len(actions), n, dtype=np.int64) if scalar_n else np.asarray(n, dtype=np.int64)
-        KERNELS.noisy(actions, keys, salt, threshold, nn, out)
+        kernels().noisy(actions, keys, salt, threshold, nn, out)
         return out
     bits = counter_bits(keys, t, stream)
     hit = (bits >> np.uint64(32)) < threshold
@@ -328,7 +338,7 @@ def simulate_block(
             obs = Observation(ctx, Act[:, lo:hi].T, Per[:, lo:hi].T, seat_keys[lo:hi])
             groups.append(_Group(strategies[int(sorted_gid[lo] // 2)], lo, hi, obs))
     act = np.empty(2 * N, dtype=np.int64)
-    compiled = KERNELS is not None
+    compiled = kernels() is not None
     if compiled:
         n_own_arr = np.broadcast_to(np.asarray(n_own, dtype=np.int64), (2 * N,)).copy()
         n_opp_arr = np.broadcast_to(np.asarray(n_opp, dtype=np.int64), (2 * N,)).copy()
@@ -339,7 +349,7 @@ def simulate_block(
             g.obs.t = t
             act[g.lo : g.hi] = g.strategy.act(g.obs)
         if compiled:
-            KERNELS.step(act, seat_keys, round_salt(t, _STREAM_IMPL), thr_i, n_own_arr, opp_pos,
+            kernels().step(act, seat_keys, round_salt(t, _STREAM_IMPL), thr_i, n_own_arr, opp_pos,
                          round_salt(t, _STREAM_PERC), thr_p, n_opp_arr, Act[t], Per[t])
         else:
             a = _noisy(act, seat_keys, t, _STREAM_IMPL, n_own, noise)
@@ -368,11 +378,11 @@ def summarise_paths(
     """
     N, T = a0.shape
     if compiled is None:
-        compiled = KERNELS is not None
+        compiled = kernels() is not None
     if compiled:
         w0 = np.asarray(discount[0], float) ** np.arange(T)
         w1 = np.asarray(discount[1], float) ** np.arange(T)
-        out = KERNELS.summarise(np.ascontiguousarray(a0), np.ascontiguousarray(a1), np.asarray(lengths, np.int64),
+        out = kernels().summarise(np.ascontiguousarray(a0), np.ascontiguousarray(a1), np.asarray(lengths, np.int64),
                                 np.ascontiguousarray(game.A, dtype=float), np.ascontiguousarray(game.B, dtype=float),
                                 w0, w1, int(cooperative[0]), int(cooperative[1]))
         keys = ("total", "discounted", "coop_rounds", "coop_rounds_player", "first_breakdown", "round_payoff_sum",

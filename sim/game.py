@@ -140,6 +140,10 @@ class StageGame:
 
 # --------------------------------------------------------------------------- building
 
+#: Largest absolute payoff a term may take at any profile (larger values are a scenario error).
+MAX_PAYOFF = 1e12
+
+
 @dataclass(frozen=True)
 class CompiledPayoffs:
     """A scenario's payoff terms, checked and compiled once, ready to evaluate for any parameters."""
@@ -343,11 +347,12 @@ def build_game(
         for k, pid in enumerate(ids):
             for term, expr in compiled.terms[k]:
                 value = np.broadcast_to(expr.evaluate(env), shape).astype(float)
-                bad = ~np.isfinite(value)
+                bad = ~(np.abs(value) <= MAX_PAYOFF)  # also true for inf and nan
                 if bad.any():
                     i, j = np.argwhere(bad)[0]
+                    beyond = "" if not np.isfinite(value[i, j]) else f", beyond the limit of ±{MAX_PAYOFF:g}"
                     raise ScenarioError(
-                        f"is {value[i, j]} at ({labels[0][i]} | {labels[1][j]})",
+                        f"is {value[i, j]:g} at ({labels[0][i]} | {labels[1][j]}){beyond}",
                         file=source,
                         key=f"players.{pid}.payoff.{term}",
                     )

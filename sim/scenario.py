@@ -31,7 +31,9 @@ MAX_PROFILES = 1_000_000
 _CONFIG = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+#: Largest absolute value of any number in a scenario, and of any payoff built from one.
+MAX_NUMBER = 1e12
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_NUMBER, le=MAX_NUMBER)]
 LevelRef = Union[FiniteFloat, str]
 
 

@@ -311,7 +311,7 @@ def kernels() -> Any:
     """
     from sim import engine
 
-    return engine.KERNELS
+    return engine.kernels()
 
 
 _INV53 = 1.0 / (1 << 53)

@@ -207,3 +207,19 @@ def test_fuzz_raw_bytes_valid_or_one_clean_error(tmp_path_factory, data):
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code in (0, 2)
     assert "Traceback" not in result.output
+
+
+def test_huge_parameter_is_rejected_by_the_loader(tmp_path):
+    path = tmp_path / "huge.toml"
+    path.write_text(LEVERS.replace("k = { value = 2.0", "k = { value = 1e300"))
+    result = CliRunner().invoke(main, ["solve", str(path)])
+    assert result.exit_code == 2
+    assert "parameters.k.value: Input should be less than or equal to 1000000000000" in result.stderr
+
+
+def test_payoff_beyond_the_limit_is_one_error(tmp_path):
+    path = tmp_path / "big.toml"
+    path.write_text(LEVERS.replace('gain = "k * a.x"', 'gain = "k * 1e12 * a.x"'))
+    result = CliRunner().invoke(main, ["solve", str(path)])
+    assert result.exit_code == 2
+    assert "players.a.payoff.gain: is 2e+12 at (x=1 | y=low), beyond the limit of ±1e+12" in result.stderr

@@ -306,7 +306,7 @@ def test_us_china_match(us_china_game):
 def test_numpy_fallback_is_bit_identical(pd_game, us_china_game, monkeypatch, game_name):
     import sim.engine as engine
 
-    if engine.KERNELS is None:
+    if engine.kernels() is None:
         pytest.skip("numba not installed")
     game = pd_game if game_name == "pd" else us_china_game
     kw = dict(rounds=25, replicates=40, noise=0.2, perception_noise=0.1, seed=12)

@@ -337,7 +337,7 @@ def evolve(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, noise,
     else:
         with _progress("moran", steps * runs) as bar:
             evo = moran(result, population=population, max_steps=steps, replicates=runs, selection=selection,
-                        mutation=mutation, seed=None if seed is None else seed + 1, progress=bar)
+                        mutation=mutation, seed=(result.seed_key + 1) & ((1 << 64) - 1), progress=bar)
         series, index_name = evo.mean_shares, range(len(evo.mean_shares))
     if plot_path:
         from sim.plots import plot_evolution

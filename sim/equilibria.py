@@ -37,6 +37,9 @@ AUTO_SECONDS = 30.0
 #: Largest game (cells) accepted by any method.
 MAX_CELLS = 1_000_000
 DEFAULT_TOL = 1e-7
+#: Ties in pure best responses: relative to each side's payoff range, near rounding error, so a
+#: pure equilibrium is the same whether solve, thresholds or a sweep looks for it.
+PURE_TOL = 1e-12
 
 
 @dataclass(frozen=True)
@@ -249,11 +252,29 @@ def _components(eqs: Sequence[Equilibrium]) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(g) for g in groups.values())
 
 
-def pure_best_response_profiles(A: np.ndarray, B: np.ndarray, tol: float = 0.0) -> np.ndarray:
-    """``(k, 2)`` array of pure equilibria ``(i, j)``: both actions are best responses (vectorised)."""
-    row_br = A >= A.max(axis=0, keepdims=True) - tol
-    col_br = B >= B.max(axis=1, keepdims=True) - tol
-    return np.argwhere(row_br & col_br)
+def pure_equilibrium_mask(A: np.ndarray, B: np.ndarray, tol: float = PURE_TOL) -> np.ndarray:
+    """Boolean mask ``(..., m, n)`` of pure equilibria, batched over any leading axes.
+
+    A cell is an equilibrium when each side's action is a best response within ``tol`` times
+    that side's payoff range (as :func:`payoff_scale`), so one tolerance means the same for
+    both sides whatever their units. The one pure-equilibrium test of the project: solve,
+    thresholds, sweeps and the notebook display all use it.
+    """
+    A = np.asarray(A, dtype=float)
+    B = np.asarray(B, dtype=float)
+
+    def scale(U: np.ndarray) -> np.ndarray:
+        spread = U.max(axis=(-2, -1), keepdims=True) - U.min(axis=(-2, -1), keepdims=True)
+        return np.where(spread > 0, spread, 1.0)
+
+    row_br = A >= A.max(axis=-2, keepdims=True) - tol * scale(A)
+    col_br = B >= B.max(axis=-1, keepdims=True) - tol * scale(B)
+    return row_br & col_br
+
+
+def pure_best_response_profiles(A: np.ndarray, B: np.ndarray, tol: float = PURE_TOL) -> np.ndarray:
+    """``(k, 2)`` array of pure equilibria ``(i, j)`` (:func:`pure_equilibrium_mask`), row-major order."""
+    return np.argwhere(pure_equilibrium_mask(A, B, tol))
 
 
 def _raw_pure(A, B, tol) -> RawEquilibria:
@@ -344,7 +365,7 @@ def nash_equilibria(
         remaining = AUTO_SECONDS
     params: dict[str, Any] = {"max_seconds": max_seconds, "reduce": reduce, "mixed_dominance": mixed_dominance}
     if used == "pure":
-        raw = _raw_pure(Ar, Br, 0.0)
+        raw = _raw_pure(Ar, Br, PURE_TOL)
         complete = True
         notes.append("pure equilibria only (mixed equilibria not searched)")
     elif used == "support":
@@ -378,12 +399,19 @@ def nash_equilibria(
         fx[rows] = x
         fy[cols] = y
         pairs.append((fx, fy))
+    if used != "pure":
+        # pure equilibria are cheap to list exactly; a search that missed some (Lemke-Howson,
+        # a stopped enumeration) still returns them, and says how many it had to add
+        found = {(int(np.argmax(x)), int(np.argmax(y))) for x, y in raw.pairs
+                 if np.count_nonzero(x > 0) == 1 and np.count_nonzero(y > 0) == 1}
+        missing = [(int(i), int(j)) for i, j in pure_best_response_profiles(Ar, Br) if (int(i), int(j)) not in found]
+        for i, j in missing:
+            fx, fy = np.zeros(m), np.zeros(n)
+            fx[rows[i]] = fy[cols[j]] = 1.0
+            pairs.append((fx, fy))
+        if missing:
+            notes.append(f"added {len(missing)} pure equilibria the {used} search did not return")
     eqs = _finish(A, B, pairs, tol, exact)
-    if dom and used != "pure":
-        pure = {(e.support[0][0], e.support[1][0]) for e in eqs if e.is_pure}
-        for i, j in pure_best_response_profiles(Ar, Br):
-            if (rows[i], cols[j]) not in pure:
-                notes.append("a pure equilibrium of the reduced game was not returned by the search")
     if len(raw.pairs) and not eqs:
         notes.append("candidates found but none passed verification at this tolerance")
     degenerate = bool(raw.degenerate) or any(len(e.support[0]) != len(e.support[1]) for e in eqs)

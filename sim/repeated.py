@@ -51,9 +51,7 @@ def pure_nash_equilibria(game: StageGame) -> list[tuple[int, int]]:
     """Pure-strategy Nash equilibria ``(i, j)`` of the stage game, by vectorised best responses."""
     from sim.equilibria import pure_best_response_profiles
 
-    A, B = np.asarray(game.A, float), np.asarray(game.B, float)
-    tol = _EPS * (1 + max(np.abs(A).max(), np.abs(B).max()))
-    return [(int(i), int(j)) for i, j in pure_best_response_profiles(A, B, tol)]
+    return [(int(i), int(j)) for i, j in pure_best_response_profiles(game.A, game.B)]
 
 
 def stage_nash_profiles(game: StageGame) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -95,15 +93,18 @@ def pure_minmax(game: StageGame, player: int) -> tuple[float, int]:
     return float(worst[j]), j
 
 
-def critical_discount(cooperative: float, deviation: float, punishment: float) -> float:
-    """Smallest δ with ``v >= (1-δ) d + δ p``: 0 if no gain from deviating, ``inf`` if never."""
-    gain = deviation - cooperative
-    if gain <= _EPS * (1 + abs(deviation)):
-        return 0.0
-    loss = deviation - punishment
-    if cooperative - punishment <= _EPS * (1 + abs(cooperative)):
-        return math.inf
-    return float(gain / loss)
+def critical_discount(cooperative, deviation, punishment):
+    """Smallest δ with ``v >= (1-δ) d + δ p``: 0 if no gain from deviating, ``inf`` if never.
+
+    Works on numbers (returns a float) and elementwise on arrays (sweeps evaluate many points).
+    """
+    v, d, p = (np.asarray(x, dtype=float) for x in (cooperative, deviation, punishment))
+    gain = d - v
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = gain / (d - p)
+    out = np.where(v - p <= _EPS * (1 + np.abs(v)), np.inf, ratio)
+    out = np.where(gain <= _EPS * (1 + np.abs(d)), 0.0, out)
+    return float(out) if out.ndim == 0 else out
 
 
 def _payoffs(game: StageGame, player: int, x: np.ndarray, y: np.ndarray) -> float:

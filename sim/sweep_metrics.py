@@ -19,14 +19,14 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from sim.equilibria import pure_equilibrium_mask
+from sim.repeated import critical_discount
 from sim.errors import InputError, ScenarioError
 
 __all__ = ["Metric", "METRICS", "parse_metric", "Batch", "PointEvaluator", "SweepJob"]
 
 #: Largest number of payoff cells (points x m x n) evaluated in one pass.
 BATCH_CELLS = 1_000_000
-_EPS = 1e-12  # as in sim.repeated: tolerances of the truce-threshold computation
-_PURE_TOL = 1e-7  # as in sim.equilibria: DEFAULT_TOL, relative to max(1, max |payoff|)
 
 
 @dataclass(frozen=True)
@@ -84,9 +84,7 @@ def _equilibria(batch: Batch, ev: "PointEvaluator", opts: dict) -> dict[str, np.
     out: dict[str, np.ndarray] = {}
     method = opts.get("method", "pure")
     if method == "pure":
-        scale = np.maximum(1.0, np.maximum(np.abs(A).max(axis=(1, 2)), np.abs(B).max(axis=(1, 2))))
-        tol = (_PURE_TOL * scale)[:, None, None]
-        eq = (A >= A.max(axis=1, keepdims=True) - tol) & (B >= B.max(axis=2, keepdims=True) - tol)
+        eq = pure_equilibrium_mask(A, B)
         flat = np.flatnonzero(eq.reshape(c, -1))  # equilibrium cells, sorted by point then cell
         point, cell = flat // (m * n), flat % (m * n)
         vals = [U.reshape(c, -1)[point, cell] for U in (A, B)]
@@ -179,15 +177,6 @@ def _bargaining(batch: Batch, ev: "PointEvaluator", opts: dict) -> dict[str, np.
 
 
 # ----------------------------------------------------------------------------- thresholds
-def _critical(v: np.ndarray, d: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """:func:`sim.repeated.critical_discount` on arrays."""
-    gain = d - v
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = gain / (d - p)
-    out = np.where(v - p <= _EPS * (1 + np.abs(v)), np.inf, ratio)
-    return np.where(gain <= _EPS * (1 + np.abs(d)), 0.0, out)
-
-
 def grim_nash_thresholds(batch: Batch, coop: tuple[int, int]) -> np.ndarray:
     """``(c, 2)`` critical δ of grim trigger with Nash reversion, as :func:`sim.repeated.truce_thresholds`.
 
@@ -200,14 +189,12 @@ def grim_nash_thresholds(batch: Batch, coop: tuple[int, int]) -> np.ndarray:
     i0, j0 = coop
     v = (A[:, i0, j0], B[:, i0, j0])
     d = (A[:, :, j0].max(axis=1), B[:, i0, :].max(axis=1))
-    tol_a = (_EPS * (1 + np.abs(A).max(axis=(1, 2))))[:, None, None]
-    tol_b = (_EPS * (1 + np.abs(B).max(axis=(1, 2))))[:, None, None]
-    eq = (A >= A.max(axis=1, keepdims=True) - tol_a) & (B >= B.max(axis=2, keepdims=True) - tol_b)
+    eq = pure_equilibrium_mask(A, B)
     # thresholds at the equilibrium cells only (a handful per point), then per point the first
     # cell (row-major) of least max-threshold, as sim.repeated.reversion_equilibrium picks it
     flat = np.flatnonzero(eq.reshape(c, -1))
     point, cell = flat // (m * n), flat % (m * n)
-    t = np.column_stack([_critical(v[s][point], d[s][point], U.reshape(c, -1)[point, cell])
+    t = np.column_stack([critical_discount(v[s][point], d[s][point], U.reshape(c, -1)[point, cell])
                          for s, U in enumerate((A, B))])
     order = np.lexsort((cell, t.max(axis=1), point))
     first = order[np.unique(point[order], return_index=True)[1]]
@@ -215,7 +202,7 @@ def grim_nash_thresholds(batch: Batch, coop: tuple[int, int]) -> np.ndarray:
     out[point[first]] = t[first]
     for k in np.flatnonzero(~eq.reshape(c, -1).any(axis=1)):
         from sim.game import StageGame
-        from sim.repeated import critical_discount, reversion_equilibrium
+        from sim.repeated import reversion_equilibrium
 
         x, y = reversion_equilibrium(StageGame.from_matrices(A[k], B[k], cooperative=coop), coop)
         p = (float(x @ A[k] @ y), float(x @ B[k] @ y))

@@ -356,3 +356,29 @@ def test_benchmark_sizes_match_lrsnash(m, n, seed):
     uniq = {_key(x, y): (x, y) for x, y in lrsnash(A, B)}
     assert len(ours) == len(uniq)
     _assert_same([(e.row, e.col) for e in ours], list(uniq.values()))
+
+
+def test_lemke_howson_result_still_lists_every_pure_equilibrium():
+    """Lemke-Howson may miss pure equilibria; the result adds them, verified, with one note."""
+    from sim.equilibria import nash_equilibria
+
+    I = np.eye(4) * np.array([1.0, 2.0, 3.0, 4.0])
+    result = nash_equilibria((I, I), "lemke-howson")
+    pure = sorted((e.support[0][0], e.support[1][0]) for e in result if e.is_pure)
+    assert pure == [(0, 0), (1, 1), (2, 2), (3, 3)]
+    added = [note for note in result.notes if note.startswith("added ")]
+    assert len(added) <= 1
+
+
+def test_pure_equilibria_agree_between_solve_and_sweep_at_extreme_scales():
+    from sim.equilibria import nash_equilibria, pure_equilibrium_mask
+    from sim.game import build_game
+    from sim.scenario import load_scenario
+    from tests.conftest import SCENARIOS
+
+    scenario = load_scenario(SCENARIOS / "us_china_2025.toml")
+    for value in (1e6, 1e9):
+        game = build_game(scenario, {"us_re_cost": value})
+        batch = pure_equilibrium_mask(game.A[None], game.B[None])[0]
+        solved = {(e.support[0][0], e.support[1][0]) for e in nash_equilibria(game, "pure")}
+        assert {tuple(map(int, ij)) for ij in np.argwhere(batch)} == solved

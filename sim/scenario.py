@@ -276,9 +276,16 @@ def check_scenario(scenario: Scenario, *, source: str) -> None:
         action_grid(scenario, pid, source=source)
     compile_payoffs(scenario, source=source)
     resolve_cooperative(scenario, source=source)
-    for pid in scenario.repeated.strategies:
+    from sim.errors import InputError
+    from sim.strategies import get_strategy
+
+    for pid, spec in scenario.repeated.strategies.items():
         if pid not in scenario.players:
             raise ScenarioError(f"unknown player {pid!r}", file=source, key=f"repeated.strategies.{pid}")
+        try:
+            get_strategy(spec)
+        except InputError as exc:
+            raise ScenarioError(exc.message, file=source, key=f"repeated.strategies.{pid}") from None
 
 
 def _read_merged(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:

@@ -97,6 +97,8 @@ def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
             key, eq, value = item.partition("=")
             if not eq or not key.strip():
                 raise InputError(f"bad parameter {item!r} in {spec!r}; expected key=value", key=name)
+            if key.strip() in params:
+                raise InputError(f"parameter {key.strip()!r} given twice in {spec!r}", key=name)
             params[key.strip()] = value.strip()
     return name, params
 

@@ -223,3 +223,20 @@ def test_payoff_beyond_the_limit_is_one_error(tmp_path):
     result = CliRunner().invoke(main, ["solve", str(path)])
     assert result.exit_code == 2
     assert "players.a.payoff.gain: is 2e+12 at (x=1 | y=low), beyond the limit of ±1e+12" in result.stderr
+
+
+def test_unknown_default_strategy_is_caught_by_validate(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(PD + '[repeated]\nstrategies = { row = "nosuch", col = "tit_for_tat" }\n')
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert f"error: {path}: repeated.strategies.row: unknown strategy 'nosuch'" in result.stderr
+
+
+def test_options_given_twice_are_errors():
+    runner = CliRunner()
+    pd = str(SCENARIOS / "prisoners_dilemma.toml")
+    result = runner.invoke(main, ["play", pd, "--strategy", "row=tit_for_tat", "--strategy", "row=always_defect"])
+    assert result.exit_code == 2 and "given twice" in result.stderr
+    result = runner.invoke(main, ["play", pd, "--strategy", "row=generous_tit_for_tat:g=0.2,g=0.9"])
+    assert result.exit_code == 2 and "'g' given twice" in result.stderr

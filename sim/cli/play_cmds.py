@@ -51,6 +51,7 @@ def split_specs(values: tuple[str, ...]) -> list[str]:
 
 def _player_strategies(game, scenario, items: tuple[str, ...]) -> dict[str, str]:
     chosen = dict(_default(scenario, "strategies", {}) or {})
+    given: set[str] = set()
     for item in items:
         pid, eq, spec = item.partition("=")
         if not eq or not spec.strip():
@@ -58,6 +59,9 @@ def _player_strategies(game, scenario, items: tuple[str, ...]) -> dict[str, str]
         pid = pid.strip()
         if pid not in game.player_ids:
             raise InputError(f"no player {pid!r} (players: {', '.join(game.player_ids)})", key="--strategy")
+        if pid in given:
+            raise InputError(f"a strategy for {pid!r} is given twice", key="--strategy")
+        given.add(pid)
         chosen[pid] = spec.strip()
     missing = [pid for pid in game.player_ids if pid not in chosen]
     if missing:

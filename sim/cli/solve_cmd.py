@@ -284,6 +284,8 @@ def _lever_settings(game, items, option) -> tuple[int, dict[str, str]]:
         if pid not in game.player_ids:
             raise InputError(f"no player {pid!r} (players: {', '.join(game.player_ids)})", key=option)
         players.add(game.player_ids.index(pid))
+        if lever in settings:
+            raise InputError(f"lever {pid}.{lever} is given twice", key=option)
         settings[lever] = level.strip()
     if len(players) != 1:
         raise InputError("name levers of one player only", key=option)

@@ -139,10 +139,12 @@ def resolve_cooperative(game: StageGame, cooperative: Any = None) -> tuple[int, 
     if cooperative is None:  # build_game already resolved the scenario's [repeated] cooperative
         return default_cooperative(game)
     if isinstance(cooperative, dict):
-        missing = [pid for pid in game.player_ids if pid not in cooperative]
-        if missing:
-            raise InputError(f"no cooperative action for player {missing[0]!r}", key="cooperative")
-        cooperative = tuple(cooperative[pid] for pid in game.player_ids)
+        unknown = [pid for pid in cooperative if pid not in game.player_ids]
+        if unknown:
+            raise InputError(f"no player {unknown[0]!r} (players: {', '.join(game.player_ids)})", key="cooperative")
+        # a player left out keeps its cooperative action (the scenario's, else the least hostile)
+        default = default_cooperative(game)
+        cooperative = tuple(cooperative.get(pid, default[p]) for p, pid in enumerate(game.player_ids))
     if len(cooperative) != 2:
         raise InputError("a cooperative profile names one action per player", key="cooperative")
     out = []
@@ -184,7 +186,7 @@ def _action_from_levels(game: StageGame, player: int, wanted: dict, pid: str) ->
     target = np.zeros(len(levers), dtype=np.int64)
     for k, lv in enumerate(levers):
         if lv.name not in wanted:
-            raise InputError(f"no level given for lever {lv.name!r}", key=f"cooperative.{pid}")
+            continue  # as in a scenario's [repeated] cooperative: a lever left out is at level 0
         val = wanted[lv.name]
         if isinstance(val, str) and val in lv.labels:
             target[k] = lv.labels.index(val)

@@ -115,8 +115,10 @@ def test_cooperative_override_and_errors():
     assert th.cooperative == (0, 0)
     th = truce_thresholds(g, ("D", "D"))
     assert th.grim_nash == (0.0, 0.0)
-    with pytest.raises(InputError):
-        truce_thresholds(g, {"row": "C"})
+    # a player left out keeps its default cooperative action, as in a scenario file
+    assert truce_thresholds(g, {"row": "D"}).cooperative == (1, 0)
+    with pytest.raises(InputError, match="no player 'nobody'"):
+        truce_thresholds(g, {"nobody": "C"})
     with pytest.raises(InputError):
         truce_thresholds(g, ("C", "Z"))
     with pytest.raises(InputError):

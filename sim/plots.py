@@ -51,9 +51,14 @@ def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
     """Save ``fig`` atomically (png, svg or pdf by extension); no partial file on failure."""
     from sim.files import atomic_path
 
+    import matplotlib
+
     target = check_plot_path(path)
-    with atomic_path(target, what="--plot") as tmp:
-        fig.savefig(tmp, format=target.suffix.lower().lstrip("."), bbox_inches="tight", dpi=120)
+    fmt = target.suffix.lower().lstrip(".")
+    # no creation dates and fixed SVG ids: the same result draws a byte-identical file
+    metadata = {"pdf": {"CreationDate": None}, "svg": {"Date": None}}.get(fmt)
+    with atomic_path(target, what="--plot") as tmp, matplotlib.rc_context({"svg.hashsalt": "tradesim"}):
+        fig.savefig(tmp, format=fmt, bbox_inches="tight", dpi=120, metadata=metadata)
     return target
 
 

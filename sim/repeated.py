@@ -12,9 +12,8 @@ per round to ``i`` for ever after a deviation is self-enforcing for ``i`` iff
   deviation solves a small deterministic dynamic programme (defect for ever, alternate, ...).
   In the prisoner's dilemma this is ``max((T-R)/(T-P), (T-R)/(R-S))``.
 
-Stage equilibria and minmax values are computed here with small private helpers (pure Nash by
-vectorised best responses, mixed minmax by a linear programme); :func:`stage_nash_profiles` and
-:func:`minmax_profile` are the two points to swap for :mod:`sim.equilibria` when it exists.
+Stage equilibria come from :mod:`sim.equilibria` (pure ones by vectorised best responses, else
+every verified extreme equilibrium) and minmax values from :func:`sim.security.minmax_mixed`.
 """
 
 from __future__ import annotations

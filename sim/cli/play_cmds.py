@@ -19,6 +19,8 @@ import numpy as np
 from sim.cli.common import echo_json, format_option, invocation, plot_option, save_plot, show_progress
 from sim.errors import InputError
 
+#: Most values ``thresholds --vary`` traces; sweeps go further.
+MAX_CURVE_POINTS = 10_000
 #: Replicate-rounds above which a progress bar is shown (on a terminal only).
 PROGRESS_MIN_WORK = 200_000
 
@@ -454,18 +456,21 @@ def thresholds(ctx, file, coop_items, vary, fmt, plot_path):
 
 
 def _threshold_curve(scenario, vary: str, cooperative):
+    """The curve of ``--vary NAME=LO:HI:N`` (or ``NAME=v1,v2,...``), parsed as ``sweep`` parses ``--param``."""
     from sim.curves import threshold_curve
+    from sim.sweep_design import number_paths, parse_axis
 
-    name, sep, spec = vary.partition("=")
-    parts = spec.split(":")
+    parameters = {path: p for path, p in number_paths(scenario).items() if p.kind == "parameter"}
     try:
-        lo, hi, n = float(parts[0]), float(parts[1]), int(parts[2])
-    except (ValueError, IndexError):
-        raise InputError(f"expected PARAMETER=LO:HI:N, got {vary!r}", key="vary") from None
-    if not sep or len(parts) != 3 or n < 1 or hi < lo:
-        raise InputError(f"expected PARAMETER=LO:HI:N with LO <= HI and N >= 1, got {vary!r}", key="vary")
-    return threshold_curve(scenario, name.strip(), np.linspace(lo, hi, n), cooperative=cooperative)
-
+        axis = parse_axis(vary, parameters)
+    except InputError as exc:
+        raise InputError(exc.message, key=f"--vary {vary}") from None
+    if axis.values is None and axis.n is None:
+        raise InputError(f"give N values as NAME=LO:HI:N, got {vary!r}", key="--vary")
+    values = axis.grid()
+    if len(values) > MAX_CURVE_POINTS:
+        raise InputError(f"{len(values)} values; at most {MAX_CURVE_POINTS} (use tradesim sweep for more)", key="--vary")
+    return threshold_curve(scenario, axis.path.name, values, cooperative=cooperative)
 
 def register(group: click.Group) -> None:
     """Add ``play``, ``tournament``, ``evolve`` and ``thresholds`` to the ``tradesim`` group."""

@@ -56,6 +56,13 @@ def echo_json(obj: Any) -> None:
     click.echo(dumps(obj))
 
 
+def console():
+    """A rich console that keeps tables readable when output goes to a pipe or a file."""
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 140, highlight=False, soft_wrap=False)
+
+
 def show_progress() -> bool:
     """Progress bars only on an interactive terminal, never in pipes or CI."""
     return sys.stderr.isatty() and not os.environ.get("CI")

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator
 import click
 import numpy as np
 
-from sim.cli.common import echo_json, format_option, invocation, plot_option, save_plot, show_progress
+from sim.cli.common import console, echo_json, format_option, invocation, plot_option, save_plot, show_progress
 from sim.errors import InputError
 
 #: Most values ``thresholds --vary`` traces; sweeps go further.
@@ -110,12 +110,6 @@ def _progress(label: str, work: int) -> Iterator[Callable[[int, int], None] | No
             bar.update(task, completed=done / max(total, 1))
 
         yield update
-
-
-def _console():
-    from sim.cli.scenario_cmds import console
-
-    return console()
 
 
 def _fmt(x: Any, digits: int = 3) -> str:
@@ -223,7 +217,7 @@ def play(ctx, file, strategy_items, rounds, continuation, max_rounds, reps, nois
     from rich.table import Table
 
     s = result.summary()
-    con = _console()
+    con = console()
     horizon_text = f"{rounds} rounds" if rounds is not None else f"continuation {continuation} (mean {s['mean_rounds']:.1f} rounds)"
     con.print(f"[bold]{game.name}[/bold]: " + " vs ".join(f"{pid}={strategies[pid]}" for pid in ids)
               + f", {horizon_text}, {reps} replicate(s), noise {noise}, seed {result.seed if result.seed is not None else result.seed_key}")
@@ -305,7 +299,7 @@ def tournament(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, no
         return
     from rich.table import Table
 
-    con = _console()
+    con = console()
     con.print(f"[bold]{game.name}[/bold]: {len(result.strategies)} strategies, "
               f"{result.rounds if result.rounds is not None else 'continuation ' + str(result.continuation)} rounds, "
               f"{result.repetitions} repetitions, noise {result.noise}, seed {result.seed if result.seed is not None else result.seed_key}")
@@ -362,7 +356,7 @@ def evolve(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, noise,
         return
     from rich.table import Table
 
-    con = _console()
+    con = console()
     con.print(f"[bold]{game.name}[/bold]: {method} over {len(names)} strategies")
     table = Table(show_header=True)
     table.add_column("strategy")
@@ -426,7 +420,7 @@ def thresholds(ctx, file, coop_items, vary, fmt, plot_path):
         return
     from rich.table import Table
 
-    con = _console()
+    con = console()
     con.print(f"[bold]{game.name}[/bold]: truce " + "; ".join(f"{pid} = {lab}" for pid, lab in zip(th.player_ids, th.cooperative_labels)))
     table = Table(show_header=True)
     table.add_column("")

@@ -8,20 +8,11 @@ import io
 import click
 import numpy as np
 
-from sim.cli.common import echo_json, format_option, write_text_atomic
+from sim.cli.common import console, echo_json, format_option, write_text_atomic
 from sim.errors import TradesimError
 
 #: Largest matrix ``show`` prints as a table; larger games list key profiles instead.
 MAX_TEXT_COLUMNS = 8
-
-
-def console():
-    """A rich console that keeps tables readable when output goes to a pipe or file."""
-    import sys
-
-    from rich.console import Console
-
-    return Console(width=None if sys.stdout.isatty() else 140, highlight=False, soft_wrap=False)
 
 
 def load_game(path: str):
@@ -226,4 +217,4 @@ def register(group: click.Group) -> None:
         group.add_command(command)
 
 
-__all__ = ["register", "load_game", "show_dict", "bimatrix_csv", "console"]
+__all__ = ["register", "load_game", "show_dict", "bimatrix_csv"]

@@ -101,7 +101,11 @@ def test_deterministic_strategies_ignore_the_seed(name, lever_game):
 @pytest.mark.parametrize("name", NAMES)
 def test_self_play_in_both_roles(name, lever_game):
     res = play(lever_game, (name, name), rounds=6, replicates=4, seed=3)
-    assert res.total.shape == (4, 2) and np.isfinite(res.total).all()
+    # the summaries are the stage payoffs of the path actually played, summed and discounted
+    pay = res.payoffs()
+    assert np.allclose(pay.sum(axis=1), res.total)
+    weights = np.stack([np.asarray(d) ** np.arange(6) for d in res.discount], axis=-1)
+    assert np.allclose((pay * weights[None]).sum(axis=1), res.discounted)
 
 
 # ---------------------------------------------------------------- replies to scripted opponents (prisoner's dilemma)

@@ -120,6 +120,13 @@ def test_us_china_tournament(us_china_game):
                       repetitions=5, noise=0.02, seed=1)
     assert not res.symmetric and res.pairwise.shape == (4, 4) and np.isfinite(res.pairwise).all()
     json.dumps(res.to_dict())
+    # in an asymmetric game a pair plays in both seats; each match scores as it does alone
+    names = res.strategies
+    for a, b in [(0, 1), (2, 3), (1, 1)]:
+        as_row = play(us_china_game, (names[a], names[b]), rounds=12, replicates=5, noise=0.02, seed=1)
+        as_col = play(us_china_game, (names[b], names[a]), rounds=12, replicates=5, noise=0.02, seed=1)
+        want = (as_row.per_round[:, 0].mean() + as_col.per_round[:, 1].mean()) / 2
+        assert res.pairwise[a, b] == pytest.approx(want)
 
 
 @pytest.mark.parametrize(

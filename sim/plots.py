@@ -203,7 +203,8 @@ def plot_decomposition(game, profiles: dict[str, tuple[int, int]], *, fig: Figur
         totals = np.array([game.payoffs(p)[i, j] for i, j in profiles.values()])
         ax.scatter(x, totals, marker="_", s=900, color="black", zorder=5, label="total")
         for xi, tv in zip(x, totals):
-            ax.annotate(f"{tv:.1f}", (xi, tv), textcoords="offset points", xytext=(24, -3), fontsize=8)
+            ax.annotate(f"{tv:.1f}", (xi, tv), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=8,
+                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
         ax.axhline(0, color="black", linewidth=0.6)
         ax.set_xticks(x)
         ax.set_xticklabels(names, fontsize=8)
@@ -369,7 +370,7 @@ def plot_threshold_curve(curve, *, ax=None) -> Figure:
     ax.set_ylim(0, 1.02)
     unit = f" [{curve.unit}]" if curve.unit else ""
     ax.set_xlabel(f"{curve.parameter}{unit}")
-    ax.set_ylabel(f"discount factor per {curve.period}")
+    ax.set_ylabel(f"discount factor per {curve.period} (critical δ at 1: never self-enforcing)")
     ax.set_title(f"{curve.name}: when does the truce hold? (grim trigger)", fontsize=10)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.grid(alpha=0.3)

@@ -116,3 +116,15 @@ def test_unwritable_directory_is_one_error(tmp_path):
     result = CliRunner().invoke(main, ["show", PD, "--matrix", str(locked / "m.csv")])
     assert result.exit_code == 2
     assert result.stderr.startswith("error: --matrix: directory") and result.stderr.count("\n") == 1
+
+
+def test_evolve_simplex_needs_three_strategies(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "simplex.png"
+    args = ["evolve", PD, "--rounds", "20", "--reps", "2", "--seed", "1", "--t-max", "10"]
+    ok = runner.invoke(main, [*args, "--strategies", "tit_for_tat,always_defect,always_cooperate",
+                              "--plot-simplex", str(out)])
+    assert ok.exit_code == 0, ok.output
+    assert out.read_bytes().startswith(b"\x89PNG")
+    bad = runner.invoke(main, [*args, "--strategies", "tit_for_tat,always_defect", "--plot-simplex", str(out)])
+    assert bad.exit_code == 2 and "exactly three strategies" in bad.stderr

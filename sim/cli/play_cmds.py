@@ -323,12 +323,20 @@ def tournament(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, no
 @click.option("--mutation", type=float, default=0.0, show_default=True, help="Moran: mutation probability.")
 @format_option("text", "json", "csv")
 @plot_option("Draw population shares over time (stack plot) to this png/svg/pdf file.")
+@click.option("--plot-simplex", "simplex_path", type=click.Path(dir_okay=False), default=None,
+              help="With exactly three strategies: draw the shares' path on the simplex to this file.")
 @click.pass_context
 def evolve(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, noise, perception_noise, seed, self_play,
-           method, t_max, population, steps, runs, selection, mutation, fmt, plot_path):
+           method, t_max, population, steps, runs, selection, mutation, fmt, plot_path, simplex_path):
     """Evolve strategy shares (replicator dynamics or a Moran process) from a tournament on FILE."""
     from sim.evolution import moran, replicator
 
+    if simplex_path is not None:
+        from sim.plots import check_plot_path
+
+        check_plot_path(simplex_path)
+        if len(split_specs(spec_lists)) != 3:
+            raise InputError("a simplex plot needs exactly three strategies (--strategies a,b,c)", key="--plot-simplex")
     _, game, result = _run_tournament(file, spec_lists, rounds, continuation, max_rounds, reps, noise,
                                       perception_noise, seed, self_play=True)
     if method == "replicator":
@@ -343,6 +351,10 @@ def evolve(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, noise,
         from sim.plots import plot_evolution
 
         save_plot(plot_evolution(evo), plot_path)
+    if simplex_path:
+        from sim.plots import plot_simplex
+
+        save_plot(plot_simplex(evo), simplex_path)
     if fmt == "json":
         t = result.to_dict()
         echo_json({"tournament": {k: t[k] for k in ("ranking", "mean_payoff", "pairwise", "setup")}, method: evo.to_dict(),

@@ -312,7 +312,9 @@ def test_numpy_fallback_is_bit_identical(pd_game, us_china_game, monkeypatch, ga
     kw = dict(rounds=25, replicates=40, noise=0.2, perception_noise=0.1, seed=12)
     pair = ("generous_tit_for_tat:g=0.3", "random")
     compiled = play(game, pair, **kw)
-    monkeypatch.setattr(engine, "KERNELS", None)
+    import sim.engine_kernels
+
+    monkeypatch.setattr(sim.engine_kernels, "KERNELS", None)
     plain = play(game, pair, **kw)
     assert np.array_equal(compiled.actions, plain.actions)
     assert np.allclose(compiled.total, plain.total) and np.allclose(compiled.discounted, plain.discounted)

@@ -20,8 +20,8 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA
 
 import numpy as np  # noqa: E402
 
-from sim.engine import play  # noqa: E402
-from sim.game import LeverInfo, StageGame  # noqa: E402
+from sim.model.game import LeverInfo, StageGame  # noqa: E402
+from sim.repeated.engine import play  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,8 +45,8 @@ def random_lever_game(seed: int = 0) -> StageGame:
 def load_game() -> StageGame:
     path = ROOT / "scenarios" / "us_china_2025.toml"
     try:
-        from sim.game import build_game
-        from sim.scenario import load_scenario
+        from sim.model.game import build_game
+        from sim.model.load import load_scenario
 
         return build_game(load_scenario(path))
     except Exception as exc:  # noqa: BLE001 - fall back to a synthetic game of the same size

@@ -36,7 +36,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim.enumeration import vertex_enumeration_arrays  # noqa: E402
+from sim.stage.enumeration import vertex_enumeration_arrays  # noqa: E402
 
 LRSNASH = shutil.which("lrsnash")
 
@@ -129,8 +129,8 @@ def quantecon_peer():
 
 def us_china():
     try:
-        from sim.game import build_game
-        from sim.scenario import load_scenario
+        from sim.model.game import build_game
+        from sim.model.load import load_scenario
 
         g = build_game(load_scenario(ROOT / "scenarios" / "us_china_2025.toml"))
         return g.A.copy(), g.B.copy()

@@ -48,8 +48,8 @@ def main() -> None:
     parser.add_argument("--no-dask", action="store_true")
     args = parser.parse_args()
 
-    from sim.sweep import plan_sweep, sweep
-    from sim.sweep_exec import _execute_processes
+    from sim.sweeps.execute import _execute_processes
+    from sim.sweeps.run import plan_sweep, sweep
 
     side = max(1, round(math.sqrt(args.points)))
     params = [f"us_re_cost=20:400:{side}", f"cn_re_cost=2:30:{side}"]

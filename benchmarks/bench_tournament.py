@@ -25,8 +25,8 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA
 
 import numpy as np  # noqa: E402
 
-from sim.game import StageGame  # noqa: E402
-from sim.tournament import round_robin  # noqa: E402
+from sim.model.game import StageGame  # noqa: E402
+from sim.repeated.tournament import round_robin  # noqa: E402
 
 OURS = [
     "always_cooperate",
@@ -85,12 +85,12 @@ def main() -> int:
 
     # ---- tradesim
     t0 = time.perf_counter()
-    ours = round_robin(game, OURS, rounds=args.turns, repetitions=args.reps, noise=args.noise, seed=args.seed)
+    ours = round_robin(game, OURS, rounds=args.turns, replicates=args.reps, noise=args.noise, seed=args.seed)
     cold = time.perf_counter() - t0
     times = []
     for r in range(args.repeat):
         t0 = time.perf_counter()
-        ours = round_robin(game, OURS, rounds=args.turns, repetitions=args.reps, noise=args.noise, seed=args.seed + r)
+        ours = round_robin(game, OURS, rounds=args.turns, replicates=args.reps, noise=args.noise, seed=args.seed + r)
         ours.to_dict()  # full results built
         times.append(time.perf_counter() - t0)
     best = min(times)
@@ -107,7 +107,7 @@ def main() -> int:
     # ---- exactness on deterministic pairs (no noise)
     players = axelrod_players(axl)
     det = [i for i, p in enumerate(players) if not axl.Classifiers["stochastic"](p)]
-    exact = round_robin(game, [OURS[i] for i in det], rounds=args.turns, repetitions=1, noise=0.0, seed=0)
+    exact = round_robin(game, [OURS[i] for i in det], rounds=args.turns, replicates=1, noise=0.0, seed=0)
     mismatches = 0
     for a_pos, a in enumerate(det):
         for b_pos, b in enumerate(det):

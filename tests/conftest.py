@@ -25,7 +25,7 @@ def write_scenario(tmp_path):
 
 @pytest.fixture(scope="session")
 def us_china_game():
-    from sim.game import build_game
-    from sim.scenario import load_scenario
+    from sim.model.game import build_game
+    from sim.model.load import load_scenario
 
     return build_game(load_scenario(SCENARIOS / "us_china_2025.toml"))

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import copy
-import tomllib
 
 import pytest
+import tomllib
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.cli import main
 from sim.errors import ScenarioError
-from sim.game import build_game
-from sim.scenario import scenario_from_dict
+from sim.model.game import build_game
+from sim.model.load import scenario_from_dict
 from tests.conftest import SCENARIOS
 
 PD = """
@@ -135,7 +135,7 @@ def test_extends_cycle(write_scenario):
 def test_self_extends(write_scenario):
     path = write_scenario('extends = "self.toml"\n', "self.toml")
     with pytest.raises(ScenarioError, match="extends cycle"):
-        from sim.scenario import load_scenario
+        from sim.model.load import load_scenario
 
         load_scenario(path)
 

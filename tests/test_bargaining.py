@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.bargaining import (
+from sim.errors import InputError
+from sim.stage.bargaining import (
     correlated_equilibrium,
     disagreement_point,
     kalai_smorodinsky,
@@ -13,8 +14,7 @@ from sim.bargaining import (
     pareto_profiles,
     utilitarian_optimum,
 )
-from sim.errors import InputError
-from sim.security import security_levels
+from sim.stage.security import security_levels
 
 PD = (np.array([[3.0, 0.0], [5.0, 1.0]]), np.array([[3.0, 5.0], [0.0, 1.0]]))
 BOS = (np.array([[3.0, 0.0], [0.0, 2.0]]), np.array([[2.0, 0.0], [0.0, 3.0]]))

@@ -15,10 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import display
-from sim.display import actions_where, game_html, show, table_html, to_html
-from sim.game import StageGame, build_game
-from sim.scenario import load_scenario
+from sim import render
+from sim.model.actions import actions_where
+from sim.model.game import StageGame, build_game
+from sim.model.load import load_scenario
+from sim.render import _base as display
+from sim.render import game_html, show, table_html, to_html
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -103,7 +105,7 @@ def test_best_responses_follow_the_matrices():
 
 
 def test_given_equilibria_and_mixed_equilibria_are_shown():
-    from sim.equilibria import nash_equilibria
+    from sim.stage.equilibria import nash_equilibria
 
     g = build_game(load_scenario(SCENARIOS / "matching_pennies.toml"))
     eqs = nash_equilibria(g)
@@ -161,7 +163,8 @@ def test_actions_where_rejects_unknown_levers_and_levels(uc_game):
         actions_where(uc_game, 0, soybeans="25 MMT")
     with pytest.raises(InputError, match="no level"):
         actions_where(uc_game, 1, soybeans="lots")
-    assert actions_where(uc_game, 1, rare_earths=2) == actions_where(uc_game, 1, rare_earths="October controls")
+    # a number is a level's value (as in scenario files): the October controls are level 90
+    assert actions_where(uc_game, 1, rare_earths=90) == actions_where(uc_game, 1, rare_earths="October controls")
 
 
 def test_text_is_escaped():
@@ -175,20 +178,26 @@ def test_text_is_escaped():
 
 # ----------------------------------------------------------------------------- every result type
 def test_every_result_type_renders(uc_scenario, uc_game, pd_game):
-    from sim.bargaining import correlated_equilibrium, kalai_smorodinsky, nash_bargaining, utilitarian_optimum
-    from sim.curves import threshold_curve
-    from sim.engine import play
-    from sim.equilibria import nash_equilibria
-    from sim.evolution import moran, replicator
-    from sim.repeated import feasible_ir_set, truce_thresholds
-    from sim.security import security
-    from sim.threats import stackelberg, threat_check
-    from sim.tournament import round_robin
+    from sim.repeated.curves import threshold_curve
+    from sim.repeated.engine import play
+    from sim.repeated.evolution import moran, replicator
+    from sim.repeated.payoff_set import feasible_ir_set
+    from sim.repeated.thresholds import truce_thresholds
+    from sim.repeated.tournament import round_robin
+    from sim.stage.bargaining import (
+        correlated_equilibrium,
+        kalai_smorodinsky,
+        nash_bargaining,
+        utilitarian_optimum,
+    )
+    from sim.stage.commitment import stackelberg, threat_check
+    from sim.stage.equilibria import nash_equilibria
+    from sim.stage.security import security
 
     g = uc_game
     eqs = nash_equilibria(g)
     match = play(g, ("tit_for_tat", "deadline_truce:k=4"), rounds=8, replicates=20, noise=0.02, seed=3)
-    tour = round_robin(pd_game, ["tit_for_tat", "always_defect", "grim_trigger"], rounds=20, repetitions=2, seed=1)
+    tour = round_robin(pd_game, ["tit_for_tat", "always_defect", "grim_trigger"], rounds=20, replicates=2, seed=1)
     expected = {
         "scenario": (uc_scenario, {}, ["us_re_cost", "assumption", "October controls", "Busan truce"]),
         "game": (g, {}, ["★"]),
@@ -219,25 +228,25 @@ def test_every_result_type_renders(uc_scenario, uc_game, pd_game):
 
 
 def test_results_without_a_game_fall_back_to_indices(uc_game):
-    from sim.bargaining import nash_bargaining
+    from sim.stage.bargaining import nash_bargaining
 
     html = to_html(nash_bargaining(uc_game))
     assert "#0" in html
 
 
 def test_figures_and_unknown_objects(pd_game):
-    from sim.plots import plot_payoff_space
+    from sim.viz.plots import plot_payoff_space
 
     fig = plot_payoff_space(pd_game)
     assert to_html(fig).startswith('<img style="max-width:100%" src="data:image/png;base64,')
-    assert display.figure_png(fig)[:4] == b"\x89PNG"
+    assert render.figure_png(fig)[:4] == b"\x89PNG"
     assert to_html(object()).startswith("<pre>&lt;object")
 
 
 def test_show_displays_html_and_png(pd_game, monkeypatch):
     import IPython.display as ipd
 
-    from sim.plots import plot_payoff_space
+    from sim.viz.plots import plot_payoff_space
 
     shown = []
     monkeypatch.setattr(ipd, "display", lambda obj: shown.append(obj))
@@ -250,9 +259,10 @@ def test_show_displays_html_and_png(pd_game, monkeypatch):
 # ----------------------------------------------------------------------------- explorer
 def test_explorer_with_widgets_updates_on_change(monkeypatch):
     pytest.importorskip("ipywidgets")
-    from sim.explorer import explore, strategy_options
+    from sim.viz import explorer
+    from sim.viz.explorer import explore, strategy_options
 
-    monkeypatch.setattr(display, "show", lambda obj, **kw: None)  # skip rasterising figures on each update
+    monkeypatch.setattr(explorer, "show", lambda obj, **kw: None)  # skip rasterising figures on each update
     ex = explore(SCENARIOS / "us_china_2025.toml", replicates=5)
     ui = ex.build()
     params = ex.controls["parameters"]
@@ -276,7 +286,7 @@ def test_explorer_with_widgets_updates_on_change(monkeypatch):
 
 def test_explorer_matrix_game_has_no_parameter_sliders():
     pytest.importorskip("ipywidgets")
-    from sim.explorer import explore
+    from sim.viz.explorer import explore
 
     ex = explore(SCENARIOS / "prisoners_dilemma.toml", replicates=3)
     ex.build()
@@ -290,7 +300,7 @@ def test_explorer_matrix_game_has_no_parameter_sliders():
 def test_explorer_without_ipywidgets_renders_statically(monkeypatch, capsys):
     import IPython.display as ipd
 
-    from sim import explorer
+    from sim.viz import explorer
 
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import now raises ImportError
     assert not explorer.widgets_available()
@@ -306,17 +316,18 @@ def test_explorer_without_ipywidgets_renders_statically(monkeypatch, capsys):
 
 # ----------------------------------------------------------------------------- _repr_html_ wiring
 def test_repr_html_where_wired_matches_to_html(uc_scenario, uc_game, pd_game):
-    """Classes that define ``_repr_html_`` (wired to :func:`sim.display.to_html`) render the same HTML."""
-    from sim.bargaining import correlated_equilibrium, nash_bargaining
-    from sim.curves import threshold_curve
-    from sim.engine import play
-    from sim.equilibria import nash_equilibria
-    from sim.evolution import replicator
-    from sim.repeated import feasible_ir_set, truce_thresholds
-    from sim.threats import stackelberg, threat_check
-    from sim.tournament import round_robin
+    """Classes that define ``_repr_html_`` (wired to :func:`sim.render.to_html`) render the same HTML."""
+    from sim.repeated.curves import threshold_curve
+    from sim.repeated.engine import play
+    from sim.repeated.evolution import replicator
+    from sim.repeated.payoff_set import feasible_ir_set
+    from sim.repeated.thresholds import truce_thresholds
+    from sim.repeated.tournament import round_robin
+    from sim.stage.bargaining import correlated_equilibrium, nash_bargaining
+    from sim.stage.commitment import stackelberg, threat_check
+    from sim.stage.equilibria import nash_equilibria
 
-    tour = round_robin(pd_game, ["tit_for_tat", "always_defect"], rounds=10, repetitions=2, seed=1)
+    tour = round_robin(pd_game, ["tit_for_tat", "always_defect"], rounds=10, replicates=2, seed=1)
     eqs = nash_equilibria(pd_game)
     objects = [uc_scenario, pd_game, eqs, eqs.dominance, truce_thresholds(pd_game), feasible_ir_set(pd_game),
                threshold_curve(uc_scenario, "us_re_cost", [20.0]), play(pd_game, ("tit_for_tat", "tit_for_tat"), rounds=5, seed=0),

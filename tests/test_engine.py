@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.engine import MAX_PATH_CELLS, MAX_REPLICATES, MAX_ROUNDS, play
 from sim.errors import InputError
-from sim.game import StageGame
+from sim.model.game import StageGame
+from sim.repeated.engine import MAX_PATH_CELLS, play
+from sim.repeated.settings import MAX_REPLICATES, MAX_ROUNDS
 
 DATA = Path(__file__).parent / "data" / "axelrod_pd_200_turns.csv"
 R_, S_, T_, P_ = 3, 0, 5, 1
@@ -304,7 +305,7 @@ def test_us_china_match(us_china_game):
 # ---------------------------------------------------------------- compiled kernels agree with numpy
 @pytest.mark.parametrize("game_name", ["pd", "us_china"])
 def test_numpy_fallback_is_bit_identical(pd_game, us_china_game, monkeypatch, game_name):
-    import sim.engine as engine
+    import sim.repeated.engine as engine
 
     if engine.kernels() is None:
         pytest.skip("numba not installed")
@@ -312,9 +313,9 @@ def test_numpy_fallback_is_bit_identical(pd_game, us_china_game, monkeypatch, ga
     kw = dict(rounds=25, replicates=40, noise=0.2, perception_noise=0.1, seed=12)
     pair = ("generous_tit_for_tat:g=0.3", "random")
     compiled = play(game, pair, **kw)
-    import sim.engine_kernels
+    import sim.repeated.kernels
 
-    monkeypatch.setattr(sim.engine_kernels, "KERNELS", None)
+    monkeypatch.setattr(sim.repeated.kernels, "KERNELS", None)
     plain = play(game, pair, **kw)
     assert np.array_equal(compiled.actions, plain.actions)
     assert np.allclose(compiled.total, plain.total) and np.allclose(compiled.discounted, plain.discounted)

@@ -9,9 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.dominance import iterated_dominance
-from sim.enumeration import support_enumeration_arrays, vertex_enumeration_arrays
-from sim.equilibria import (
+from sim.errors import InputError
+from sim.model.game import StageGame
+from sim.stage.dominance import iterated_dominance
+from sim.stage.enumeration import support_enumeration_arrays, vertex_enumeration_arrays
+from sim.stage.equilibria import (
     exact_check,
     lemke_howson,
     nash_equilibria,
@@ -21,8 +23,6 @@ from sim.equilibria import (
     support_enumeration,
     vertex_enumeration,
 )
-from sim.errors import InputError
-from sim.game import StageGame
 from tests.lrs_oracle import LRSNASH, lrsnash
 
 # von Stengel (1999), "New maximal numbers of equilibria in bimatrix games", Discrete Comput.
@@ -360,7 +360,7 @@ def test_benchmark_sizes_match_lrsnash(m, n, seed):
 
 def test_lemke_howson_result_still_lists_every_pure_equilibrium():
     """Lemke-Howson may miss pure equilibria; the result adds them, verified, with one note."""
-    from sim.equilibria import nash_equilibria
+    from sim.stage.equilibria import nash_equilibria
 
     I = np.eye(4) * np.array([1.0, 2.0, 3.0, 4.0])
     result = nash_equilibria((I, I), "lemke-howson")
@@ -371,9 +371,9 @@ def test_lemke_howson_result_still_lists_every_pure_equilibrium():
 
 
 def test_pure_equilibria_agree_between_solve_and_sweep_at_extreme_scales():
-    from sim.equilibria import nash_equilibria, pure_equilibrium_mask
-    from sim.game import build_game
-    from sim.scenario import load_scenario
+    from sim.model.game import build_game
+    from sim.model.load import load_scenario
+    from sim.stage.equilibria import nash_equilibria, pure_equilibrium_mask
     from tests.conftest import SCENARIOS
 
     scenario = load_scenario(SCENARIOS / "us_china_2025.toml")

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from sim.errors import InputError
-from sim.evolution import moran, replicator
-from sim.game import StageGame
-from sim.tournament import round_robin
+from sim.model.game import StageGame
+from sim.repeated.evolution import moran, replicator
+from sim.repeated.tournament import round_robin
 
 
 def test_replicator_defection_takes_over_in_one_shot_pd():
@@ -70,7 +70,7 @@ def test_moran_with_mutation_never_fixes_for_good():
 
 def test_from_tournament():
     g = StageGame.from_matrices([[3, 0], [5, 1]], [[3, 5], [0, 1]], actions=(("C", "D"), ("C", "D")), cooperative=(0, 0))
-    t = round_robin(g, ["always_cooperate", "always_defect", "tit_for_tat"], rounds=50, repetitions=1)
+    t = round_robin(g, ["always_cooperate", "always_defect", "tit_for_tat"], rounds=50, replicates=1)
     rep = replicator(t, initial=[0.45, 0.1, 0.45], t_max=200)
     assert rep.strategies == t.strategies
     assert rep.final[1] < 0.01  # reciprocity drives the defector out

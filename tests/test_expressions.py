@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.expressions import ExpressionError, parse_expression
+from sim.model.expressions import ExpressionError, parse_expression
 
 PARAMS = {"a", "b", "elast"}
 LEVERS = {"us": {"tariff", "tech"}, "cn": {"soy"}}

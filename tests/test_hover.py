@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from sim.hover import payoff_space_svg
-from sim.repeated import feasible_ir_set
+from sim.repeated.payoff_set import feasible_ir_set
+from sim.viz.hover import payoff_space_svg
 
 NS = "{http://www.w3.org/2000/svg}"
 

@@ -16,7 +16,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from sim.notebooks_tools import is_stripped, notebook_paths, strip_notebook
+from sim._notebooks import is_stripped, notebook_paths, strip_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -57,7 +57,7 @@ def test_every_lesson_has_a_students_and_a_teachers_notebook():
 def test_committed_without_outputs(path):
     nb = read(path)
     nbformat.validate(nb)
-    assert is_stripped(nb), f"{path.name} has outputs: run `python -m sim.notebooks_tools strip`"
+    assert is_stripped(nb), f"{path.name} has outputs: run `python -m sim._notebooks strip`"
     assert nb.metadata["kernelspec"]["name"] == "python3"
 
 
@@ -144,16 +144,16 @@ def test_notebooks_match_their_lesson_sources():
 # fails here (fast) rather than leaving a lesson that says something its own cells contradict.
 @pytest.fixture(scope="module")
 def lesson_game():
-    from sim.game import build_game
-    from sim.scenario import load_scenario
+    from sim.model.game import build_game
+    from sim.model.load import load_scenario
 
     scenario = load_scenario(ROOT / "scenarios" / "us_china_2025.toml")
     return scenario, build_game(scenario)
 
 
 def test_lesson1_claims(lesson_game):
-    from sim.equilibria import nash_equilibria
-    from sim.game import build_game
+    from sim.model.game import build_game
+    from sim.stage.equilibria import nash_equilibria
 
     scenario, game = lesson_game
     eqs = nash_equilibria(game)
@@ -176,9 +176,10 @@ def test_lesson1_claims(lesson_game):
 def test_lesson2_claims(lesson_game):
     import dataclasses
 
-    from sim.game import build_game
-    from sim.repeated import feasible_ir_set, truce_thresholds
-    from sim.scenario import load_scenario
+    from sim.model.game import build_game
+    from sim.model.load import load_scenario
+    from sim.repeated.payoff_set import feasible_ir_set
+    from sim.repeated.thresholds import truce_thresholds
 
     _, game = lesson_game
     tt = truce_thresholds(game)
@@ -193,9 +194,9 @@ def test_lesson2_claims(lesson_game):
 
 
 def test_lesson4_claims(lesson_game):
-    from sim.bargaining import nash_bargaining
-    from sim.security import security
-    from sim.threats import stackelberg, threat_check
+    from sim.stage.bargaining import nash_bargaining
+    from sim.stage.commitment import stackelberg, threat_check
+    from sim.stage.security import security
 
     scenario, game = lesson_game
     s = security(game)
@@ -211,7 +212,7 @@ def test_lesson4_claims(lesson_game):
 
 
 def test_lesson5_claims(lesson_game):
-    from sim.sweep import sweep
+    from sim.sweeps.run import sweep
 
     scenario, _ = lesson_game
     path = str(ROOT / "scenarios" / "us_china_2025.toml")

@@ -134,7 +134,7 @@ def test_thresholds_us_china_text_reads_in_quarters():
         (["play", PD, "--reps", "0"], "replicates"),
         (["play", PD, "--strategy", "row=generous_tit_for_tat:g=2"], "generous_tit_for_tat:g"),
         (["tournament", PD, "--strategies", "tit_for_tat,bogus"], "unknown strategy"),
-        (["tournament", PD, "--reps", "0"], "repetitions"),
+        (["tournament", PD, "--reps", "0"], "replicates"),
         (["evolve", PD, "--method", "moran", "--population", "1", "--rounds", "5", "--reps", "1"], "population"),
         (["thresholds", PD, "--cooperative", "row=Z", "--cooperative", "col=C"], "cooperative"),
     ],

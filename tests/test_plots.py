@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import plots
-from sim.curves import threshold_curve
-from sim.engine import play
 from sim.errors import InputError
-from sim.game import StageGame
-from sim.repeated import feasible_ir_set
+from sim.model.game import StageGame
+from sim.repeated.curves import threshold_curve
+from sim.repeated.engine import play
+from sim.repeated.payoff_set import feasible_ir_set
+from sim.viz import plots
 
 
 @pytest.fixture(scope="module")
@@ -112,12 +112,12 @@ def test_threshold_curve_plot(us_china_game):
 
 
 def test_tournament_and_evolution_plots():
-    from sim.evolution import moran, replicator
-    from sim.tournament import round_robin
+    from sim.repeated.evolution import moran, replicator
+    from sim.repeated.tournament import round_robin
 
     game = StageGame.from_matrices([[3, 0], [5, 1]], [[3, 5], [0, 1]], actions=(("C", "D"), ("C", "D")))
     names = ["tit_for_tat", "always_defect", "always_cooperate"]
-    result = round_robin(game, names, rounds=20, repetitions=2, seed=1)
+    result = round_robin(game, names, rounds=20, replicates=2, seed=1)
     fig = plots.plot_tournament(result)
     ax_rank, ax_heat = fig.axes[0], fig.axes[1]
     by_height = sorted(ax_rank.get_yticklabels(), key=lambda t: -t.get_position()[1])

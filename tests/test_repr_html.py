@@ -1,16 +1,17 @@
-"""Every result shows itself as HTML in a notebook (`_repr_html_` hands on to sim.display)."""
+"""Every result shows itself as HTML in a notebook (`_repr_html_` hands on to sim.render)."""
 
 from __future__ import annotations
 
 import pytest
 
-from sim.curves import threshold_curve
-from sim.engine import play
-from sim.evolution import moran, replicator
-from sim.game import build_game
-from sim.repeated import feasible_ir_set, truce_thresholds
-from sim.scenario import load_scenario
-from sim.tournament import round_robin
+from sim.model.game import build_game
+from sim.model.load import load_scenario
+from sim.repeated.curves import threshold_curve
+from sim.repeated.engine import play
+from sim.repeated.evolution import moran, replicator
+from sim.repeated.payoff_set import feasible_ir_set
+from sim.repeated.thresholds import truce_thresholds
+from sim.repeated.tournament import round_robin
 from tests.conftest import SCENARIOS
 
 
@@ -19,7 +20,7 @@ def results():
     scenario = load_scenario(SCENARIOS / "us_china_2025.toml")
     game = build_game(scenario)
     pd = build_game(load_scenario(SCENARIOS / "prisoners_dilemma.toml"))
-    tour = round_robin(pd, ["tit_for_tat", "always_defect"], rounds=10, repetitions=2, seed=1)
+    tour = round_robin(pd, ["tit_for_tat", "always_defect"], rounds=10, replicates=2, seed=1)
     return {
         "scenario": (scenario, ["us_re_cost", "October controls"]),
         "game": (game, ["US–China 2025"]),

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from sim.errors import ScenarioError
-from sim.game import build_game
-from sim.scenario import deep_merge, json_schema, load_scenario
+from sim.model.game import build_game
+from sim.model.load import deep_merge, load_scenario
+from sim.model.scenario import json_schema
 from tests.conftest import ROOT, SCENARIOS
 
 BUNDLED = sorted(SCENARIOS.glob("*.toml"))

@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from sim.engine import play
 from sim.errors import InputError
-from sim.game import LeverInfo, StageGame
-from sim.strategies import (
+from sim.model.game import LeverInfo, StageGame
+from sim.repeated.engine import play
+from sim.repeated.strategies import (
     STRATEGIES,
     Param,
     PlayerContext,

@@ -13,12 +13,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim._random import run_seeds
 from sim.errors import InputError
-from sim.game import build_game
-from sim.scenario import document_hash, read_document, scenario_from_dict
-from sim.sweep import manifest_path, parts_path, plan_sweep, run_seeds, run_sweep, sweep
-from sim.sweep_design import make_design, number_paths, parse_axis, resolve_path
-from sim.sweep_metrics import METRICS, PointEvaluator
+from sim.model.game import build_game
+from sim.model.load import document_hash, read_document, scenario_from_dict
+from sim.sweeps.design import make_design, number_paths, parse_axis, resolve_path
+from sim.sweeps.metrics import METRICS, PointEvaluator
+from sim.sweeps.plan import plan_sweep
+from sim.sweeps.run import manifest_path, parts_path, run_sweep, sweep
 from tests.conftest import SCENARIOS
 
 US_CHINA = SCENARIOS / "us_china_2025.toml"
@@ -168,7 +170,7 @@ def test_unknown_path_names_the_nearest_valid_ones(name, nearest):
 
 
 def test_every_listed_kind_of_number_has_a_path(pd_levers):
-    from sim.scenario import load_scenario
+    from sim.model.load import load_scenario
 
     paths = number_paths(load_scenario(US_CHINA))
     kinds = {p.kind for p in paths.values()}
@@ -243,9 +245,9 @@ def test_security_levels_of_textbook_games(case):
 
 
 def test_metrics_agree_with_the_analysis_modules_on_us_china():
-    from sim.bargaining import nash_bargaining
-    from sim.equilibria import pure_equilibria
-    from sim.repeated import truce_thresholds
+    from sim.repeated.thresholds import truce_thresholds
+    from sim.stage.bargaining import nash_bargaining
+    from sim.stage.equilibria import pure_equilibria
 
     df = sweep(US_CHINA, ["us_re_cost=20:400", "players.us.levers.tariff.levels.1=30:90"],
                ["equilibria", "critical_delta", "bargaining"], sample="random:3", seed=11)
@@ -426,7 +428,7 @@ def test_run_seeds_equal_numpy_seedsequence_for_any_root_and_run(root, rows):
 @settings(max_examples=30, deadline=None)
 @given(n=st.integers(1, 60), d=st.integers(1, 4), seed=st.integers(0, 2**32))
 def test_latin_hypercube_strata_for_any_size(n, d, seed):
-    from sim.scenario import load_scenario
+    from sim.model.load import load_scenario
 
     paths = number_paths(load_scenario(US_CHINA))
     names = ["us_re_cost", "cn_re_cost", "import_elast", "soy_premium"][:d]
@@ -455,8 +457,8 @@ def test_repeated_and_strategy_paths_change_play(pd_levers):
 
 
 def test_thresholds_where_several_equilibria_compete_for_reversion():
-    from sim.repeated import truce_thresholds
-    from sim.scenario import load_scenario
+    from sim.model.load import load_scenario
+    from sim.repeated.thresholds import truce_thresholds
 
     df = sweep(US_CHINA, ["us_re_cost=20,400", "cn_re_cost=2,30"], ["equilibria", "critical_delta"])
     assert df["equilibria.count"].max() > 1

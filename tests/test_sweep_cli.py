@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
-from sim.sweep import METRICS
+from sim.sweeps.run import METRICS
 from tests.conftest import ROOT, SCENARIOS
 from tests.test_sweep import PD_LEVERS
 

@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 
 from sim.cli import main
-from sim.threats import threat_check
+from sim.stage.commitment import threat_check
 from tests.conftest import SCENARIOS
 
 US_CHINA = str(SCENARIOS / "us_china_2025.toml")

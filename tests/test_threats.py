@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from sim.errors import InputError
-from sim.game import StageGame
-from sim.threats import resolve_action, stackelberg, threat_check
+from sim.model.actions import resolve_action
+from sim.model.game import StageGame
+from sim.stage.commitment import stackelberg, threat_check
 
 PD = StageGame.from_matrices([[3, 0], [5, 1]], [[3, 5], [0, 1]], actions=(("C", "D"), ("C", "D")), cooperative=(0, 0))
 # follower indifferent after leader action 0
@@ -69,7 +70,7 @@ def test_us_china_tariff_threat_against_october_controls(us_china_game):
     assert t.credibility_gap == pytest.approx(col.max() - col[t.response])
     assert t.credible == (t.credibility_gap <= 1e-9 * max(1, np.abs(g.A).max(), np.abs(g.B).max()))
     assert t.deterrent == (g.B[t.response, t.trigger] < g.B[base_us, base_cn] - 1e-9 * max(1, np.abs(g.A).max(), np.abs(g.B).max()))
-    d = t.to_dict(g.actions, g.player_ids)
+    d = t.to_dict()
     assert d["threatener"] == "us" and "October controls" in d["trigger"] and "peak+100" in d["response"]
 
 
@@ -84,12 +85,12 @@ def test_us_china_tariff_threat_against_october_controls(us_china_game):
 )
 def test_resolve_action_errors(us_china_game, spec, match):
     with pytest.raises(InputError, match=match):
-        resolve_action(us_china_game, 1, spec, us_china_game.cooperative[1])
+        resolve_action(us_china_game, 1, spec, base=us_china_game.cooperative[1])
 
 
 def test_mixed_commitment_beats_pure_commitment():
     # Conitzer and Sandholm (2006), section 2: committing to (1/2, 1/2) earns the leader 2.5 > 2
-    from sim.threats import stackelberg_mixed
+    from sim.stage.commitment import stackelberg_mixed
 
     A = np.array([[1.0, 3.0], [0.0, 2.0]])
     B = np.array([[1.0, 0.0], [0.0, 1.0]])

@@ -9,17 +9,12 @@ import numpy as np
 import pytest
 
 from sim.errors import InputError
-from sim.game import StageGame
-from sim.repeated import (
-    critical_discount,
-    feasible_ir_set,
-    minmax_profile,
-    pure_minmax,
-    pure_nash_equilibria,
-    reversion_equilibrium,
-    tft_critical_discount,
-    truce_thresholds,
-)
+from sim.model.game import StageGame
+from sim.repeated.payoff_set import feasible_ir_set
+from sim.repeated.punishment import critical_discount, reversion_equilibrium
+from sim.repeated.thresholds import tft_critical_discount, truce_thresholds
+from sim.stage.equilibria import pure_nash_equilibria
+from sim.stage.security import minmax_profile, pure_minmax
 
 
 def pd(R, S, T, P):

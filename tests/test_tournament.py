@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.engine import play
 from sim.errors import InputError
-from sim.game import StageGame
-from sim.strategies import CLASSIC
-from sim.tournament import is_symmetric, round_robin
+from sim.model.game import StageGame
+from sim.repeated.engine import play
+from sim.repeated.strategies import CLASSIC
+from sim.repeated.tournament import is_symmetric, round_robin
 
 DATA = Path(__file__).parent / "data" / "axelrod_pd_200_turns.csv"
 
@@ -33,7 +33,7 @@ def asym_game():
 
 
 def test_classic_round_robin_reproduces_axelrod(pd_game):
-    res = round_robin(pd_game, CLASSIC, rounds=200, repetitions=2, seed=0)
+    res = round_robin(pd_game, CLASSIC, rounds=200, replicates=2, seed=0)
     assert res.symmetric
     idx = {s: i for i, s in enumerate(res.strategies)}
     with DATA.open() as fh:
@@ -49,7 +49,7 @@ def test_classic_round_robin_reproduces_axelrod(pd_game):
 
 
 def test_table_ranking_and_wins(pd_game):
-    res = round_robin(pd_game, ["always_defect", "always_cooperate", "tit_for_tat"], rounds=10, repetitions=3,
+    res = round_robin(pd_game, ["always_defect", "always_cooperate", "tit_for_tat"], rounds=10, replicates=3,
                       self_play=False)
     # always_defect beats both; tit_for_tat ties the cooperator and loses to the defector
     assert res.wins.tolist() == [6, 0, 0]
@@ -66,20 +66,20 @@ def test_table_ranking_and_wins(pd_game):
 
 
 def test_cooperation_rate(pd_game):
-    res = round_robin(pd_game, ["always_cooperate", "alternator"], rounds=10, repetitions=1)
+    res = round_robin(pd_game, ["always_cooperate", "alternator"], rounds=10, replicates=1)
     assert res.cooperation.tolist() == [1.0, 0.5]
 
 
 def test_pairs_match_single_matches_under_noise(pd_game):
     specs = ["generous_tit_for_tat:g=0.2", "random", "win_stay_lose_shift"]
-    res = round_robin(pd_game, specs, rounds=30, repetitions=20, noise=0.05, seed=17)
+    res = round_robin(pd_game, specs, rounds=30, replicates=20, noise=0.05, seed=17)
     for m, (a, b) in enumerate(res.matches):
         single = play(pd_game, (specs[a], specs[b]), rounds=30, replicates=20, noise=0.05, seed=17, paths=False)
         assert np.allclose(res.per_round[m], single.per_round)
 
 
 def test_reproducible_and_seed_sensitive(pd_game):
-    kw = dict(rounds=50, repetitions=10, noise=0.1)
+    kw = dict(rounds=50, replicates=10, noise=0.1)
     a = round_robin(pd_game, CLASSIC, seed=3, **kw)
     b = round_robin(pd_game, CLASSIC, seed=3, **kw)
     c = round_robin(pd_game, CLASSIC, seed=4, **kw)
@@ -88,9 +88,9 @@ def test_reproducible_and_seed_sensitive(pd_game):
 
 
 def test_chunked_repetitions_equal_one_block(pd_game, monkeypatch):
-    import sim.tournament as tm
+    import sim.repeated.tournament as tm
 
-    kw = dict(rounds=20, repetitions=9, noise=0.1, seed=5)
+    kw = dict(rounds=20, replicates=9, noise=0.1, seed=5)
     whole = round_robin(pd_game, ["random", "tit_for_tat", "grim_trigger"], **kw)
     monkeypatch.setattr(tm, "CHUNK_CELLS", 20)
     chunked = round_robin(pd_game, ["random", "tit_for_tat", "grim_trigger"], **kw)
@@ -99,7 +99,7 @@ def test_chunked_repetitions_equal_one_block(pd_game, monkeypatch):
 
 def test_asymmetric_game_plays_both_roles(asym_game):
     assert not is_symmetric(asym_game)
-    res = round_robin(asym_game, ["always_cooperate", "always_defect"], rounds=5, repetitions=1)
+    res = round_robin(asym_game, ["always_cooperate", "always_defect"], rounds=5, replicates=1)
     assert not res.symmetric and len(res.matches) == 4
     # always_cooperate vs always_defect: as row (C vs D) gets 0, as column (C vs row's D) gets 0 -> mean 0
     # always_defect vs always_cooperate: as row (D vs C) 5, as column (D vs row's C) 5 -> 5
@@ -111,13 +111,13 @@ def test_asymmetric_game_plays_both_roles(asym_game):
 
 def test_progress_callback(pd_game):
     seen = []
-    round_robin(pd_game, ["tit_for_tat", "random"], rounds=20, repetitions=2, progress=lambda d, t: seen.append((d, t)))
+    round_robin(pd_game, ["tit_for_tat", "random"], rounds=20, replicates=2, progress=lambda d, t: seen.append((d, t)))
     assert seen and seen[-1][0] == seen[-1][1]
 
 
 def test_us_china_tournament(us_china_game):
     res = round_robin(us_china_game, ["tit_for_tat", "always_defect", "deadline_truce:k=4", "grim_trigger"], rounds=12,
-                      repetitions=5, noise=0.02, seed=1)
+                      replicates=5, noise=0.02, seed=1)
     assert not res.symmetric and res.pairwise.shape == (4, 4) and np.isfinite(res.pairwise).all()
     json.dumps(res.to_dict())
     # in an asymmetric game a pair plays in both seats; each match scores as it does alone
@@ -136,7 +136,7 @@ def test_us_china_tournament(us_china_game):
         (["tit_for_tat", "tit_for_tat"], {}),
         (["tit_for_tat"], {"self_play": False}),
         (["nope"], {}),
-        (["tit_for_tat", "random"], {"repetitions": 0}),
+        (["tit_for_tat", "random"], {"replicates": 0}),
         (["tit_for_tat", "random"], {"noise": 2.0}),
         (["tit_for_tat", "random"], {"rounds": 0}),
     ],
@@ -148,7 +148,7 @@ def test_bad_input(pd_game, strategies, kwargs):
 
 
 def test_continuation_tournament(pd_game):
-    res = round_robin(pd_game, ["tit_for_tat", "always_defect"], rounds=None, continuation=0.8, repetitions=200, seed=2)
+    res = round_robin(pd_game, ["tit_for_tat", "always_defect"], rounds=None, continuation=0.8, replicates=200, seed=2)
     assert res.rounds is None and res.continuation == 0.8
     assert np.isfinite(res.pairwise).all()
     # TFT vs TFT earns R every round whatever the length

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.display import actions_where, show
-from sim.equilibria import nash_equilibria
-from sim.game import StageGame, build_game
-from sim.plots import plot_decomposition, plot_payoff_space
-from sim.scenario import load_scenario
+from sim.model.actions import actions_where
+from sim.render import show
+from sim.stage.equilibria import nash_equilibria
+from sim.model.game import StageGame, build_game
+from sim.viz.plots import plot_decomposition, plot_payoff_space
+from sim.model.load import load_scenario
 
 SCENARIOS = Path("..") / "scenarios"
 '''

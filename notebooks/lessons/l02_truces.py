@@ -13,12 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.display import show
-from sim.engine import play
-from sim.game import build_game
-from sim.plots import plot_outcome_paths, plot_payoff_space
-from sim.repeated import feasible_ir_set, truce_thresholds
-from sim.scenario import load_scenario
+from sim.render import show
+from sim.repeated.engine import play
+from sim.model.game import build_game
+from sim.viz.plots import plot_outcome_paths, plot_payoff_space
+from sim.repeated.payoff_set import feasible_ir_set
+from sim.repeated.thresholds import truce_thresholds
+from sim.model.load import load_scenario
 
 SCENARIOS = Path("..") / "scenarios"
 '''

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.display import show
-from sim.engine import play
-from sim.explorer import explore
-from sim.game import build_game
-from sim.plots import plot_outcome_paths, plot_tournament
-from sim.scenario import load_scenario
-from sim.tournament import round_robin
+from sim.render import show
+from sim.repeated.engine import play
+from sim.viz.explorer import explore
+from sim.model.game import build_game
+from sim.viz.plots import plot_outcome_paths, plot_tournament
+from sim.model.load import load_scenario
+from sim.repeated.tournament import round_robin
 
 SCENARIOS = Path("..") / "scenarios"
 '''
@@ -100,7 +100,7 @@ where every strategy meets every other (and itself):
     ("code", '''
 field = ["tit_for_tat", "generous_tit_for_tat:g=0.33", "always_defect", "always_cooperate",
          "grim_trigger", "win_stay_lose_shift", "suspicious_tit_for_tat"]
-tour = round_robin(pd, field, rounds=100, repetitions=5, noise=0.05, seed=1)
+tour = round_robin(pd, field, rounds=100, replicates=5, noise=0.05, seed=1)
 show(tour)
 '''),
     ("code", '''

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.bargaining import correlated_equilibrium, kalai_smorodinsky, nash_bargaining, utilitarian_optimum
-from sim.display import show
-from sim.equilibria import nash_equilibria
-from sim.game import StageGame, build_game
-from sim.plots import plot_payoff_space
-from sim.repeated import feasible_ir_set
-from sim.scenario import load_scenario
-from sim.security import security
-from sim.threats import stackelberg, threat_check
+from sim.stage.bargaining import correlated_equilibrium, kalai_smorodinsky, nash_bargaining, utilitarian_optimum
+from sim.render import show
+from sim.stage.equilibria import nash_equilibria
+from sim.model.game import StageGame, build_game
+from sim.viz.plots import plot_payoff_space
+from sim.repeated.payoff_set import feasible_ir_set
+from sim.model.load import load_scenario
+from sim.stage.security import security
+from sim.stage.commitment import stackelberg, threat_check
 
 SCENARIOS = Path("..") / "scenarios"
 scenario = load_scenario(SCENARIOS / "us_china_2025.toml")

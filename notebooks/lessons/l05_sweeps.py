@@ -14,14 +14,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.curves import threshold_curve
-from sim.display import show
-from sim.equilibria import nash_equilibria
-from sim.game import build_game
-from sim.plots import plot_threshold_curve
-from sim.repeated import truce_thresholds
-from sim.scenario import load_scenario
-from sim.sweep import sweep
+from sim.repeated.curves import threshold_curve
+from sim.render import show
+from sim.stage.equilibria import nash_equilibria
+from sim.model.game import build_game
+from sim.viz.plots import plot_threshold_curve
+from sim.repeated.thresholds import truce_thresholds
+from sim.model.load import load_scenario
+from sim.sweeps.run import sweep
 
 SCENARIOS = Path("..") / "scenarios"
 SCENARIO_FILE = str(SCENARIOS / "us_china_2025.toml")
@@ -71,7 +71,7 @@ of lessons 1–4 do.
 
 1. List a scenario's assumptions and their plausible ranges.
 2. Draw a **threshold curve**: how a critical discount factor moves with one parameter.
-3. Draw a **phase diagram** over two parameters with `sim.sweep`: where the stage equilibrium changes,
+3. Draw a **phase diagram** over two parameters with `sim.sweeps.run`: where the stage equilibrium changes,
    where the truce is self-enforcing.
 4. Judge which conclusions are robust and which hinge on one number.
 """),
@@ -114,7 +114,7 @@ the pre-2025 level. The stage equilibrium then becomes *better* for China than t
 threat of falling back to it no longer holds China to the truce.
 
 A one-at-a-time table ("tornado") shows which parameter moves what: each parameter taken to the
-two ends of its range with the others at their values. `sim.sweep.sweep` does this in one call per
+two ends of its range with the others at their values. `sim.sweeps.run.sweep` does this in one call per
 parameter (a list of values is a one-axis grid) and returns one row per run:
 """),
     ("code", '''
@@ -144,7 +144,7 @@ Three things stand out (∞ means the truce can never be held by Nash reversion)
 
 ## 3. Two parameters at once: phase diagrams
 
-`sim.sweep.sweep` evaluates metrics over a grid of parameter values and returns one row per point.
+`sim.sweeps.run.sweep` evaluates metrics over a grid of parameter values and returns one row per point.
 Here: the US buyer weight against the value China puts on retaliating against tech controls
 (`cn_re_retaliation`), 10 × 13 points, with the stage equilibrium and the truce thresholds as metrics.
 """),

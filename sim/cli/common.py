@@ -11,7 +11,12 @@ from typing import Any, Callable
 import click
 import numpy as np
 
-from sim.files import atomic_path, write_text_atomic  # noqa: F401  (re-exported for commands)
+from sim._files import (  # noqa: F401  (re-exported for commands)
+    atomic_path,
+    check_plot_path,
+    write_text_atomic,
+)
+from sim.model.load import document_hash
 
 FORMATS = ("text", "json")
 
@@ -74,8 +79,6 @@ def plot_option(help_text: str) -> Callable:
     def check(ctx, param, value):
         if value is None:
             return None
-        from sim.plots import check_plot_path
-
         check_plot_path(value)
         return value
 
@@ -87,7 +90,6 @@ def invocation(ctx: click.Context, scenario_path: str, *, seed_key: int | None =
 
     A run without ``--seed`` records the seed it drew (``seed_key``), so it too can be made again.
     """
-    from sim.scenario import document_hash
 
     params = {k: v for k, v in ctx.params.items() if k not in ("fmt", "plot_path")}
     if "seed" in params and params["seed"] is None and seed_key is not None:
@@ -104,7 +106,7 @@ def save_plot(fig, path: str | None) -> None:
     """Save a figure if ``--plot`` was given; say where on stderr."""
     if path is None:
         return
-    from sim.plots import save_figure
+    from sim.viz.plots import save_figure
 
     save_figure(fig, path)
     click.echo(f"wrote {path}", err=True)

@@ -14,10 +14,28 @@ import re
 from typing import Any, Callable, Iterator
 
 import click
-import numpy as np
 
-from sim.cli.common import console, echo_json, format_option, invocation, plot_option, save_plot, show_progress
+from sim._files import check_plot_path
+from sim.cli.common import (
+    console,
+    echo_json,
+    format_option,
+    invocation,
+    plot_option,
+    save_plot,
+    show_progress,
+)
+from sim.cli.scenario_cmds import load_game
 from sim.errors import InputError
+from sim.repeated.curves import threshold_curve
+from sim.repeated.engine import CHUNK_CELLS
+from sim.repeated.engine import play as run
+from sim.repeated.evolution import moran, replicator
+from sim.repeated.payoff_set import feasible_ir_set
+from sim.repeated.strategies import CLASSIC
+from sim.repeated.thresholds import truce_thresholds
+from sim.repeated.tournament import round_robin
+from sim.sweeps.design import number_paths, parse_axis
 
 #: Most values ``thresholds --vary`` traces; sweeps go further.
 MAX_CURVE_POINTS = 10_000
@@ -28,7 +46,6 @@ _SPEC_SPLIT = re.compile(r",(?![^,:]*=)")
 
 
 def _load(path: str):
-    from sim.cli.scenario_cmds import load_game
 
     return load_game(path)
 
@@ -99,7 +116,13 @@ def _progress(label: str, work: int) -> Iterator[Callable[[int, int], None] | No
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     with Progress(TextColumn(label), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeElapsedColumn(), TimeRemainingColumn(), transient=True,
@@ -174,7 +197,6 @@ def play(ctx, file, strategy_items, rounds, continuation, max_rounds, reps, nois
       tradesim play scenarios/us_china_2025.toml --strategy us=tit_for_tat \\
           --strategy china=deadline_truce:k=4 --rounds 12 --noise 0.05 --reps 1000 --seed 1
     """
-    from sim.engine import CHUNK_CELLS, play as run
 
     scenario, game = _load(file)
     strategies = _player_strategies(game, scenario, strategy_items)
@@ -189,7 +211,7 @@ def play(ctx, file, strategy_items, rounds, continuation, max_rounds, reps, nois
                      chunk_size=chunk if bar else None,
                      progress=(lambda done: bar(done, reps)) if bar else None)
     if plot_path:
-        from sim.plots import plot_outcome_paths
+        from sim.viz.plots import plot_outcome_paths
 
         save_plot(plot_outcome_paths(result), plot_path)
     if fmt == "json":
@@ -261,8 +283,6 @@ def _tournament_args(f):
 
 def _run_tournament(file, spec_lists, rounds, continuation, max_rounds, reps, noise, perception_noise, seed, self_play,
                     label="tournament"):
-    from sim.strategies import CLASSIC
-    from sim.tournament import round_robin
 
     scenario, game = _load(file)
     specs = split_specs(spec_lists) or list(CLASSIC)
@@ -272,7 +292,7 @@ def _run_tournament(file, spec_lists, rounds, continuation, max_rounds, reps, no
     k = len(specs)
     with _progress(label, k * k * reps * horizon // 2) as bar:
         result = round_robin(game, specs, rounds=rounds, continuation=continuation, max_rounds=max_rounds,
-                             repetitions=reps, noise=noise, perception_noise=perception_noise, self_play=self_play,
+                             replicates=reps, noise=noise, perception_noise=perception_noise, self_play=self_play,
                              seed=seed, progress=bar)
     return scenario, game, result
 
@@ -288,7 +308,7 @@ def tournament(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, no
     _, game, result = _run_tournament(file, spec_lists, rounds, continuation, max_rounds, reps, noise,
                                       perception_noise, seed, self_play)
     if plot_path:
-        from sim.plots import plot_tournament
+        from sim.viz.plots import plot_tournament
 
         save_plot(plot_tournament(result), plot_path)
     if fmt == "json":
@@ -302,7 +322,7 @@ def tournament(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, no
     con = console()
     con.print(f"[bold]{game.name}[/bold]: {len(result.strategies)} strategies, "
               f"{result.rounds if result.rounds is not None else 'continuation ' + str(result.continuation)} rounds, "
-              f"{result.repetitions} repetitions, noise {result.noise}, seed {result.seed if result.seed is not None else result.seed_key}")
+              f"{result.replicates} replicates, noise {result.noise}, seed {result.seed if result.seed is not None else result.seed_key}")
     table = Table(show_header=True)
     for col, just in (("rank", "right"), ("strategy", "left"), ("payoff/round", "right"), ("cooperation", "right"), ("wins", "right")):
         table.add_column(col, justify=just)
@@ -329,10 +349,8 @@ def tournament(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, no
 def evolve(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, noise, perception_noise, seed, self_play,
            method, t_max, population, steps, runs, selection, mutation, fmt, plot_path, simplex_path):
     """Evolve strategy shares (replicator dynamics or a Moran process) from a tournament on FILE."""
-    from sim.evolution import moran, replicator
 
     if simplex_path is not None:
-        from sim.plots import check_plot_path
 
         check_plot_path(simplex_path)
         if len(split_specs(spec_lists)) != 3:
@@ -348,11 +366,11 @@ def evolve(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, noise,
                         mutation=mutation, seed=(result.seed_key + 1) & ((1 << 64) - 1), progress=bar)
         series, index_name = evo.mean_shares, range(len(evo.mean_shares))
     if plot_path:
-        from sim.plots import plot_evolution
+        from sim.viz.plots import plot_evolution
 
         save_plot(plot_evolution(evo), plot_path)
     if simplex_path:
-        from sim.plots import plot_simplex
+        from sim.viz.plots import plot_simplex
 
         save_plot(plot_simplex(evo), simplex_path)
     if fmt == "json":
@@ -405,14 +423,13 @@ def thresholds(ctx, file, coop_items, vary, fmt, plot_path):
     tit for tat: the other side mirrors your last move.
     The truce is self-enforcing for a side whose discount factor (per round) is at least its threshold.
     """
-    from sim.repeated import feasible_ir_set, truce_thresholds
 
     scenario, game = _load(file)
     th = truce_thresholds(game, _cooperative(coop_items))
     payoff_set = feasible_ir_set(game)
     curve = _threshold_curve(scenario, vary, _cooperative(coop_items)) if vary else None
     if plot_path:
-        from sim import plots
+        from sim.viz import plots
 
         if curve is not None:
             fig = plots.plot_threshold_curve(curve)
@@ -463,8 +480,6 @@ def thresholds(ctx, file, coop_items, vary, fmt, plot_path):
 
 def _threshold_curve(scenario, vary: str, cooperative):
     """The curve of ``--vary NAME=LO:HI:N`` (or ``NAME=v1,v2,...``), parsed as ``sweep`` parses ``--param``."""
-    from sim.curves import threshold_curve
-    from sim.sweep_design import number_paths, parse_axis
 
     parameters = {path: p for path, p in number_paths(scenario).items() if p.kind == "parameter"}
     try:

@@ -8,7 +8,9 @@ import json
 
 import click
 
+from sim._files import check_plot_path
 from sim.errors import InputError
+from sim.model.load import document_hash
 
 
 @click.command()
@@ -30,8 +32,6 @@ def plot(ctx: click.Context, result: str, figure: str) -> None:
       tradesim play scenarios/us_china_2025.toml --reps 200 --seed 1 --format json > run.json
       tradesim plot run.json paths.png
     """
-    from sim.plots import check_plot_path
-    from sim.scenario import document_hash
 
     check_plot_path(figure)
     try:

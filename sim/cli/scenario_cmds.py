@@ -8,19 +8,21 @@ import io
 import click
 import numpy as np
 
-from sim.cli.common import console, echo_json, format_option, write_text_atomic
+from sim.cli.common import console, dumps, echo_json, format_option, write_text_atomic
 from sim.errors import TradesimError
+from sim.model.game import build_game
+from sim.model.load import load_scenario
+from sim.model.scenario import json_schema
+from sim.repeated.strategies import check_scenario_strategies
 
 #: Largest matrix ``show`` prints as a table; larger games list key profiles instead.
 MAX_TEXT_COLUMNS = 8
 
 
 def load_game(path: str):
-    """Load a scenario file and build its game (errors name the file and key)."""
-    from sim.game import build_game
-    from sim.scenario import load_scenario
-
+    """Load a scenario file, check its strategy specs and build its game (errors name the file and key)."""
     scenario = load_scenario(path)
+    check_scenario_strategies(scenario, source=path)
     return scenario, build_game(scenario, source=path)
 
 
@@ -202,8 +204,6 @@ def key_profiles(game) -> list[tuple[str, tuple[int, int]]]:
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the schema to this file instead of stdout.")
 def schema(output: str | None) -> None:
     """Print the JSON Schema of the scenario format (for editors that validate TOML)."""
-    from sim.cli.common import dumps
-    from sim.scenario import json_schema
 
     text = dumps(json_schema()) + "\n"
     if output:

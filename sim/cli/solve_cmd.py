@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import click
 
+from sim._files import check_plot_path
 from sim.cli.common import echo_json, format_option, invocation, plot_option, save_plot
+from sim.cli.scenario_cmds import load_game
 from sim.errors import InputError
+from sim.repeated.payoff_set import feasible_ir_set
+from sim.stage.bargaining import (
+    correlated_equilibrium,
+    kalai_smorodinsky,
+    nash_bargaining,
+    pareto_profiles,
+    utilitarian_optimum,
+)
+from sim.stage.commitment import stackelberg, stackelberg_mixed, threat_check
+from sim.stage.dominance import iterated_dominance
+from sim.stage.equilibria import nash_equilibria
+from sim.stage.labels import attach_labels
+from sim.stage.security import security
 
 HELP = """Analyse the stage game of a scenario FILE.
 
@@ -53,9 +70,6 @@ lemke-howson (from every starting label; finds some, not necessarily all).
               help="Draw both payoff matrices as heatmaps, best responses and pure equilibria marked.")
 @click.pass_context
 def solve(ctx, file, method, max_seconds, disagreement, tie, mixed_dominance, fmt, plot_path, terms_path, matrix_path):
-    from sim.cli.scenario_cmds import load_game
-    from sim.plots import check_plot_path
-
     for extra in (terms_path, matrix_path):
         if extra is not None:
             check_plot_path(extra)
@@ -75,7 +89,7 @@ def draw(game, report: dict, *, space=None, terms=None, matrix=None) -> None:
         return
     import numpy as np
 
-    from sim import plots
+    from sim.viz import plots
 
     ids = game.player_ids
 
@@ -88,7 +102,6 @@ def draw(game, report: dict, *, space=None, terms=None, matrix=None) -> None:
         if len(e["strategies"][ids[0]]) == 1 and len(e["strategies"][ids[1]]) == 1
     ]
     if space:
-        from sim.repeated import feasible_ir_set
 
         named = {"Nash equilibrium": pts(report["equilibria"])}
         for b in report["bargaining"]:
@@ -113,25 +126,13 @@ def analyse(game, *, method="auto", max_seconds=60.0, disagreement="nash", tie="
     """Everything ``solve`` prints, as one JSON-ready dict (stable keys)."""
     import numpy as np
 
-    from sim.bargaining import (
-        correlated_equilibrium,
-        kalai_smorodinsky,
-        nash_bargaining,
-        pareto_profiles,
-        utilitarian_optimum,
-    )
-    from sim.dominance import iterated_dominance
-    from sim.equilibria import nash_equilibria
-    from sim.security import security_levels
-    from sim.threats import stackelberg, stackelberg_mixed
-
     acts, ids = game.actions, tuple(game.player_ids)
     eq = nash_equilibria(game, method, max_seconds=max_seconds, mixed_dominance=mixed_dominance)
     out = eq.to_dict()
-    dom = eq.dominance or iterated_dominance(game.A, game.B, mixed=mixed_dominance)
-    out["dominance"] = dom.to_dict(acts)
+    dom = eq.dominance or attach_labels(iterated_dominance(game.A, game.B, mixed=mixed_dominance), game)
+    out["dominance"] = dom.to_dict()
     out["game"] = {"name": game.name, "players": list(ids), "shape": list(game.shape), "units": game.units}
-    out["security"] = [s.to_dict(acts, ids) for s in security_levels(game.A, game.B)]
+    out["security"] = [s.to_dict() for s in security(game)]
     pareto = pareto_profiles(game.A, game.B)
     out["pareto"] = [
         {"profile": {ids[0]: acts[0][i], ids[1]: acts[1][j]},
@@ -147,16 +148,16 @@ def analyse(game, *, method="auto", max_seconds=60.0, disagreement="nash", tie="
     sols = [nash_bargaining(game, d_arg), kalai_smorodinsky(game, d_arg), utilitarian_optimum(game)]
     if disagreement == "nash" and eq.equilibria:
         sols = [
-            type(s)(s.concept, s.point, s.lottery, s.disagreement, "worst-for-both Nash equilibrium payoffs"
-                    if s.disagreement is not None else None, s.gains, s.notes)
+            dataclasses.replace(s, disagreement_source="worst-for-both Nash equilibrium payoffs"
+                                if s.disagreement is not None else None)
             for s in sols
         ]
-    out["bargaining"] = [s.to_dict(acts, ids) for s in sols]
+    out["bargaining"] = [s.to_dict() for s in sols]
     if game.A.size <= 20_000:
-        out["correlated_equilibrium"] = correlated_equilibrium(game).to_dict(acts, ids)
-    out["stackelberg"] = [stackelberg(game, leader, tie=tie).to_dict(acts, ids) for leader in (0, 1)]
+        out["correlated_equilibrium"] = correlated_equilibrium(game).to_dict()
+    out["stackelberg"] = [stackelberg(game, leader, tie=tie).to_dict() for leader in (0, 1)]
     if game.A.size <= 20_000:
-        out["stackelberg_mixed"] = [stackelberg_mixed(game, leader).to_dict(acts, ids) for leader in (0, 1)]
+        out["stackelberg_mixed"] = [stackelberg_mixed(game, leader).to_dict() for leader in (0, 1)]
     return out
 
 
@@ -245,8 +246,6 @@ def threat(file, trigger_items, response_items, fmt):
       tradesim threat scenarios/us_china_2025.toml \\
           --if "china.rare_earths=October controls" --then us.tariff=peak+100
     """
-    from sim.cli.scenario_cmds import load_game
-    from sim.threats import threat_check
 
     _, game = load_game(file)
     trigger_player, trigger = _lever_settings(game, trigger_items, "if")
@@ -255,7 +254,7 @@ def threat(file, trigger_items, response_items, fmt):
         raise InputError("--if and --then must name different players", key="then")
     result = threat_check(game, response_player, trigger, response)
     ids, acts = game.player_ids, game.actions
-    data = result.to_dict(acts, ids)
+    data = result.to_dict()
     if fmt == "json":
         echo_json(data)
         return

@@ -10,7 +10,8 @@ import click
 
 from sim.cli.common import show_progress
 from sim.errors import InputError
-from sim.sweep_metrics import METRICS
+from sim.sweeps.metrics import METRICS
+from sim.sweeps.run import run_sweep
 
 _METRIC_HELP = "\n".join(f"  {m.name:<15} {m.doc}" for m in METRICS.values())
 
@@ -71,7 +72,6 @@ Examples:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
 def sweep_command(file, params, metrics, out, sample, seed, replicates, strategy_specs, reps, workers, scheduler,
                   timeout, chunk_size, resume, overwrite, yes, quiet) -> None:
-    from sim.sweep import run_sweep
 
     strategies = {}
     for item in strategy_specs:
@@ -111,7 +111,13 @@ class _Progress:
     def __enter__(self):
         if self.enabled:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
 
             self._progress = Progress(
                 TextColumn("sweep"), BarColumn(), MofNCompleteColumn(),

@@ -1,0 +1,371 @@
+"""The stage game: two players, their compound lever actions, and payoff matrices.
+
+A :class:`StageGame` is what every analysis consumes. Row player is the scenario's first
+player, column player the second. Each action of a player is one level of each of its
+levers; classroom games given as plain matrices have a single lever named ``action``
+whose levels are the listed actions (first = most conciliatory).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from sim.errors import InputError, ScenarioError
+from sim.model.actions import LeverInfo, action_labels, level_index, resolve_profile
+from sim.model.expressions import Expression, ExpressionError, parse_expression
+from sim.model.scenario import MAX_ACTIONS, MAX_PROFILES, Scenario, source_of
+from sim.render import HtmlRepr
+
+__all__ = ["LeverInfo", "StageGame", "build_game", "compile_payoffs", "action_grid", "MAX_PAYOFF"]
+
+
+@dataclass(frozen=True, eq=False)
+class StageGame(HtmlRepr):
+    """A two-player normal-form game built from a scenario.
+
+    Attributes
+    ----------
+    name : scenario name.
+    player_ids, player_names : ``(row, col)``.
+    actions : per player, the action labels (``"tariff=125%, tech=affiliates rule"``).
+    A, B : payoff matrices of the row and column player, shape ``(m, n)``.
+    terms : per player, ``{term name: (m, n) matrix}``; ``A == sum(terms[0].values())``.
+    levers : per player, its levers in scenario order.
+    action_levels : per player, int array ``(n_actions, n_levers)`` of level indices.
+    discount : per-round discount factor of each player.
+    units : the payoff unit (e.g. ``"USD bn per quarter"``).
+    cooperative : index of each player's cooperative action, or ``None``.
+    """
+
+    name: str
+    player_ids: tuple[str, str]
+    player_names: tuple[str, str]
+    actions: tuple[tuple[str, ...], tuple[str, ...]]
+    A: np.ndarray
+    B: np.ndarray
+    terms: tuple[Mapping[str, np.ndarray], Mapping[str, np.ndarray]]
+    levers: tuple[tuple[LeverInfo, ...], tuple[LeverInfo, ...]]
+    action_levels: tuple[np.ndarray, np.ndarray]
+    discount: tuple[float, float] = (0.9, 0.9)
+    units: str = ""
+    cooperative: tuple[int, int] | None = None
+    scenario: "Scenario | None" = field(default=None, repr=False)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.A.shape
+
+    def payoffs(self, player: int) -> np.ndarray:
+        """Payoff matrix of ``player`` (0 = row, 1 = column), always rows = row player's actions."""
+        return self.A if player == 0 else self.B
+
+    def hostility(self, player: int) -> np.ndarray:
+        """Escalation rank of each action of ``player`` in [0, 1].
+
+        The mean over the player's levers of ``level index / (levels - 1)``; 0 is the most
+        conciliatory setting of every lever, 1 the most hostile.
+        """
+        levels = self.action_levels[player]
+        sizes = np.array([lv.size for lv in self.levers[player]], dtype=float)
+        scale = np.where(sizes > 1, sizes - 1, 1.0)
+        return (levels / scale).mean(axis=1)
+
+    def action_index(self, player: int, label: str) -> int:
+        """Index of the action labelled ``label`` for ``player``; ``KeyError`` if none."""
+        try:
+            return self.actions[player].index(label)
+        except ValueError:
+            raise KeyError(label) from None
+
+    def to_nashpy(self):
+        """The game as a :class:`nashpy.Game` (payoff matrices ``A`` and ``B``; labels are not kept)."""
+        import nashpy  # imports scipy: loaded only when asked for
+
+        return nashpy.Game(np.array(self.A, dtype=float), np.array(self.B, dtype=float))
+
+    @classmethod
+    def from_nashpy(cls, game: Any, *, actions: tuple[Sequence[str], Sequence[str]] | None = None,
+                    player_ids: tuple[str, str] = ("row", "col"), name: str = "game") -> "StageGame":
+        """A stage game from a :class:`nashpy.Game` (its ``payoff_matrices``); see :meth:`from_matrices`."""
+        matrices = getattr(game, "payoff_matrices", None)
+        if matrices is None or len(matrices) != 2:
+            raise InputError("expected a two-player nashpy.Game", key="game")
+        return cls.from_matrices(matrices[0], matrices[1], actions=actions, player_ids=player_ids, name=name)
+
+    @classmethod
+    def from_matrices(
+        cls,
+        A: Sequence[Sequence[float]] | np.ndarray,
+        B: Sequence[Sequence[float]] | np.ndarray,
+        *,
+        actions: tuple[Sequence[str], Sequence[str]] | None = None,
+        player_ids: tuple[str, str] = ("row", "col"),
+        name: str = "game",
+        discount: tuple[float, float] = (0.9, 0.9),
+        cooperative: tuple[int, int] | None = None,
+    ) -> "StageGame":
+        """A game from two payoff matrices; each player has one lever ``action``.
+
+        Actions are ordered conciliatory first, so in a prisoner's dilemma list ``C`` before ``D``.
+        """
+        A = np.asarray(A, dtype=float)
+        B = np.asarray(B, dtype=float)
+        if A.shape != B.shape or A.ndim != 2:
+            raise ValueError(f"A and B must be matrices of one shape, got {A.shape} and {B.shape}")
+        m, n = A.shape
+        if actions is None:
+            actions = (tuple(f"r{i}" for i in range(m)), tuple(f"c{j}" for j in range(n)))
+        acts = (tuple(actions[0]), tuple(actions[1]))
+        levers = tuple(
+            (LeverInfo("action", tuple(float(i) for i in range(len(a))), a),) for a in acts
+        )
+        return cls(
+            name=name,
+            player_ids=player_ids,
+            player_names=player_ids,
+            actions=acts,
+            A=A,
+            B=B,
+            terms=({"payoff": A}, {"payoff": B}),
+            levers=levers,  # type: ignore[arg-type]
+            action_levels=(np.arange(m)[:, None], np.arange(n)[:, None]),
+            discount=discount,
+            cooperative=cooperative,
+        )
+
+
+# --------------------------------------------------------------------------- building
+
+#: Largest absolute payoff a term may take at any profile (larger values are a scenario error).
+MAX_PAYOFF = 1e12
+
+
+@dataclass(frozen=True)
+class CompiledPayoffs:
+    """A scenario's payoff terms, checked and compiled once, ready to evaluate for any parameters."""
+
+    terms: tuple[tuple[tuple[str, "Expression"], ...], tuple[tuple[str, "Expression"], ...]]
+
+
+def action_grid(scenario: "Scenario", player_id: str, *, source: str = "<scenario>") -> np.ndarray:
+    """Level indices of every action of ``player_id``: int array ``(n_actions, n_levers)``.
+
+    Actions are the Cartesian product of the levers' levels (first lever varies slowest),
+    minus the combinations a ``forbid`` table matches.
+    """
+    player = scenario.players[player_id]
+    if player.actions is not None:
+        return np.arange(len(player.actions))[:, None]
+    levers = list(player.levers.items())
+    sizes = [len(lv.levels) for _, lv in levers]
+    total = int(np.prod(sizes))
+    if total > MAX_ACTIONS:
+        raise ScenarioError(
+            f"{total} actions (product of lever sizes {sizes}) exceeds the limit of {MAX_ACTIONS}",
+            file=source,
+            key=f"players.{player_id}.levers",
+        )
+    grid = np.array(np.unravel_index(np.arange(total), sizes)).T.reshape(total, len(sizes))
+    keep = np.ones(total, dtype=bool)
+    names = [name for name, _ in levers]
+    for k, rule in enumerate(player.forbid):
+        match = np.ones(total, dtype=bool)
+        for lever_name, ref in rule.items():
+            key = f"players.{player_id}.forbid.{k}.{lever_name}"
+            if lever_name not in player.levers:
+                raise ScenarioError(f"no lever {lever_name!r}", file=source, key=key)
+            try:
+                idx = level_index(_lever_info(lever_name, player.levers[lever_name]), ref, key=key)
+            except InputError as exc:
+                raise ScenarioError(exc.message, file=source, key=key) from None
+            match &= grid[:, names.index(lever_name)] == idx
+        keep &= ~match
+    if not keep.any():
+        raise ScenarioError("forbid rules remove every action", file=source, key=f"players.{player_id}.forbid")
+    return grid[keep]
+
+
+def compile_payoffs(scenario: "Scenario", *, source: str = "<scenario>") -> CompiledPayoffs | None:
+    """Check every payoff term of a lever scenario (``None`` for a matrix game)."""
+    ids = scenario.player_ids
+    if scenario.is_matrix_game:
+        _check_matrices(scenario, source)
+        return None
+    if scenario.payoffs is not None:
+        raise ScenarioError("a [payoffs] matrix is for games with plain 'actions'", file=source, key="payoffs")
+    sizes = [len(action_grid(scenario, pid, source=source)) for pid in ids]
+    if sizes[0] * sizes[1] > MAX_PROFILES:
+        raise ScenarioError(
+            f"{sizes[0]} x {sizes[1]} action profiles exceeds the limit of {MAX_PROFILES}", file=source, key="players"
+        )
+    levers = {pid: set(p.levers) for pid, p in scenario.players.items()}
+    params = set(scenario.parameters)
+    compiled = []
+    for pid in ids:
+        terms = []
+        for term, text in scenario.players[pid].payoff.items():
+            try:
+                terms.append((term, parse_expression(text, parameters=params, levers=levers)))
+            except ExpressionError as exc:
+                raise ScenarioError(str(exc), file=source, key=f"players.{pid}.payoff.{term}") from None
+        compiled.append(tuple(terms))
+    return CompiledPayoffs(terms=(compiled[0], compiled[1]))
+
+
+def _check_matrices(scenario: "Scenario", source: str) -> None:
+    ids = scenario.player_ids
+    shape = tuple(len(scenario.players[pid].actions) for pid in ids)
+    if scenario.payoffs is None:
+        raise ScenarioError("a game with plain 'actions' needs a [payoffs] table", file=source, key="payoffs")
+    for pid in scenario.payoffs:
+        if pid not in scenario.players:
+            raise ScenarioError(f"unknown player {pid!r}", file=source, key=f"payoffs.{pid}")
+    for pid in ids:
+        if pid not in scenario.payoffs:
+            raise ScenarioError("missing payoff matrix", file=source, key=f"payoffs.{pid}")
+        rows = scenario.payoffs[pid]
+        got = (len(rows), *{len(r) for r in rows})
+        if len(got) != 2 or got != shape:
+            raise ScenarioError(
+                f"must be {shape[0]} rows ({ids[0]}'s actions) of {shape[1]} numbers ({ids[1]}'s actions)",
+                file=source,
+                key=f"payoffs.{pid}",
+            )
+
+
+@dataclass(frozen=True)
+class _ScenarioActions:
+    """A scenario's actions as the action parser sees them, before any payoff is computed."""
+
+    player_ids: tuple[str, str]
+    actions: tuple[tuple[str, ...], tuple[str, ...]]
+    levers: tuple[tuple[LeverInfo, ...], tuple[LeverInfo, ...]]
+    action_levels: tuple[np.ndarray, np.ndarray]
+
+
+def scenario_actions(scenario: "Scenario", *, source: str = "<scenario>") -> _ScenarioActions:
+    """Each player's action labels, levers and level table, straight from the scenario."""
+    ids = scenario.player_ids
+    grids = tuple(action_grid(scenario, pid, source=source) for pid in ids)
+    levers = tuple(_lever_infos(scenario, pid) for pid in ids)
+    labels = tuple(
+        tuple(scenario.players[pid].actions) if scenario.players[pid].actions is not None else action_labels(lv, g)
+        for pid, lv, g in zip(ids, levers, grids)
+    )
+    return _ScenarioActions(ids, labels, levers, grids)  # type: ignore[arg-type]
+
+
+def scenario_cooperative(scenario: "Scenario", *, source: str = "<scenario>",
+                         space: _ScenarioActions | None = None) -> tuple[int, int] | None:
+    """Index of each player's cooperative action from ``[repeated].cooperative``, or ``None``.
+
+    Read by :func:`sim.model.actions.resolve_profile`: a player left out is at its first action, a
+    lever left out at its first level.
+    """
+    spec = scenario.repeated.cooperative
+    if spec is None:
+        return None
+    space = space or scenario_actions(scenario, source=source)
+    for pid, wanted in spec.items():
+        player = scenario.players.get(pid)
+        if player is None:
+            raise ScenarioError(f"unknown player {pid!r}", file=source, key=f"repeated.cooperative.{pid}")
+        if player.actions is not None and not isinstance(wanted, str):
+            raise ScenarioError("name one of the player's actions", file=source, key=f"repeated.cooperative.{pid}")
+    first = tuple(int(_first_action(space, p)) for p in (0, 1))
+    try:
+        return resolve_profile(space, dict(spec), default=first, key="repeated.cooperative")  # type: ignore[arg-type]
+    except InputError as exc:
+        raise ScenarioError(exc.message, file=source, key=exc.key) from None
+
+
+def _first_action(space: _ScenarioActions, player: int) -> int:
+    """The action with every lever at its first level (action 0 of a matrix game)."""
+    hits = np.flatnonzero((np.asarray(space.action_levels[player]) == 0).all(axis=1))
+    return int(hits[0]) if hits.size else 0
+
+
+def build_game(
+    scenario: "Scenario",
+    parameters: Mapping[str, float] | None = None,
+    *,
+    source: str | None = None,
+    compiled: CompiledPayoffs | None = None,
+) -> StageGame:
+    """Build the stage game of a scenario.
+
+    Parameters
+    ----------
+    scenario : a validated scenario (from :func:`sim.model.scenario.load_scenario`).
+    parameters : values overriding the scenario's parameters by name (for sweeps).
+    compiled : the scenario's compiled payoffs, to skip re-parsing when building many times.
+
+    Every payoff term is evaluated over all action profiles at once; a term that is
+    infinite or NaN anywhere raises :class:`~sim.errors.ScenarioError` naming the term.
+    """
+    source = source or source_of(scenario)
+    ids = scenario.player_ids
+    space = scenario_actions(scenario, source=source)
+    grids, labels, levers = space.action_levels, space.actions, space.levers
+    if scenario.is_matrix_game:
+        _check_matrices(scenario, source)
+        A = np.array(scenario.payoffs[ids[0]], dtype=float)
+        B = np.array(scenario.payoffs[ids[1]], dtype=float)
+        terms: tuple[dict, dict] = ({"payoff": A}, {"payoff": B})
+    else:
+        compiled = compiled or compile_payoffs(scenario, source=source)
+        env: dict[str, object] = {name: p.value for name, p in scenario.parameters.items()}
+        for name, value in (parameters or {}).items():
+            if name not in scenario.parameters:
+                raise ScenarioError("unknown parameter", file=source, key=f"parameters.{name}")
+            env[name] = float(value)
+        for k, (pid, grid) in enumerate(zip(ids, grids)):
+            for j, (lever_name, lever) in enumerate(scenario.players[pid].levers.items()):
+                values = np.asarray(lever.levels, dtype=float)[grid[:, j]]
+                env[f"{pid}.{lever_name}"] = values[:, None] if k == 0 else values[None, :]
+        shape = (len(grids[0]), len(grids[1]))
+        terms = ({}, {})
+        for k, pid in enumerate(ids):
+            for term, expr in compiled.terms[k]:
+                value = np.broadcast_to(expr.evaluate(env), shape).astype(float)
+                bad = ~(np.abs(value) <= MAX_PAYOFF)  # also true for inf and nan
+                if bad.any():
+                    i, j = np.argwhere(bad)[0]
+                    beyond = "" if not np.isfinite(value[i, j]) else f", beyond the limit of ±{MAX_PAYOFF:g}"
+                    raise ScenarioError(
+                        f"is {value[i, j]:g} at ({labels[0][i]} | {labels[1][j]}){beyond}",
+                        file=source,
+                        key=f"players.{pid}.payoff.{term}",
+                    )
+                terms[k][term] = value
+        A = sum(terms[0].values())
+        B = sum(terms[1].values())
+    return StageGame(
+        name=scenario.meta.name,
+        player_ids=ids,
+        player_names=tuple(scenario.players[pid].name for pid in ids),
+        actions=labels,
+        A=np.asarray(A, dtype=float),
+        B=np.asarray(B, dtype=float),
+        terms=terms,
+        levers=levers,
+        action_levels=grids,
+        discount=tuple(scenario.players[pid].discount for pid in ids),
+        units=scenario.meta.payoff_unit,
+        cooperative=scenario_cooperative(scenario, source=source, space=space),
+        scenario=scenario,
+    )
+
+
+def _lever_infos(scenario: "Scenario", player_id: str) -> tuple[LeverInfo, ...]:
+    player = scenario.players[player_id]
+    if player.actions is not None:
+        return (LeverInfo("action", tuple(float(i) for i in range(len(player.actions))), tuple(player.actions)),)
+    return tuple(_lever_info(name, lv) for name, lv in player.levers.items())
+
+
+def _lever_info(name: str, lever: Any) -> LeverInfo:
+    return LeverInfo(name, tuple(lever.levels), lever.level_labels(), lever.unit)

@@ -1,0 +1,199 @@
+"""The scenario format: pydantic dataclasses for every TOML table, and the JSON Schema.
+
+The format is defined once; the same definitions validate files (with the key path of every
+error, :mod:`sim.model.load`) and generate the JSON Schema that ``tradesim schema`` prints for
+editors. Reading files, ``extends`` and the checks that need the whole scenario live in
+:mod:`sim.model.load`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Union
+
+from pydantic import ConfigDict, Field, TypeAdapter, field_validator, model_validator
+from pydantic.dataclasses import dataclass
+
+from sim.render import HtmlRepr
+
+#: Largest number of actions one player may have (product of its lever sizes).
+MAX_ACTIONS = 4_096
+#: Largest number of action profiles (row actions x column actions) in one game.
+MAX_PROFILES = 1_000_000
+
+_CONFIG = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
+#: Largest absolute value of any number in a scenario, and of any payoff built from one.
+MAX_NUMBER = 1e12
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_NUMBER, le=MAX_NUMBER)]
+LevelRef = Union[FiniteFloat, str]
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class Meta:
+    """The ``[scenario]`` table: what the scenario is and where its numbers come from."""
+
+    name: str
+    description: str = ""
+    period: str = Field("round", description="What one round of the repeated game is, e.g. 'quarter'.")
+    payoff_unit: str = Field("", description="Unit of every payoff, e.g. 'USD bn per year'.")
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class Parameter:
+    """A named number. Either ``source`` (where it comes from) or ``assumption`` (why it is what it is)."""
+
+    value: FiniteFloat
+    unit: str = ""
+    range: tuple[FiniteFloat, FiniteFloat] | None = Field(None, description="Plausible [low, high] for sweeps.")
+    source: str | None = None
+    assumption: str | None = None
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _sourced(self):
+        if (self.source is None) == (self.assumption is None):
+            raise ValueError("give exactly one of 'source' (where the number comes from) or 'assumption' (why)")
+        if self.range is not None and self.range[0] > self.range[1]:
+            raise ValueError(f"range [{self.range[0]}, {self.range[1]}] is reversed")
+        return self
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class Lever:
+    """A policy lever: ordered levels, most conciliatory first."""
+
+    levels: Annotated[tuple[FiniteFloat, ...], Field(min_length=1, max_length=64)]
+    labels: tuple[str, ...] | None = None
+    unit: str = ""
+    description: str = ""
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _labels_match(self):
+        if self.labels is not None:
+            if len(self.labels) != len(self.levels):
+                raise ValueError(f"{len(self.labels)} labels for {len(self.levels)} levels")
+            if len(set(self.labels)) != len(self.labels):
+                raise ValueError("labels must be distinct")
+        if len(set(self.levels)) != len(self.levels):
+            raise ValueError("levels must be distinct")
+        return self
+
+    def level_labels(self) -> tuple[str, ...]:
+        """The labels, or the levels written as numbers (``125%`` when the unit is ``%``)."""
+        if self.labels is not None:
+            return self.labels
+        suffix = "%" if self.unit == "%" else ""
+        return tuple(f"{v:g}{suffix}" for v in self.levels)
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class Player:
+    """One side: either levers with payoff terms, or plain ``actions`` with a ``[payoffs]`` matrix."""
+
+    name: str
+    discount: Annotated[float, Field(ge=0.0, lt=1.0, description="Per-round discount factor, in [0, 1).")] = 0.9
+    description: str = ""
+    levers: dict[Identifier, Lever] | None = None
+    forbid: tuple[dict[Identifier, LevelRef], ...] = Field(
+        (), description="Lever settings that may not be combined: each table removes the actions matching all of it."
+    )
+    payoff: dict[Identifier, str] | None = Field(None, description="Named payoff terms; the payoff is their sum.")
+    actions: Annotated[tuple[str, ...], Field(min_length=1)] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if self.actions is not None:
+            if self.levers is not None or self.payoff is not None:
+                raise ValueError("give either 'actions' (a matrix game) or 'levers' and 'payoff', not both")
+            if len(set(self.actions)) != len(self.actions):
+                raise ValueError("actions must be distinct")
+        else:
+            if not self.levers:
+                raise ValueError("needs 'levers' (with 'payoff' terms) or 'actions'")
+            if not self.payoff:
+                raise ValueError("needs 'payoff' terms for its levers")
+        return self
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class Event:
+    """A dated moment to mark on outcome-path plots (a deadline, a summit)."""
+
+    round: Annotated[int, Field(ge=0)]
+    label: str
+    date: str = ""
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class Repeated:
+    """Defaults for repeated play."""
+
+    rounds: Annotated[int, Field(ge=1, le=100_000)] = 20
+    noise: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    continuation: Annotated[float, Field(gt=0.0, le=1.0)] | None = None
+    strategies: dict[Identifier, str] = Field(default_factory=dict)
+    cooperative: dict[Identifier, Union[str, dict[Identifier, LevelRef]]] | None = Field(
+        None, description="Per player id: an action label, or a lever -> level table (unnamed levers: level 0)."
+    )
+    events: tuple[Event, ...] = ()
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class Scenario(HtmlRepr):
+    """A validated scenario. ``players`` keeps file order: the first player is the row player."""
+
+    scenario: Meta
+    players: dict[Identifier, Player]
+    parameters: dict[Identifier, Parameter] = Field(default_factory=dict)
+    payoffs: dict[Identifier, tuple[tuple[FiniteFloat, ...], ...]] | None = None
+    repeated: Repeated = Field(default_factory=Repeated)
+    extends: str | None = Field(None, description="Path of a scenario this one overrides, relative to this file.")
+
+    @field_validator("players")
+    @classmethod
+    def _two_players(cls, players):
+        if len(players) != 2:
+            raise ValueError(f"needs exactly two players, got {len(players)}")
+        return players
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        kinds = {p.actions is None for p in self.players.values()}
+        if len(kinds) != 1:
+            raise ValueError("both players must use levers, or both plain actions")
+        clash = set(self.parameters) & set(self.players)
+        if clash:
+            raise ValueError(f"parameter names clash with player ids: {', '.join(sorted(clash))}")
+        return self
+
+    @property
+    def meta(self) -> Meta:
+        return self.scenario
+
+    @property
+    def player_ids(self) -> tuple[str, str]:
+        ids = tuple(self.players)
+        return ids[0], ids[1]
+
+    @property
+    def is_matrix_game(self) -> bool:
+        return next(iter(self.players.values())).actions is not None
+
+
+_ADAPTER = TypeAdapter(Scenario)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the scenario format, generated from the dataclasses above."""
+    schema = _ADAPTER.json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "tradesim scenario"
+    return schema
+
+
+def source_of(scenario: Scenario) -> str:
+    """The file a scenario was loaded from, or ``"<scenario>"``."""
+    return getattr(scenario, "_source", "<scenario>")

@@ -1,0 +1,546 @@
+"""The match engine: repeated play of a stage game, vectorised over replicates (and matches).
+
+Every round, each strategy is asked once for the actions of *all* the replicates (and, in a
+tournament, all the matches) in which it sits on a given side; the engine then applies
+implementation noise (an intended move replaced by a uniformly random *other* action, which in
+a 2×2 game is Axelrod's flip), perception noise (each side misreads the other's move the same
+way, independently), and records the actions. Payoffs, discounting and summaries are computed
+afterwards on whole arrays.
+
+Random numbers are counter-based: a 64-bit hash of (seed, match, replicate, side, round, stream).
+A replicate's path therefore does not depend on how many replicates run beside it or how they
+are chunked: ``play(..., replicates=1000)`` row ``r`` equals the same run chunked one by one.
+
+Memory limits (documented, enforced with :class:`~sim.errors.InputError`):
+
+* ``rounds`` (or ``max_rounds`` with a continuation probability) at most :data:`MAX_ROUNDS`;
+* ``replicates`` at most :data:`MAX_REPLICATES`; they run in chunks of about
+  :data:`CHUNK_CELLS` replicate-rounds (~60 bytes each while a chunk runs);
+* stored paths (``paths=True``) at most :data:`MAX_PATH_CELLS` replicate-rounds (4 bytes each);
+  summaries alone need ~100 bytes per replicate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from sim._random import (
+    counter_bits,
+    match_key,
+    round_salt,
+    row_keys,
+    side_keys,
+    uniform,
+)
+from sim.errors import InputError
+from sim.model.game import StageGame
+from sim.render import HtmlRepr
+from sim.repeated.context import PlayerContext
+from sim.repeated.kernels import kernels
+from sim.repeated.settings import MAX_REPLICATES, MAX_ROUNDS, PlaySettings, SettingsView
+from sim.repeated.strategies import get_strategy
+from sim.repeated.strategy import Observation, Strategy
+
+__all__ = [
+    "MatchResult",
+    "play",
+    "simulate_block",
+    "MAX_ROUNDS",
+    "MAX_REPLICATES",
+    "MAX_PATH_CELLS",
+    "CHUNK_CELLS",
+]
+
+MAX_PATH_CELLS = 50_000_000
+CHUNK_CELLS = 1_000_000
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+_STREAM_IMPL, _STREAM_PERC, _STREAM_LEN = 1, 2, 3
+
+
+def _noisy(actions: np.ndarray, keys: np.ndarray, t: int, stream: int, n: "int | np.ndarray", prob: float) -> np.ndarray:
+    """Replace each action with probability ``prob`` by a uniformly random other action of ``n``."""
+    scalar_n = np.ndim(n) == 0
+    if prob <= 0.0 or (scalar_n and n < 2):
+        return actions
+    threshold = np.uint64(min(int(prob * 4294967296.0), 4294967296))
+    salt = round_salt(t, stream)
+    if kernels() is not None:
+        out = np.empty_like(actions)
+        nn = np.full(len(actions), n, dtype=np.int64) if scalar_n else np.asarray(n, dtype=np.int64)
+        kernels().noisy(actions, keys, salt, threshold, nn, out)
+        return out
+    bits = counter_bits(keys, t, stream)
+    hit = (bits >> np.uint64(32)) < threshold
+    if scalar_n and n == 2:
+        return actions ^ hit
+    nn = np.asarray(n, dtype=np.int64)
+    shift = (((bits & np.uint64(0xFFFFFFFF)) * np.maximum(nn - 1, 0).astype(np.uint64)) >> np.uint64(32)).astype(np.int64) + 1
+    return np.where(hit & (nn > 1), (actions + shift) % np.maximum(nn, 1), actions)
+
+
+def match_lengths(keys: np.ndarray, rounds: int | None, continuation: float | None, max_rounds: int) -> np.ndarray:
+    """Rounds played per row: fixed, or geometric with continuation probability ``w``."""
+    if continuation is None:
+        return np.full(len(keys), int(rounds), dtype=np.int64)
+    if continuation <= 0.0:
+        return np.ones(len(keys), dtype=np.int64)
+    if continuation >= 1.0:
+        return np.full(len(keys), max_rounds, dtype=np.int64)
+    u = 1.0 - uniform(keys, 0, _STREAM_LEN)  # (0, 1]
+    extra = np.floor(np.log(u) / math.log(continuation))
+    return np.minimum(1 + extra, max_rounds).astype(np.int64)
+
+
+@dataclass
+class _Group:
+    strategy: Strategy
+    lo: int
+    hi: int
+    obs: Observation
+
+
+def contexts_symmetric(c0: PlayerContext, c1: PlayerContext) -> bool:
+    """Whether both sides see the game identically (one context can serve both seats)."""
+    return (
+        c0.payoff.shape == c1.payoff.shape
+        and np.array_equal(c0.payoff, c1.payoff)
+        and c0.labels_own == c1.labels_own
+        and c0.coop_own == c1.coop_own
+        and c0.max_own == c1.max_own
+        and np.array_equal(c0.ladder, c1.ladder)
+        and np.array_equal(c0.mirror, c1.mirror)
+        and np.array_equal(c0.hostility_own, c1.hostility_own)
+    )
+
+
+def simulate_block(
+    game: StageGame,
+    strategies: Sequence[Strategy],
+    s0: np.ndarray,
+    s1: np.ndarray,
+    keys: np.ndarray,
+    lengths: np.ndarray,
+    *,
+    noise: float = 0.0,
+    perception_noise: float = 0.0,
+    cooperative: tuple[int, int],
+    contexts: tuple[PlayerContext, PlayerContext] | None = None,
+    on_round: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Play one block of matches; return the actions of both sides, each ``(N, T)``.
+
+    Row ``r`` is a match between ``strategies[s0[r]]`` (row player) and ``strategies[s1[r]]``
+    (column player) with random key ``keys[r]``, played for ``T = lengths.max()`` rounds (the
+    caller ignores rounds past a row's own length). The ``2N`` seats are sorted into groups of
+    one strategy and one point of view (a side; in a symmetric game both sides share one), and
+    each strategy is asked once per round per group for all its seats.
+    """
+    N = len(s0)
+    T = int(lengths.max()) if N else 0
+    ctx0, ctx1 = contexts or (PlayerContext.build(game, 0, cooperative), PlayerContext.build(game, 1, cooperative))
+    shared = contexts_symmetric(ctx0, ctx1)
+    n0, n1 = ctx0.n_own, ctx1.n_own
+    seat_strat = np.concatenate([np.asarray(s0, dtype=np.int64), np.asarray(s1, dtype=np.int64)])
+    seat_view = np.zeros(2 * N, dtype=np.int64) if shared else np.repeat([0, 1], N)
+    gid = seat_strat * 2 + seat_view
+    order = np.argsort(gid, kind="stable")  # position -> seat
+    pos = np.empty(2 * N, dtype=np.int64)
+    pos[order] = np.arange(2 * N)  # seat -> position
+    opp_pos = pos[(order + N) % (2 * N)]  # position -> opponent's position
+    seat_keys = np.concatenate([side_keys(keys, 0), side_keys(keys, 1)])[order]
+    side_of = (order >= N)
+    n_own = np.where(side_of, n1, n0) if n0 != n1 else n0
+    n_opp = np.where(side_of, n0, n1) if n0 != n1 else n0
+    dtype = np.int16 if max(n0, n1) < 32000 else np.int32
+    Act = np.empty((T, 2 * N), dtype=dtype)  # actual actions by position
+    Per = np.empty((T, 2 * N), dtype=dtype)  # the opponent's action as perceived, by position
+    groups: list[_Group] = []
+    sorted_gid = gid[order]
+    bounds = np.flatnonzero(np.diff(sorted_gid)) + 1
+    starts = np.concatenate([[0], bounds]).tolist()
+    ends = np.concatenate([bounds, [2 * N]]).tolist()
+    for lo, hi in zip(starts, ends):
+        if hi > lo:
+            view = int(sorted_gid[lo] % 2)
+            ctx = ctx0 if (shared or view == 0) else ctx1
+            obs = Observation(ctx, Act[:, lo:hi].T, Per[:, lo:hi].T, seat_keys[lo:hi])
+            groups.append(_Group(strategies[int(sorted_gid[lo] // 2)], lo, hi, obs))
+    act = np.empty(2 * N, dtype=np.int64)
+    compiled = kernels() is not None
+    if compiled:
+        n_own_arr = np.broadcast_to(np.asarray(n_own, dtype=np.int64), (2 * N,)).copy()
+        n_opp_arr = np.broadcast_to(np.asarray(n_opp, dtype=np.int64), (2 * N,)).copy()
+        thr_i = np.uint64(min(int(noise * 4294967296.0), 4294967296))
+        thr_p = np.uint64(min(int(perception_noise * 4294967296.0), 4294967296))
+    for t in range(T):
+        for g in groups:
+            g.obs.t = t
+            act[g.lo : g.hi] = g.strategy.act(g.obs)
+        if compiled:
+            kernels().step(act, seat_keys, round_salt(t, _STREAM_IMPL), thr_i, n_own_arr, opp_pos,
+                         round_salt(t, _STREAM_PERC), thr_p, n_opp_arr, Act[t], Per[t])
+        else:
+            a = _noisy(act, seat_keys, t, _STREAM_IMPL, n_own, noise)
+            Act[t] = a
+            Per[t] = _noisy(a[opp_pos], seat_keys, t, _STREAM_PERC, n_opp, perception_noise)
+        if on_round is not None:
+            on_round(t)
+    out = Act.T
+    return out[pos[:N]], out[pos[N:]]
+
+
+# ----------------------------------------------------------------------------- summaries
+def summarise_paths(
+    game: StageGame,
+    a0: np.ndarray,
+    a1: np.ndarray,
+    lengths: np.ndarray,
+    cooperative: tuple[int, int],
+    discount: tuple[float, float],
+    *,
+    compiled: bool | None = None,
+) -> dict[str, np.ndarray]:
+    """Per-row totals, discounted totals, cooperation counts and first breakdown round.
+
+    Uses the compiled kernel when numba is present (``compiled=None``), else numpy.
+    """
+    N, T = a0.shape
+    if compiled is None:
+        compiled = kernels() is not None
+    if compiled:
+        w0 = np.asarray(discount[0], float) ** np.arange(T)
+        w1 = np.asarray(discount[1], float) ** np.arange(T)
+        out = kernels().summarise(np.ascontiguousarray(a0), np.ascontiguousarray(a1), np.asarray(lengths, np.int64),
+                                np.ascontiguousarray(game.A, dtype=float), np.ascontiguousarray(game.B, dtype=float),
+                                w0, w1, int(cooperative[0]), int(cooperative[1]))
+        keys = ("total", "discounted", "coop_rounds", "coop_rounds_player", "first_breakdown", "round_payoff_sum",
+                "round_coop_sum", "round_active")
+        return dict(zip(keys, out))
+    fixed = bool(N) and bool((lengths == T).all())
+    active = None if fixed else np.arange(T)[None, :] < lengths[:, None]
+    n = game.shape[1]
+    flat = a0.astype(np.int32 if game.A.size < 2**31 else np.int64)
+    flat *= n
+    flat += a1
+    u0 = np.ravel(game.A)[flat]
+    u1 = np.ravel(game.B)[flat]
+    if active is not None:
+        u0 *= active
+        u1 *= active
+    w0 = np.asarray(discount[0], float) ** np.arange(T)
+    w1 = np.asarray(discount[1], float) ** np.arange(T)
+    c0 = a0 == cooperative[0]
+    c1 = a1 == cooperative[1]
+    if active is not None:
+        c0 &= active
+        c1 &= active
+    both = c0 & c1
+    broken = ~both if active is None else active & ~both
+    first = np.where(broken.any(axis=1), broken.argmax(axis=1), -1)
+    round_active = np.full(T, N, dtype=np.int64) if active is None else active.sum(axis=0)
+    return {
+        "total": np.column_stack([u0.sum(axis=1), u1.sum(axis=1)]),
+        "discounted": np.column_stack([u0 @ w0, u1 @ w1]),
+        "coop_rounds": both.sum(axis=1),
+        "coop_rounds_player": np.column_stack([c0.sum(axis=1), c1.sum(axis=1)]),
+        "first_breakdown": first,
+        "round_payoff_sum": np.column_stack([u0.sum(axis=0), u1.sum(axis=0)]),
+        "round_coop_sum": both.sum(axis=0),
+        "round_active": round_active,
+    }
+
+
+@dataclass(frozen=True, eq=False)
+class MatchResult(SettingsView, HtmlRepr):
+    """Replicates of one repeated match and how they were made.
+
+    Attributes
+    ----------
+    strategies : spec strings of the row and column strategies.
+    strategy_info : their metadata (``Strategy.to_dict()``).
+    player_ids : ``(row, col)``.
+    settings : the set-up (:class:`~sim.repeated.settings.PlaySettings`); ``rounds``, ``noise``,
+        ``replicates``, ``seed``, ... read through to it.
+    length : ``(R,)`` rounds played per replicate.
+    total : ``(R, 2)`` undiscounted payoff sums.
+    discounted : ``(R, 2)`` sums of ``δ_i^t u_i(t)``, ``t`` from 0.
+    coop_rounds : ``(R,)`` rounds in the cooperative profile.
+    coop_rounds_player : ``(R, 2)`` rounds each side played its cooperative action.
+    first_breakdown : ``(R,)`` first round (0-based) off the cooperative profile, -1 if none.
+    round_payoff : ``(T, 2)`` mean payoff per round over replicates still playing.
+    round_cooperation : ``(T,)`` share of playing replicates in the cooperative profile.
+    round_active : ``(T,)`` replicates still playing in each round.
+    actions : ``(R, T, 2)`` action indices (-1 after a match ended), or ``None`` without paths.
+    """
+
+    game: StageGame = field(repr=False)
+    strategies: tuple[str, str]
+    strategy_info: tuple[dict, dict] = field(repr=False)
+    player_ids: tuple[str, str]
+    settings: PlaySettings
+    length: np.ndarray = field(repr=False)
+    total: np.ndarray = field(repr=False)
+    discounted: np.ndarray = field(repr=False)
+    coop_rounds: np.ndarray = field(repr=False)
+    coop_rounds_player: np.ndarray = field(repr=False)
+    first_breakdown: np.ndarray = field(repr=False)
+    round_payoff: np.ndarray = field(repr=False)
+    round_cooperation: np.ndarray = field(repr=False)
+    round_active: np.ndarray = field(repr=False)
+    actions: np.ndarray | None = field(default=None, repr=False)
+
+    # ---- derived arrays
+    @property
+    def per_round(self) -> np.ndarray:
+        """``(R, 2)`` mean payoff per round of each replicate."""
+        return self.total / self.length[:, None]
+
+    def payoffs(self) -> np.ndarray:
+        """``(R, T, 2)`` stage payoffs per round (NaN after a match ended); needs paths."""
+        acts = self._need_paths()
+        valid = acts[..., 0] >= 0
+        a0 = np.where(valid, acts[..., 0], 0).astype(np.int64)
+        a1 = np.where(valid, acts[..., 1], 0).astype(np.int64)
+        out = np.stack([self.game.A[a0, a1], self.game.B[a0, a1]], axis=-1)
+        out[~valid] = np.nan
+        return out
+
+    def cumulative_discounted(self) -> np.ndarray:
+        """``(R, T, 2)`` running sums of discounted payoffs; needs paths."""
+        u = np.nan_to_num(self.payoffs())
+        T = u.shape[1]
+        w = np.stack([np.asarray(d, float) ** np.arange(T) for d in self.discount], axis=-1)
+        return np.cumsum(u * w[None], axis=1)
+
+    def levels(self, player: int) -> np.ndarray:
+        """``(R, T, n_levers)`` lever level indices of ``player`` per round (-1 after the end)."""
+        acts = self._need_paths()[..., player]
+        table = np.asarray(self.game.action_levels[player])
+        out = table[np.where(acts >= 0, acts, 0)]
+        out[acts < 0] = -1
+        return out
+
+    def _need_paths(self) -> np.ndarray:
+        if self.actions is None:
+            raise InputError("this result was made without paths; rerun with paths=True", key="paths")
+        return self.actions
+
+    # ---- summaries
+    def summary(self) -> dict[str, Any]:
+        """Means, quantiles, cooperation share and breakdown statistics (plain Python types)."""
+        ids = self.player_ids
+        rounds = self.length.sum()
+        broke = self.first_breakdown >= 0
+
+        def q(x: np.ndarray) -> dict[str, float]:
+            return {f"q{int(round(p * 100)):02d}": float(v) for p, v in zip(QUANTILES, np.quantile(x, QUANTILES))}
+
+        return {
+            "total_payoff": {pid: float(self.total[:, p].mean()) for p, pid in enumerate(ids)},
+            "discounted_payoff": {pid: float(self.discounted[:, p].mean()) for p, pid in enumerate(ids)},
+            "per_round_payoff": {pid: float(self.per_round[:, p].mean()) for p, pid in enumerate(ids)},
+            "total_payoff_quantiles": {pid: q(self.total[:, p]) for p, pid in enumerate(ids)},
+            "discounted_payoff_quantiles": {pid: q(self.discounted[:, p]) for p, pid in enumerate(ids)},
+            "total_payoff_std": {pid: float(self.total[:, p].std()) for p, pid in enumerate(ids)},
+            "cooperation_rate": float(self.coop_rounds.sum() / rounds),
+            "cooperation_rate_player": {pid: float(self.coop_rounds_player[:, p].sum() / rounds) for p, pid in enumerate(ids)},
+            "breakdown_share": float(broke.mean()),
+            "first_breakdown_mean": float(self.first_breakdown[broke].mean()) if broke.any() else None,
+            "first_breakdown_median": float(np.median(self.first_breakdown[broke])) if broke.any() else None,
+            "mean_rounds": float(self.length.mean()),
+        }
+
+    def setup(self) -> dict[str, Any]:
+        """How the result was made."""
+        ids = self.player_ids
+        return {
+            "strategies": dict(zip(ids, self.strategies)),
+            "strategy_info": dict(zip(ids, self.strategy_info)),
+            **self.settings.describe(ids, self.game.actions),
+        }
+
+    def to_dict(self, paths: bool = False) -> dict[str, Any]:
+        """``{"setup", "summary", "rounds": per-round means, ["paths"]}`` as plain types."""
+        ids = self.player_ids
+        out: dict[str, Any] = {
+            "setup": self.setup(),
+            "summary": self.summary(),
+            "by_round": {
+                "payoff": {pid: self.round_payoff[:, p].tolist() for p, pid in enumerate(ids)},
+                "cooperation": self.round_cooperation.tolist(),
+                "active": self.round_active.tolist(),
+            },
+        }
+        if paths:
+            out["paths"] = self.paths_records()
+        return out
+
+    def paths_records(self) -> list[dict[str, Any]]:
+        """One record per replicate: per side, action labels, each lever's level label and the stage
+        payoff, per round."""
+        acts = self._need_paths()
+        pay = self.payoffs()
+        recs = []
+        for r in range(acts.shape[0]):
+            L = int(self.length[r])
+            rec: dict[str, Any] = {"replicate": r, "rounds": L}
+            for p, pid in enumerate(self.player_ids):
+                labels = self.game.actions[p]
+                idx = acts[r, :L, p].astype(np.int64)
+                lv = np.asarray(self.game.action_levels[p])[idx]
+                rec[pid] = {
+                    "actions": [labels[a] for a in idx.tolist()],
+                    "levers": {lever.name: [lever.labels[x] for x in lv[:, k].tolist()]
+                               for k, lever in enumerate(self.game.levers[p])},
+                    "payoff": pay[r, :L, p].tolist(),
+                }
+            recs.append(rec)
+        return recs
+
+    def to_frame(self):
+        """Long table: one row per (replicate, round) with each side's action, levers and payoff."""
+        import pandas as pd
+
+        acts = self._need_paths()
+        pay = self.payoffs()
+        R, T, _ = acts.shape
+        rep, rnd = np.meshgrid(np.arange(R), np.arange(T), indexing="ij")
+        valid = acts[..., 0] >= 0
+        data: dict[str, Any] = {"replicate": rep[valid], "round": rnd[valid]}
+        for p, pid in enumerate(self.player_ids):
+            a = acts[..., p][valid]
+            data[f"{pid}_action"] = np.asarray(self.game.actions[p], dtype=object)[a]
+            lv = np.asarray(self.game.action_levels[p])[a]
+            for k, lever in enumerate(self.game.levers[p]):
+                data[f"{pid}_{lever.name}"] = lv[:, k]
+            data[f"{pid}_payoff"] = pay[..., p][valid]
+        return pd.DataFrame(data)
+
+
+# ----------------------------------------------------------------------------- public entry
+def resolve_pair(game: StageGame, strategies: Any) -> tuple[Strategy, Strategy]:
+    """Two strategies from a pair of specs/instances or a ``{player_id: spec}`` mapping."""
+    if isinstance(strategies, Mapping):
+        unknown = sorted(set(strategies) - set(game.player_ids))
+        if unknown:
+            raise InputError(f"no player {unknown[0]!r} (players: {', '.join(game.player_ids)})", key="strategy")
+        missing = [pid for pid in game.player_ids if pid not in strategies]
+        if missing:
+            raise InputError(f"no strategy for player {missing[0]!r}", key="strategy")
+        strategies = [strategies[pid] for pid in game.player_ids]
+    if isinstance(strategies, (str, Strategy)) or len(strategies) != 2:
+        raise InputError("give one strategy per player", key="strategy")
+    return get_strategy(strategies[0]), get_strategy(strategies[1])
+
+
+def play(
+    game: StageGame,
+    strategies: Any,
+    *,
+    rounds: int | None = None,
+    continuation: float | None = None,
+    max_rounds: int = 10_000,
+    replicates: int = 1,
+    noise: float = 0.0,
+    perception_noise: float = 0.0,
+    discount: "float | Sequence[float] | None" = None,
+    cooperative: Any = None,
+    seed: "int | np.random.Generator | None" = None,
+    paths: bool = True,
+    chunk_size: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> MatchResult:
+    """Play a repeated match ``replicates`` times at once.
+
+    Parameters
+    ----------
+    game : the stage game.
+    strategies : ``(row, col)`` specs or :class:`~sim.repeated.strategies.Strategy` instances, or
+        ``{player_id: spec}``.
+    rounds : fixed number of rounds; or give ``continuation`` (probability of another round)
+        and ``max_rounds`` (cap).
+    replicates : independent replicates (≤ :data:`MAX_REPLICATES`).
+    noise : implementation noise: probability an intended move is replaced by a random other one.
+    perception_noise : probability each side misreads the other's move (as a random other one).
+    discount : per-round δ (one or per player); default ``game.discount``.
+    cooperative : the cooperative profile (indices, labels, ``{player_id: label}``); default
+        the scenario's, else the game's, else the least hostile actions.
+    seed : int, numpy Generator, or None (fresh entropy; the key used is recorded).
+    paths : keep every replicate's path (``actions``); ≤ :data:`MAX_PATH_CELLS` replicate-rounds.
+    chunk_size : replicates per chunk (default: about :data:`CHUNK_CELLS` replicate-rounds).
+    progress : called with the number of replicates finished after each chunk.
+
+    Returns
+    -------
+    MatchResult
+    """
+    s = resolve_pair(game, strategies)
+    settings = PlaySettings.check(game, rounds=rounds, continuation=continuation, max_rounds=max_rounds,
+                                  replicates=replicates, noise=noise, perception_noise=perception_noise,
+                                  discount=discount, cooperative=cooperative, seed=seed)
+    rounds, continuation, max_rounds = settings.rounds, settings.continuation, settings.max_rounds
+    replicates, noise, perception_noise = settings.replicates, settings.noise, settings.perception_noise
+    disc, coop, seed_key = settings.discount, settings.cooperative, settings.seed_key
+    horizon = max_rounds
+    if paths and replicates * horizon > MAX_PATH_CELLS:
+        raise InputError(
+            f"paths for {replicates} replicates x {horizon} rounds exceed {MAX_PATH_CELLS:,} replicate-rounds; "
+            "use paths=False (summaries only) or fewer replicates", key="paths")
+    if chunk_size is None:
+        chunk_size = max(1, CHUNK_CELLS // horizon)
+    ctxs = (PlayerContext.build(game, 0, coop), PlayerContext.build(game, 1, coop))
+    pieces: dict[str, list] = {}
+    T_max = 0
+    acts_store = np.full((replicates, horizon, 2), -1, dtype=np.int16 if max(game.shape) < 32000 else np.int32) if paths else None
+    round_pay = np.zeros((horizon, 2))
+    round_coop = np.zeros(horizon)
+    round_act = np.zeros(horizon, dtype=np.int64)
+    for start in range(0, replicates, chunk_size):
+        stop = min(replicates, start + chunk_size)
+        reps = np.arange(start, stop)
+        keys = row_keys(seed_key, np.full(len(reps), match_key(s[0].spec, s[1].spec), dtype=np.int64), reps)
+        lengths = match_lengths(keys, rounds, continuation, max_rounds)
+        zeros = np.zeros(len(reps), dtype=np.int64)
+        a0, a1 = simulate_block(game, [s[0], s[1]], zeros, zeros + 1, keys, lengths, noise=noise,
+                                perception_noise=perception_noise, cooperative=coop, contexts=ctxs)
+        summ = summarise_paths(game, a0, a1, lengths, coop, disc)
+        for k in ("total", "discounted", "coop_rounds", "coop_rounds_player", "first_breakdown"):
+            pieces.setdefault(k, []).append(summ[k])
+        pieces.setdefault("length", []).append(lengths)
+        T = a0.shape[1]
+        T_max = max(T_max, T)
+        round_pay[:T] += summ["round_payoff_sum"]
+        round_coop[:T] += summ["round_coop_sum"]
+        round_act[:T] += summ["round_active"]
+        if acts_store is not None:
+            active = np.arange(T)[None, :] < lengths[:, None]
+            acts_store[start:stop, :T, 0] = np.where(active, a0, -1)
+            acts_store[start:stop, :T, 1] = np.where(active, a1, -1)
+        if progress is not None:
+            progress(stop)
+    cat = {k: np.concatenate(v) for k, v in pieces.items()}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rp = round_pay[:T_max] / np.maximum(round_act[:T_max], 1)[:, None]
+        rc = round_coop[:T_max] / np.maximum(round_act[:T_max], 1)
+    return MatchResult(
+        game=game,
+        strategies=(s[0].spec, s[1].spec),
+        strategy_info=(s[0].to_dict(), s[1].to_dict()),
+        player_ids=tuple(game.player_ids),  # type: ignore[arg-type]
+        settings=settings,
+        length=cat["length"],
+        total=cat["total"],
+        discounted=cat["discounted"],
+        coop_rounds=cat["coop_rounds"],
+        coop_rounds_player=cat["coop_rounds_player"],
+        first_breakdown=cat["first_breakdown"],
+        round_payoff=rp,
+        round_cooperation=rc,
+        round_active=round_act[:T_max],
+        actions=None if acts_store is None else acts_store[:, :T_max],
+    )

@@ -1,0 +1,133 @@
+"""Security (maxmin) strategies and minmax punishment values, pure and mixed.
+
+The mixed values are linear programs (von Neumann 1928; see Maschler, Solan and Zamir 2013,
+ch. 4-5), solved with HiGHS through :func:`scipy.optimize.linprog`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.stage.equilibria import as_arrays
+from sim.stage.labels import attach_labels
+
+
+@dataclass(frozen=True)
+class SecurityLevel:
+    """What a player can guarantee, and what the opponent can hold it to.
+
+    Attributes
+    ----------
+    player : 0 (row) or 1 (column).
+    pure_value, pure_action : best worst-case payoff over own pure actions (maxmin in pure).
+    mixed_value, mixed_strategy : maxmin over own mixed strategies (LP).
+    punish_pure_value, punish_pure_action : min over the opponent's pure actions of the player's
+        best reply payoff (minmax, the pure punishment).
+    punish_mixed_value, punish_mixed_strategy : the same over the opponent's mixed strategies (LP);
+        equals ``mixed_value`` by the minimax theorem, but the strategy is the opponent's.
+    """
+
+    player: int
+    pure_value: float
+    pure_action: int
+    mixed_value: float
+    mixed_strategy: np.ndarray
+    punish_pure_value: float
+    punish_pure_action: int
+    punish_mixed_value: float
+    punish_mixed_strategy: np.ndarray
+    method: str = "linprog (HiGHS)"
+
+    actions: tuple[tuple[str, ...], tuple[str, ...]] | None = field(default=None, repr=False)
+    player_ids: tuple[str, str] = ("row", "col")
+
+    def to_dict(self) -> dict:
+        actions, player_ids = self.actions, self.player_ids
+        own = actions[self.player] if actions else [str(i) for i in range(len(self.mixed_strategy))]
+        opp = actions[1 - self.player] if actions else [str(i) for i in range(len(self.punish_mixed_strategy))]
+        return {
+            "player": player_ids[self.player],
+            "maxmin_pure": {"value": self.pure_value, "action": own[self.pure_action]},
+            "maxmin_mixed": {
+                "value": self.mixed_value,
+                "strategy": {own[i]: float(p) for i, p in enumerate(self.mixed_strategy) if p > 1e-12},
+            },
+            "minmax_pure": {"value": self.punish_pure_value, "opponent_action": opp[self.punish_pure_action]},
+            "minmax_mixed": {
+                "value": self.punish_mixed_value,
+                "opponent_strategy": {opp[i]: float(p) for i, p in enumerate(self.punish_mixed_strategy) if p > 1e-12},
+            },
+            "method": self.method,
+        }
+
+
+def maxmin_mixed(U: np.ndarray) -> tuple[float, np.ndarray]:
+    """``max_x min_j x^T U[:, j]`` over the simplex of rows: value and strategy (LP)."""
+    from scipy.optimize import linprog
+
+    m, n = U.shape
+    c = np.zeros(m + 1)
+    c[-1] = -1.0
+    A_ub = np.hstack([-U.T, np.ones((n, 1))])
+    A_eq = np.hstack([np.ones((1, m)), np.zeros((1, 1))])
+    res = linprog(c, A_ub=A_ub, b_ub=np.zeros(n), A_eq=A_eq, b_eq=[1.0],
+                  bounds=[(0, None)] * m + [(None, None)], method="highs")
+    if res.status != 0:  # pragma: no cover - a bounded feasible LP
+        raise RuntimeError(f"maxmin LP failed: {res.message}")
+    x = np.maximum(res.x[:m], 0.0)
+    x /= x.sum()
+    return float((x @ U).min()), x
+
+
+def security_levels(A: np.ndarray, B: np.ndarray) -> tuple[SecurityLevel, SecurityLevel]:
+    """Security levels of both players of the bimatrix game ``(A, B)``.
+
+    For player p with payoff matrix U (rows = own actions): maxmin pure ``max_i min_j U``, maxmin
+    mixed by LP, minmax pure ``min_j max_i U`` and minmax mixed ``min_y max_i (U y)_i`` by LP.
+    """
+    out = []
+    for p, U in enumerate((np.asarray(A, float), np.asarray(B, float).T)):
+        worst = U.min(axis=1)
+        i = int(worst.argmax())
+        v, x = maxmin_mixed(U)
+        best = U.max(axis=0)
+        j = int(best.argmin())
+        value, y = minmax_mixed(U)
+        out.append(SecurityLevel(p, float(worst[i]), i, v, x, float(best[j]), j, value, y))
+    return out[0], out[1]
+
+
+def minmax_mixed(U: np.ndarray) -> tuple[float, np.ndarray]:
+    """``min_y max_i (U y)_i``: the least the opponent can hold the row chooser of ``U`` to, and the
+    opponent's punishing mix ``y`` (LP; the opponent maximises ``min_i (-U y)_i``)."""
+    _, y = maxmin_mixed(-U.T)
+    return float((U @ y).max()), y
+
+
+def security(game) -> tuple[SecurityLevel, SecurityLevel]:
+    """:func:`security_levels` of a StageGame or ``(A, B)``."""
+    A, B, _, _ = as_arrays(game)
+    return attach_labels(security_levels(A, B), game)
+
+
+def minmax_profile(game, player: int) -> tuple[float, np.ndarray]:
+    """Mixed minmax value of ``player`` and the opponent's punishing mix (linear programme).
+
+    ``min_y max_a u_player(a, y)``: the least the opponent can hold ``player`` to.
+    """
+    U = np.asarray(game.A if player == 0 else game.B.T, float)  # own actions x opponent actions
+    value, y = minmax_mixed(U)
+    y = np.clip(y, 0.0, None)
+    y[y < 1e-10] = 0.0
+    y /= y.sum()
+    return float((U @ y).max()), y
+
+
+def pure_minmax(game, player: int) -> tuple[float, int]:
+    """Pure minmax value of ``player`` and the opponent's punishing pure action."""
+    U = np.asarray(game.A if player == 0 else game.B.T, float)
+    worst = U.max(axis=0)
+    j = int(np.argmin(worst))
+    return float(worst[j]), j

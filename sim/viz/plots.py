@@ -1,0 +1,476 @@
+"""Plots. The only module that imports matplotlib.
+
+Every function takes a result (and ``ax=None`` or ``fig=None``), returns a
+:class:`matplotlib.figure.Figure`, and computes nothing of its own: the numbers come from
+the result objects of :mod:`sim.repeated.engine`, :mod:`sim.repeated.thresholds`, :mod:`sim.stage.equilibria`,
+:mod:`sim.stage.bargaining`, :mod:`sim.repeated.tournament`, :mod:`sim.repeated.evolution` and :mod:`sim.repeated.curves`.
+Figures are built with the object-oriented API (no pyplot state), so they are safe in
+scripts, tests and notebooks alike.
+
+Style: one colour per side across every plot (Okabe–Ito, colour-blind safe), titles that
+name the scenario and the settings, axes with units, legends outside the data.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from sim._files import atomic_path, check_plot_path
+from sim.errors import InputError
+
+#: Okabe–Ito colours: row side, column side, then accents.
+SIDE_COLOURS = ("#0072B2", "#D55E00")
+ACCENTS = ("#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+
+
+def side_colour(player: int) -> str:
+    """The colour of a side (0 = row, 1 = column), the same in every plot."""
+    return SIDE_COLOURS[player]
+
+
+# ----------------------------------------------------------------------------- saving
+def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
+    """Save ``fig`` atomically (png, svg or pdf by extension); no partial file on failure."""
+
+    import matplotlib
+
+    target = check_plot_path(path)
+    fmt = target.suffix.lower().lstrip(".")
+    # no creation dates and fixed SVG ids: the same result draws a byte-identical file
+    metadata = {"pdf": {"CreationDate": None}, "svg": {"Date": None}}.get(fmt)
+    with atomic_path(target, what="--plot") as tmp, matplotlib.rc_context({"svg.hashsalt": "tradesim"}):
+        fig.savefig(tmp, format=fmt, bbox_inches="tight", dpi=120, metadata=metadata)
+    return target
+
+
+def _figure(ax=None, *, figsize=(8, 5)):
+    if ax is not None:
+        return ax.figure, ax
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _title(game, what: str) -> str:
+    return f"{game.name}: {what}"
+
+
+def _unit(game) -> str:
+    return f" ({game.units})" if getattr(game, "units", "") else ""
+
+
+def _short(label: str, width: int = 28) -> str:
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
+# ----------------------------------------------------------------------------- outcome paths
+def plot_outcome_paths(match, *, replicate: int = 0, fig: Figure | None = None) -> Figure:
+    """Fan chart of a repeated match: each lever of each side over rounds, then payoffs.
+
+    One panel per lever (level on the y axis, labelled with the lever's level labels and
+    unit): median over replicates as a step line, 50% and 90% bands, and replicate
+    ``replicate`` highlighted. Below: per-round payoff (mean and 90% band) and cumulative
+    discounted payoff of each side, sharing the round axis. Scenario events (deadlines,
+    summits) are marked as vertical lines.
+    """
+    game = match.game
+    pay = match.payoffs()
+    cum = match.cumulative_discounted()
+    T = pay.shape[1]
+    rounds = np.arange(T)
+    panels = [(p, k) for p in (0, 1) for k in range(len(game.levers[p]))]
+    n = len(panels) + 2
+    if fig is None:
+        fig = Figure(figsize=(10, 1.45 * len(panels) + 5), layout="constrained")
+    heights = [1.0] * len(panels) + [2.0, 2.0]
+    axes = fig.subplots(n, 1, sharex=True, gridspec_kw={"height_ratios": heights})
+    for ax, (p, k) in zip(axes, panels):
+        lever = game.levers[p][k]
+        levels = match.levels(p)[..., k].astype(float)
+        levels[levels < 0] = np.nan
+        _fan(ax, rounds, levels, side_colour(p), replicate, step=True)
+        ax.set_yticks(range(lever.size))
+        ax.set_yticklabels([_short(lab, 18) for lab in lever.labels], fontsize=7)
+        ax.set_ylim(-0.3, lever.size - 0.7)
+        unit = f" [{lever.unit}]" if lever.unit else ""
+        ax.set_ylabel(f"{game.player_ids[p]}.{lever.name}{unit}", fontsize=8, rotation=0, ha="right", va="center")
+        ax.grid(axis="y", alpha=0.3)
+    ax_pay, ax_cum = axes[-2], axes[-1]
+    for p in (0, 1):
+        _fan(ax_pay, rounds, pay[..., p], side_colour(p), replicate, step=True, label=game.player_ids[p], bands=(0.9,))
+        _fan(ax_cum, rounds, cum[..., p], side_colour(p), replicate, step=False, label=game.player_ids[p], bands=(0.9,))
+    ax_pay.set_ylabel(f"payoff per round{_unit(game)}", fontsize=8)
+    ax_cum.set_ylabel(f"cumulative discounted{_unit(game)}", fontsize=8)
+    ax_cum.set_xlabel(f"round ({_period(game)})")
+    ax_pay.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    for ax in axes:
+        _mark_events(ax, game, T)
+    strategies = ", ".join(f"{pid}={s}" for pid, s in zip(match.player_ids, match.strategies))
+    fig.suptitle(
+        f"{game.name}: outcome paths ({strategies}; {match.replicates} replicates, noise {match.noise:g}, "
+        f"seed {_seed(match)})",
+        fontsize=10,
+    )
+    return fig
+
+
+def _fan(ax, x, values, colour, replicate, *, step, label=None, bands=(0.9, 0.5)):
+    """Median line, quantile bands and one highlighted replicate of ``values`` (R, T)."""
+    values = np.asarray(values, dtype=float)
+    ok = ~np.isnan(values).all(axis=0)
+    x, values = x[ok], values[:, ok]
+    where = "post" if step else None
+    for width, alpha in zip(bands, (0.15, 0.3)):
+        lo, hi = np.nanquantile(values, [(1 - width) / 2, (1 + width) / 2], axis=0)
+        ax.fill_between(x, lo, hi, color=colour, alpha=alpha, linewidth=0, step=where, label=None)
+    median = np.nanmedian(values, axis=0)
+    sample = values[min(replicate, len(values) - 1)]
+    if step:
+        ax.step(x, median, where="post", color=colour, linewidth=1.8, label=label)
+        ax.step(x, sample, where="post", color="black", linewidth=0.8, alpha=0.7, linestyle="--")
+    else:
+        ax.plot(x, median, color=colour, linewidth=1.8, label=label)
+        ax.plot(x, sample, color="black", linewidth=0.8, alpha=0.7, linestyle="--")
+
+
+def _seed(result) -> int:
+    """The seed that reproduces a result: the one given, or the one drawn when none was."""
+    return result.seed if result.seed is not None else result.seed_key
+
+
+def _period(game) -> str:
+    scenario = getattr(game, "scenario", None)
+    return scenario.meta.period if scenario is not None else "round"
+
+
+def _mark_events(ax, game, T):
+    scenario = getattr(game, "scenario", None)
+    if scenario is None:
+        return
+    for event in scenario.repeated.events:
+        if event.round < T:
+            ax.axvline(event.round, color="grey", linestyle=":", linewidth=1)
+            if ax is ax.figure.axes[0]:
+                ax.annotate(event.label, (event.round, 1.0), xycoords=("data", "axes fraction"),
+                            fontsize=7, color="dimgrey", rotation=0, va="bottom", ha="left")
+
+
+# ----------------------------------------------------------------------------- decomposition
+def plot_decomposition(game, profiles: dict[str, tuple[int, int]], *, fig: Figure | None = None) -> Figure:
+    """Each side's payoff at chosen profiles split into its named terms (stacked bars).
+
+    ``profiles`` maps a name (``"equilibrium"``, ``"truce"``, ``"full escalation"``) to a
+    ``(row action, column action)`` pair. Positive terms stack up from zero, negative terms
+    down; a black tick marks the total.
+    """
+    if fig is None:
+        fig = Figure(figsize=(11, 4.8), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    names = list(profiles)
+    x = np.arange(len(names))
+    for p, ax in enumerate(axes):
+        terms = list(game.terms[p])
+        colours = {t: (ACCENTS + SIDE_COLOURS)[i % 8] for i, t in enumerate(terms)}
+        pos = np.zeros(len(names))
+        neg = np.zeros(len(names))
+        for t in terms:
+            vals = np.array([game.terms[p][t][i, j] for i, j in profiles.values()])
+            up = np.where(vals > 0, vals, 0)
+            down = np.where(vals < 0, vals, 0)
+            if np.any(vals != 0):
+                ax.bar(x, up, bottom=pos, color=colours[t], label=t, edgecolor="white", linewidth=0.5)
+                ax.bar(x, down, bottom=neg, color=colours[t], edgecolor="white", linewidth=0.5)
+            pos += up
+            neg += down
+        totals = np.array([game.payoffs(p)[i, j] for i, j in profiles.values()])
+        ax.scatter(x, totals, marker="_", s=900, color="black", zorder=5, label="total")
+        for xi, tv in zip(x, totals):
+            ax.annotate(f"{tv:.1f}", (xi, tv), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=8,
+                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+        ax.axhline(0, color="black", linewidth=0.6)
+        ax.set_xticks(x)
+        ax.set_xticklabels(names, fontsize=8)
+        ax.set_title(f"{game.player_names[p]} ({game.player_ids[p]})", color=side_colour(p))
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0.0, -0.12), ncol=2, frameon=False)
+    axes[0].set_ylabel(f"payoff{_unit(game)}")
+    fig.suptitle(_title(game, "where each side's payoff comes from"), fontsize=10)
+    return fig
+
+
+# ----------------------------------------------------------------------------- heatmap
+def plot_payoff_matrix(
+    game,
+    *,
+    equilibria: Sequence[tuple[int, int]] = (),
+    fig: Figure | None = None,
+    max_labels: int = 100,
+) -> Figure:
+    """Heatmap of each side's payoff matrix with best responses and equilibrium cells marked.
+
+    The two sides' matrices are stacked, rows = the row side's actions. Dots mark each
+    side's best responses (row side: best row in each column; column side: best column in
+    each row); white squares mark ``equilibria`` (pure profiles). In multi-lever games the
+    tick labels list only the levels, in the lever order the axis label gives, so a 24 x 96
+    game stays readable; past ``max_labels`` actions every k-th label is shown.
+    """
+    m, n = game.shape
+    if fig is None:
+        fig = Figure(figsize=(min(5 + 0.17 * n, 22), 2 * min(2.5 + 0.2 * m, 10) + 2.5), layout="constrained")
+    axes = fig.subplots(2, 1)
+    row_labels, row_axis = _compact_labels(game, 0)
+    col_labels, col_axis = _compact_labels(game, 1)
+    for p, ax in enumerate(axes):
+        M = game.payoffs(p)
+        image = ax.imshow(M, cmap="cividis", aspect="auto", interpolation="nearest")
+        fig.colorbar(image, ax=ax, shrink=0.9, label=f"{game.player_ids[p]} payoff{_unit(game)}")
+        best = M == (M.max(axis=0, keepdims=True) if p == 0 else M.max(axis=1, keepdims=True))
+        rows, cols = np.nonzero(best)
+        ax.scatter(cols, rows, s=12, color=side_colour(p), edgecolors="white", linewidths=0.4,
+                   label=f"{game.player_ids[p]}'s best response", zorder=3)
+        if len(equilibria):
+            eq = np.array(equilibria)
+            ax.scatter(eq[:, 1], eq[:, 0], s=110, facecolors="none", edgecolors="white", linewidths=2,
+                       marker="s", label="pure equilibrium", zorder=4)
+        _ticks(ax.set_yticks, ax.set_yticklabels, row_labels, max_labels)
+        _ticks(ax.set_xticks, ax.set_xticklabels, col_labels, max_labels, rotation=90)
+        ax.set_ylabel(f"{game.player_ids[0]} action\n{row_axis}", fontsize=8)
+        ax.set_xlabel(f"{game.player_ids[1]} action: {col_axis}", fontsize=8)
+        ax.set_title(f"{game.player_ids[p]}'s payoff", color=side_colour(p), fontsize=10)
+        ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    fig.suptitle(_title(game, "payoff matrices"), fontsize=10)
+    return fig
+
+
+def _compact_labels(game, player: int) -> tuple[list[str], str]:
+    """Action labels without lever names (``truce / suspended``) and the lever order they follow."""
+    levers = game.levers[player]
+    if len(levers) == 1:
+        return list(game.actions[player]), levers[0].name if levers[0].name != "action" else ""
+    levels = np.asarray(game.action_levels[player])
+    labels = [" / ".join(lv.labels[k] for lv, k in zip(levers, row)) for row in levels]
+    return labels, " / ".join(lv.name for lv in levers)
+
+
+def _ticks(set_ticks, set_labels, labels, max_labels, rotation=0):
+    step = max(1, int(np.ceil(len(labels) / max_labels)))
+    idx = np.arange(0, len(labels), step)
+    set_ticks(idx)
+    set_labels([_short(labels[i], 60) for i in idx], fontsize=6, rotation=rotation)
+
+
+# ----------------------------------------------------------------------------- payoff space
+def plot_payoff_space(
+    game,
+    *,
+    payoff_set=None,
+    points: dict[str, Sequence[tuple[float, float]]] | None = None,
+    match=None,
+    ax=None,
+    label_points: bool | None = None,
+) -> Figure:
+    """All pure profiles as points in (row payoff, column payoff) space, with solution points.
+
+    Parameters
+    ----------
+    game : the stage game (every pure profile is drawn).
+    payoff_set : a :class:`sim.repeated.thresholds.PayoffSet`: shades the feasible set (convex hull),
+        the individually rational region (above both minmax values) and draws the Pareto
+        frontier and the minmax lines.
+    points : named solution points to mark, e.g. ``{"Nash equilibrium": [(u, v), ...],
+        "Nash bargaining": [(u, v)], "Kalai–Smorodinsky": [...], "Stackelberg (us leads)": [...]}``.
+    match : a :class:`sim.repeated.engine.MatchResult`; its average payoff per round is marked.
+    label_points : write short action labels beside the profiles (default: small games only).
+    """
+    fig, ax = _figure(ax, figsize=(8.5, 6.5))
+    A, B = game.A.ravel(), game.B.ravel()
+    ax.scatter(A, B, s=8, color="grey", alpha=0.5, label="pure profiles", zorder=2)
+    if label_points is None:
+        label_points = A.size <= 16
+    if label_points:
+        m, n = game.shape
+        for i in range(m):
+            for j in range(n):
+                ax.annotate(f"{_short(game.actions[0][i], 12)}/{_short(game.actions[1][j], 12)}",
+                            (game.A[i, j], game.B[i, j]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    if payoff_set is not None:
+        hull = np.asarray(payoff_set.feasible)
+        if len(hull) >= 3:
+            ax.fill(hull[:, 0], hull[:, 1], color="lightgrey", alpha=0.35, label="feasible set", zorder=1)
+        ir = np.asarray(payoff_set.individually_rational)
+        if len(ir) >= 3:
+            ax.fill(ir[:, 0], ir[:, 1], color=ACCENTS[0], alpha=0.2, label="individually rational", zorder=1)
+        pareto = np.asarray(payoff_set.pareto)
+        if len(pareto):
+            order = np.argsort(pareto[:, 0])
+            ax.plot(pareto[order, 0], pareto[order, 1], color=ACCENTS[0], linewidth=2, label="Pareto frontier", zorder=3)
+        mm = payoff_set.minmax
+        ax.axvline(mm[0], color=side_colour(0), linestyle=":", linewidth=1, label=f"minmax {game.player_ids[0]}")
+        ax.axhline(mm[1], color=side_colour(1), linestyle=":", linewidth=1, label=f"minmax {game.player_ids[1]}")
+    markers = ("*", "D", "P", "X", "^", "v", "s", "o")
+    named = list((points or {}).items())
+    for k, (name, pts) in enumerate(named):
+        pts = np.atleast_2d(np.asarray(pts, dtype=float))
+        if pts.size:
+            # earlier points are drawn on top and larger, so coinciding solutions stay visible
+            ax.scatter(pts[:, 0], pts[:, 1], marker=markers[k % len(markers)], s=90 + 60 * (len(named) - k) / len(named),
+                       color=(ACCENTS + SIDE_COLOURS)[(k + 2) % 8], edgecolors="black", linewidths=0.6,
+                       label=name, zorder=5 + len(named) - k)
+    if match is not None:
+        avg = match.per_round.mean(axis=0)
+        ax.scatter([avg[0]], [avg[1]], marker="o", s=120, facecolors="none", edgecolors="black", linewidths=2,
+                   label=f"played average ({' vs '.join(match.strategies)})", zorder=6)
+    ax.set_xlabel(f"{game.player_ids[0]} payoff{_unit(game)}", color=side_colour(0))
+    ax.set_ylabel(f"{game.player_ids[1]} payoff{_unit(game)}", color=side_colour(1))
+    ax.set_title(_title(game, "payoff space"), fontsize=10)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+# ----------------------------------------------------------------------------- thresholds
+def plot_threshold_curve(curve, *, ax=None) -> Figure:
+    """Critical discount factor of each side against a swept parameter.
+
+    ``curve`` is a :class:`sim.repeated.curves.ThresholdCurve`. Each side's critical δ (grim trigger
+    with Nash reversion, solid; with minmax punishment, dashed) is drawn in its colour with
+    its actual discount factor as a dotted line; where both discount factors clear both
+    thresholds the truce is self-enforcing, and that region is shaded.
+    """
+    fig, ax = _figure(ax, figsize=(8.5, 5))
+    x = np.asarray(curve.values, dtype=float)
+    for p, pid in enumerate(curve.player_ids):
+        colour = side_colour(p)
+        grim = _finite(curve.grim_nash[:, p])
+        ax.plot(x, grim, color=colour, linewidth=2, label=f"{pid}: critical δ, Nash reversion")
+        ax.plot(x, _finite(curve.grim_minmax[:, p]), color=colour, linewidth=1.2, linestyle="--",
+                label=f"{pid}: critical δ, minmax punishment")
+        ax.plot(x, curve.discount[:, p], color=colour, linewidth=1, linestyle=":", label=f"{pid}: discount factor")
+    ok = curve.self_enforcing.all(axis=1)
+    if ok.any():
+        ax.fill_between(x, 0, 1, where=ok, step="mid", color=ACCENTS[0], alpha=0.15,
+                        transform=ax.get_xaxis_transform(), label="truce self-enforcing (both sides)")
+    ax.set_ylim(0, 1.02)
+    unit = f" [{curve.unit}]" if curve.unit else ""
+    ax.set_xlabel(f"{curve.parameter}{unit}")
+    ax.set_ylabel(f"discount factor per {curve.period} (critical δ at 1: never self-enforcing)")
+    ax.set_title(f"{curve.name}: when does the truce hold? (grim trigger)", fontsize=10)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def _finite(values):
+    """Thresholds of ``inf`` (never self-enforcing) are drawn at the top of the axis."""
+    v = np.asarray(values, dtype=float).copy()
+    v[~np.isfinite(v)] = 1.0
+    return v
+
+
+# ----------------------------------------------------------------------------- tournaments, evolution
+def plot_tournament(result, *, fig: Figure | None = None) -> Figure:
+    """Ranking (mean payoff per round, whiskers spanning the best and worst opponent) and the
+    pairwise payoff heatmap of a :class:`sim.repeated.tournament.TournamentResult`."""
+    names = list(result.strategies)
+    order = list(result.ranking)
+    means = np.asarray(result.mean_payoff, dtype=float)[order]
+    P = np.asarray(result.pairwise, dtype=float)
+    lo = np.nanmin(P, axis=1)[order]
+    hi = np.nanmax(P, axis=1)[order]
+    if fig is None:
+        fig = Figure(figsize=(13, 0.35 * len(names) + 3.5), layout="constrained")
+    ax_rank, ax_heat = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.3]})
+    y = np.arange(len(order))[::-1]
+    ax_rank.barh(y, means, color=SIDE_COLOURS[0], alpha=0.85)
+    ax_rank.errorbar(means, y, xerr=[means - lo, hi - means], fmt="none", ecolor="black", capsize=2, linewidth=0.8)
+    ax_rank.set_yticks(y)
+    ax_rank.set_yticklabels([names[i] for i in order], fontsize=8)
+    ax_rank.set_xlabel(f"mean payoff per round{_unit(result_game(result))} (whiskers: worst and best opponent)")
+    ax_rank.set_title("ranking", fontsize=10)
+    image = ax_heat.imshow(P, cmap="cividis")
+    fig.colorbar(image, ax=ax_heat, shrink=0.8, label="strategy's mean payoff per round against opponent")
+    ax_heat.set_xticks(range(len(names)))
+    ax_heat.set_xticklabels(names, rotation=60, ha="right", fontsize=7)
+    ax_heat.set_yticks(range(len(names)))
+    ax_heat.set_yticklabels(names, fontsize=7)
+    ax_heat.set_xlabel("opponent")
+    ax_heat.set_ylabel("strategy")
+    ax_heat.set_title("pairwise payoffs", fontsize=10)
+    horizon = f"{result.rounds} rounds" if result.rounds else f"continuation {result.continuation:g}"
+    fig.suptitle(
+        f"{getattr(result_game(result), 'name', 'game')}: round robin ({horizon}, {result.replicates} replicates, "
+        f"noise {result.noise:g}, seed {_seed(result)})",
+        fontsize=10,
+    )
+    return fig
+
+
+def result_game(result):
+    """The game a result was computed on, when the result keeps it."""
+    return getattr(result, "game", None)
+
+
+def plot_evolution(result, *, ax=None) -> Figure:
+    """Population shares of each strategy over time (stack plot).
+
+    ``result`` is a :class:`sim.repeated.evolution.ReplicatorResult` (shares over continuous time) or a
+    :class:`sim.repeated.evolution.MoranResult` (mean shares over replicates at each birth–death step).
+    """
+    fig, ax = _figure(ax, figsize=(9, 4.8))
+    if hasattr(result, "times"):
+        times, shares = np.asarray(result.times), np.asarray(result.shares)
+        xlabel, what = "time (replicator dynamics)", "replicator dynamics"
+    else:
+        shares = np.asarray(result.mean_shares)
+        times = np.arange(len(shares))
+        xlabel = "birth–death step"
+        what = f"Moran process (N={result.population}, {result.replicates} replicates, seed {_seed(result)})"
+    colours = [(SIDE_COLOURS + ACCENTS)[i % 8] for i in range(len(result.strategies))]
+    ax.stackplot(times, shares.T, labels=list(result.strategies), colors=colours, alpha=0.85)
+    ax.set_ylim(0, 1)
+    ax.set_xlim(float(times[0]), float(times[-1]))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("population share")
+    ax.set_title(f"Evolution of strategies: {what}", fontsize=10)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return fig
+
+
+def plot_simplex(result, *, ax=None) -> Figure:
+    """Trajectory of a three-strategy population on the simplex (barycentric coordinates)."""
+    shares = np.asarray(result.shares if hasattr(result, "shares") else result.mean_shares, dtype=float)
+    if shares.shape[1] != 3:
+        raise InputError(f"a simplex plot needs exactly 3 strategies, got {shares.shape[1]}", key="strategies")
+    fig, ax = _figure(ax, figsize=(6, 5.5))
+    corners = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, np.sqrt(3) / 2]])
+    xy = shares @ corners
+    ax.fill(corners[:, 0], corners[:, 1], facecolor="none", edgecolor="black", linewidth=1)
+    ax.plot(xy[:, 0], xy[:, 1], color=SIDE_COLOURS[0], linewidth=1.8)
+    ax.scatter(*xy[0], color=ACCENTS[0], s=50, zorder=3, label="start")
+    ax.scatter(*xy[-1], color=SIDE_COLOURS[1], s=50, zorder=3, label="end")
+    for corner, name, dx in zip(corners, result.strategies, ((-0.02, -0.06), (0.02, -0.06), (0.0, 0.03))):
+        ax.annotate(name, corner + np.array(dx), ha="center", fontsize=9)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title("Evolution of strategies on the simplex", fontsize=10)
+    ax.legend(fontsize=8, loc="upper right", frameon=False)
+    return fig
+
+
+__all__ = [
+    "SIDE_COLOURS",
+    "check_plot_path",
+    "save_figure",
+    "side_colour",
+    "plot_outcome_paths",
+    "plot_decomposition",
+    "plot_payoff_matrix",
+    "plot_payoff_space",
+    "plot_threshold_curve",
+    "plot_tournament",
+    "plot_evolution",
+    "plot_simplex",
+]

@@ -41,9 +41,9 @@ demo: $(STAMP)
 	$(PY) -m sim thresholds $(SCENARIO) --vary cn_re_retaliation=0:60:13 --plot $(OUT)/thresholds.png
 	@echo; echo "== Repeated play: tit for tat against a deadline truce, with noise =="
 	$(PY) -m sim play $(SCENARIO) --strategy us=tit_for_tat --strategy china=deadline_truce:k=4 \
-		--rounds 12 --noise 0.05 --reps 1000 --seed 1 --plot $(OUT)/outcome_paths.png
+		--rounds 12 --noise 0.05 --replicates 1000 --seed 1 --plot $(OUT)/outcome_paths.png
 	$(PY) -m sim play $(SCENARIO) --strategy us=tit_for_tat --strategy china=deadline_truce:k=4 \
-		--rounds 12 --noise 0.05 --reps 1000 --seed 1 --format json > $(OUT)/play.json
+		--rounds 12 --noise 0.05 --replicates 1000 --seed 1 --format json > $(OUT)/play.json
 	@echo; echo "wrote $(OUT)/: game.json payoffs.csv solve.json play.json and the figures" \
 		"payoff_space.png decomposition.png matrix.png thresholds.png outcome_paths.png"
 

@@ -180,7 +180,8 @@ def _apply(options):
 @click.option("--rounds", type=int, default=None, help="Rounds per match (default: scenario's).")
 @click.option("--continuation", type=float, default=None, help="Continuation probability instead of fixed rounds.")
 @click.option("--max-rounds", type=int, default=10_000, show_default=True, help="Cap with --continuation.")
-@click.option("--reps", type=int, default=1, show_default=True, help="Replicates.")
+@click.option("--replicates", "--reps", "reps", type=int, default=1, show_default=True,
+              help="Independent replicates of the match (--reps is an alias).")
 @_apply(common_noise)
 @click.option("--cooperative", "coop_items", multiple=True, metavar="PLAYER=ACTION",
               help="Cooperative profile (default: scenario's).")
@@ -195,7 +196,7 @@ def play(ctx, file, strategy_items, rounds, continuation, max_rounds, reps, nois
     \b
     Example:
       tradesim play scenarios/us_china_2025.toml --strategy us=tit_for_tat \\
-          --strategy china=deadline_truce:k=4 --rounds 12 --noise 0.05 --reps 1000 --seed 1
+          --strategy china=deadline_truce:k=4 --rounds 12 --noise 0.05 --replicates 1000 --seed 1
     """
 
     scenario, game = _load(file)
@@ -272,7 +273,8 @@ def _tournament_args(f):
         click.option("--rounds", type=int, default=None, help="Rounds per match (default: scenario's)."),
         click.option("--continuation", type=float, default=None, help="Continuation probability instead."),
         click.option("--max-rounds", type=int, default=10_000, show_default=True),
-        click.option("--reps", type=int, default=10, show_default=True, help="Repetitions of each match."),
+        click.option("--replicates", "--reps", "reps", type=int, default=10, show_default=True,
+                     help="Replicates of each match (--reps is an alias)."),
         *common_noise,
         click.option("--self-play/--no-self-play", default=True, show_default=True),
     ]

@@ -46,7 +46,7 @@ Examples:
       --param players.us.discount=0.8:0.99:20 --metric equilibria \\
       --metric critical_delta --out re.parquet
   tradesim sweep scenarios/us_china_2025.toml --param strategy.china.k=1:8:8 \\
-      --metric play --reps 200 --replicates 3 --workers 2 --out k.csv
+      --metric play --play-replicates 200 --replicates 3 --workers 2 --out k.csv
 """
 
 
@@ -61,7 +61,8 @@ Examples:
 @click.option("--replicates", type=int, default=1, show_default=True, help="Rows per point, each with its own seed.")
 @click.option("--strategy", "strategy_specs", multiple=True, metavar="PID=SPEC",
               help="Strategy of a player for the play metric (default: the scenario's).")
-@click.option("--reps", type=int, default=100, show_default=True, help="Matches per run in the play metric.")
+@click.option("--play-replicates", "--reps", "reps", type=int, default=100, show_default=True,
+              help="Replicates of the match per run, for the play metric (--reps is an alias).")
 @click.option("--workers", "-j", type=int, default=1, show_default=True, help="Local worker processes.")
 @click.option("--scheduler", metavar="tcp://HOST:PORT|local:N", help="Run on a Dask cluster instead.")
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds to wait for a scheduler.")

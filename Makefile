@@ -44,8 +44,12 @@ demo: $(STAMP)
 		--rounds 12 --noise 0.05 --replicates 1000 --seed 1 --plot $(OUT)/outcome_paths.png
 	$(PY) -m sim play $(SCENARIO) --strategy us=tit_for_tat --strategy china=deadline_truce:k=4 \
 		--rounds 12 --noise 0.05 --replicates 1000 --seed 1 --format json > $(OUT)/play.json
-	@echo; echo "wrote $(OUT)/: game.json payoffs.csv solve.json play.json and the figures" \
-		"payoff_space.png decomposition.png matrix.png thresholds.png outcome_paths.png"
+	@echo; echo "== Leverage that changes: the game with state (stockpile, rare-earth share, Brazil's capacity) =="
+	$(PY) -m sim solve scenarios/us_china_dynamic.toml --plot-state $(OUT)/state_path.png --plot-policy $(OUT)/policy.png \
+		| sed -n '/^Markov perfect/,$$p' | head -12
+	$(PY) -m sim solve scenarios/us_china_dynamic.toml --format json > $(OUT)/markov.json
+	@echo; echo "wrote $(OUT)/: game.json payoffs.csv solve.json play.json markov.json and the figures" \
+		"payoff_space.png decomposition.png matrix.png thresholds.png outcome_paths.png state_path.png policy.png"
 
 test: $(STAMP)
 	$(PY) -m pytest -q

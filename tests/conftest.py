@@ -29,3 +29,20 @@ def us_china_game():
     from sim.model.load import load_scenario
 
     return build_game(load_scenario(SCENARIOS / "us_china_2025.toml"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _warm_numba_kernels():
+    """Compile (or load from numba's cache) the kernels once, before the first test is timed.
+
+    Without this the first test that plays a match or enumerates vertices with the compiled engine
+    carries the compilation time, and ``--durations`` points at it instead of at slow tests.
+    """
+    import numpy as np
+
+    from sim.repeated.kernels import kernels
+    from sim.stage.enumeration import vertex_enumeration_arrays
+
+    kernels()
+    A = np.array([[3.0, 0.0], [5.0, 1.0]])
+    vertex_enumeration_arrays(A, A.T, engine="numba")

@@ -8,7 +8,9 @@ import click
 
 from sim._files import check_plot_path
 from sim.cli.common import echo_json, format_option, invocation, plot_option, save_plot
+from sim.cli.markov import markov_report, render_markov
 from sim.cli.scenario_cmds import load_game
+from sim.dynamic.solve import SELECTIONS
 from sim.errors import InputError
 from sim.repeated.payoff_set import feasible_ir_set
 from sim.stage.bargaining import (
@@ -24,7 +26,8 @@ from sim.stage.equilibria import nash_equilibria
 from sim.stage.labels import attach_labels
 from sim.stage.security import security
 
-HELP = """Analyse the stage game of a scenario FILE.
+HELP = """Analyse the stage game of a scenario FILE (for a game with state: the stage game of
+the initial state, and the game's Markov perfect equilibria).
 
 \b
 Solution concepts:
@@ -46,6 +49,14 @@ Solution concepts:
 Methods: auto (reduce by dominance, then vertex enumeration, or Lemke-Howson past 20 actions a
 side), pure, support (equal-size supports), vertex (all extreme equilibria, degenerate games too),
 lemke-howson (from every starting label; finds some, not necessarily all).
+
+\b
+Games with state ([state] tables, or payoffs using round or prev.PLAYER.LEVER):
+  Markov perfect    policies that map each state to an action (one per round with a horizon),
+  equilibria        with no profitable one-shot deviation in any state: backward induction with
+                    [repeated] rounds; otherwise Shapley's value (zero-sum), every pure stationary
+                    equilibrium (small games) and the one value iteration reaches. JSON key
+                    markov_perfect: horizon, policy and values per round, keyed by state.
 """
 
 
@@ -59,6 +70,9 @@ lemke-howson (from every starting label; finds some, not necessarily all).
               help="Bargaining threat point: worst-for-both Nash payoffs, or security levels.")
 @click.option("--tie", type=click.Choice(["leader", "against"]), default="leader", show_default=True,
               help="Stackelberg: break the follower's ties in the leader's favour or against it.")
+@click.option("--selection", type=click.Choice(SELECTIONS), default="utilitarian", show_default=True,
+              help="Games with state: which stage equilibrium continues where several exist (largest total "
+                   "payoff, the solver's first, best for the row or the column player).")
 @click.option("--mixed-dominance", is_flag=True,
               help="Also remove actions dominated only by a mixture of other actions (one LP each).")
 @format_option()
@@ -68,19 +82,32 @@ lemke-howson (from every starting label; finds some, not necessarily all).
               help="Draw each side's payoff split into its terms at the equilibrium, the truce and full escalation.")
 @click.option("--plot-matrix", "matrix_path", type=click.Path(dir_okay=False), default=None,
               help="Draw both payoff matrices as heatmaps, best responses and pure equilibria marked.")
+@click.option("--plot-state", "state_path", type=click.Path(dir_okay=False), default=None,
+              help="Games with state: draw the state's distribution over rounds under the (first) Markov "
+                   "perfect equilibrium.")
+@click.option("--plot-policy", "policy_path", type=click.Path(dir_okay=False), default=None,
+              help="Games with state: draw the equilibrium policy per state and round, and values by state.")
 @click.pass_context
-def solve(ctx, file, method, max_seconds, disagreement, tie, mixed_dominance, fmt, plot_path, terms_path, matrix_path):
-    for extra in (terms_path, matrix_path):
+def solve(ctx, file, method, max_seconds, disagreement, tie, selection, mixed_dominance, fmt, plot_path, terms_path,
+          matrix_path, state_path, policy_path):
+    for extra in (terms_path, matrix_path, state_path, policy_path):
         if extra is not None:
             check_plot_path(extra)
-    _, game = load_game(file)
+    scenario, game = load_game(file)
     report = analyse(game, method=method, max_seconds=max_seconds, disagreement=disagreement, tie=tie,
                      mixed_dominance=mixed_dominance)
+    markov = markov_report(scenario, selection=selection, source=file, state_plot=state_path,
+                           policy_plot=policy_path)
+    if markov is not None:
+        report["markov_perfect"] = markov
     draw(game, report, space=plot_path, terms=terms_path, matrix=matrix_path)
     if fmt == "json":
         echo_json({**report, "invocation": invocation(ctx, file)})
     else:
-        click.echo(render_text(report))
+        text = render_text(report)
+        if markov is not None:
+            text += "\n" + "\n".join(render_markov(markov, list(game.player_ids)))
+        click.echo(text)
 
 
 def draw(game, report: dict, *, space=None, terms=None, matrix=None) -> None:

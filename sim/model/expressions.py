@@ -7,6 +7,8 @@ anything is evaluated; nothing in a scenario file is ever executed as Python.
 
 Allowed: numbers, parameter names, ``player.lever`` names, ``+ - * / **``, unary minus and
 plus, comparisons (giving 1.0 or 0.0), and the functions ``min max abs exp log sqrt clip where``.
+In a game with state also: state names, ``round`` (0-based) and ``prev.player.lever`` (the lever's
+level last round).
 Everything else (attribute chains, subscripts, other calls, keywords, lambdas, strings,
 comprehensions, boolean operators) is rejected with the position of the offending token.
 
@@ -93,6 +95,13 @@ class Expression:
     parameters: frozenset[str]
     levers: frozenset[tuple[str, str]]
     _fn: Callable[[Mapping[str, object]], np.ndarray]
+    variables: frozenset[str] = frozenset()
+    prev: frozenset[tuple[str, str]] = frozenset()
+
+    @property
+    def uses_round(self) -> bool:
+        """Whether the expression reads ``round``."""
+        return "round" in self.variables
 
     def evaluate(self, env: Mapping[str, object]) -> np.ndarray:
         """Evaluate with ``env`` mapping parameter names and ``"player.lever"`` to numbers or arrays.
@@ -105,7 +114,12 @@ class Expression:
 
 
 def parse_expression(
-    source: str, *, parameters: set[str] | frozenset[str], levers: Mapping[str, set[str] | frozenset[str]]
+    source: str,
+    *,
+    parameters: set[str] | frozenset[str],
+    levers: Mapping[str, set[str] | frozenset[str]],
+    variables: set[str] | frozenset[str] = frozenset(),
+    prev: bool = False,
 ) -> Expression:
     """Parse and check ``source``; raise :class:`ExpressionError` for anything outside the language.
 
@@ -114,6 +128,8 @@ def parse_expression(
     source : the expression text.
     parameters : names of the scenario's parameters.
     levers : per player id, the names of its levers.
+    variables : other names the expression may read (state names, ``round``).
+    prev : whether ``prev.PLAYER.LEVER`` (last round's level) is allowed.
     """
     if not isinstance(source, str):
         raise ExpressionError("must be a string")
@@ -127,24 +143,32 @@ def parse_expression(
         raise ExpressionError(f"syntax error: {exc.msg}", exc.offset) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError("too deeply nested") from None
-    checker = _Checker(frozenset(parameters), {p: frozenset(v) for p, v in levers.items()})
+    checker = _Checker(frozenset(parameters), {p: frozenset(v) for p, v in levers.items()},
+                       frozenset(variables), prev)
     fn = checker.compile(tree.body, depth=0)
     return Expression(
         source=source,
         parameters=frozenset(checker.used_parameters),
         levers=frozenset(checker.used_levers),
         _fn=fn,
+        variables=frozenset(checker.used_variables),
+        prev=frozenset(checker.used_prev),
     )
 
 
 class _Checker:
     """Walks the syntax tree once, rejecting what is not whitelisted and building closures."""
 
-    def __init__(self, parameters: frozenset[str], levers: dict[str, frozenset[str]]):
+    def __init__(self, parameters: frozenset[str], levers: dict[str, frozenset[str]],
+                 variables: frozenset[str] = frozenset(), prev: bool = False):
         self.parameters = parameters
         self.levers = levers
+        self.variables = variables
+        self.prev = prev
         self.used_parameters: set[str] = set()
         self.used_levers: set[tuple[str, str]] = set()
+        self.used_variables: set[str] = set()
+        self.used_prev: set[tuple[str, str]] = set()
 
     def fail(self, node: ast.AST, message: str):
         raise ExpressionError(message, getattr(node, "col_offset", -1) + 1)
@@ -166,20 +190,34 @@ class _Checker:
             if name in self.parameters:
                 self.used_parameters.add(name)
                 return lambda env: env[name]
+            if name in self.variables:
+                self.used_variables.add(name)
+                return lambda env: env[name]
             if name in FUNCTIONS:
                 self.fail(node, f"function {name!r} must be called")
             if name in self.levers:
                 self.fail(node, f"{name!r} is a player; name one of its levers as {name}.LEVER")
-            self.fail(node, f"unknown name {name!r} (not a parameter of this scenario)")
+            if name == "prev":
+                self.fail(node, "prev needs a lever: prev.PLAYER.LEVER")
+            what = "a parameter or state of this scenario" if self.variables - {"round"} else "a parameter of this scenario"
+            self.fail(node, f"unknown name {name!r} (not {what})")
         if isinstance(node, ast.Attribute):
-            if not isinstance(node.value, ast.Name):
-                self.fail(node, "only PLAYER.LEVER attribute access is allowed")
-            player, lever = node.value.id, node.attr
+            is_prev = (isinstance(node.value, ast.Attribute) and isinstance(node.value.value, ast.Name)
+                       and node.value.value.id == "prev")
+            if is_prev and not self.prev:
+                self.fail(node, "prev.PLAYER.LEVER is not allowed here")
+            if not is_prev and not isinstance(node.value, ast.Name):
+                self.fail(node, "only PLAYER.LEVER and prev.PLAYER.LEVER attribute access is allowed")
+            player, lever = (node.value.attr, node.attr) if is_prev else (node.value.id, node.attr)
             if player not in self.levers:
                 self.fail(node, f"unknown player {player!r} in {player}.{lever}")
             if lever not in self.levers[player]:
                 known = ", ".join(sorted(self.levers[player])) or "none"
                 self.fail(node, f"player {player!r} has no lever {lever!r} (levers: {known})")
+            if is_prev:
+                key = f"prev.{player}.{lever}"
+                self.used_prev.add((player, lever))
+                return lambda env: env[key]
             key = f"{player}.{lever}"
             self.used_levers.add((player, lever))
             return lambda env: env[key]

@@ -203,16 +203,42 @@ def compile_payoffs(scenario: "Scenario", *, source: str = "<scenario>") -> Comp
         )
     levers = {pid: set(p.levers) for pid, p in scenario.players.items()}
     params = set(scenario.parameters)
+    variables = expression_variables(scenario)
     compiled = []
     for pid in ids:
         terms = []
         for term, text in scenario.players[pid].payoff.items():
             try:
-                terms.append((term, parse_expression(text, parameters=params, levers=levers)))
+                terms.append((term, parse_expression(text, parameters=params, levers=levers, variables=variables,
+                                                     prev=True)))
             except ExpressionError as exc:
                 raise ScenarioError(str(exc), file=source, key=f"players.{pid}.payoff.{term}") from None
         compiled.append(tuple(terms))
     return CompiledPayoffs(terms=(compiled[0], compiled[1]))
+
+
+def expression_variables(scenario: "Scenario") -> frozenset[str]:
+    """Names besides parameters and levers that payoff and transition expressions may read."""
+    return frozenset(scenario.state) | {"round"}
+
+
+def initial_environment(scenario: "Scenario") -> dict[str, float]:
+    """Values of state names, ``round`` and every ``prev.PLAYER.LEVER`` before the first round.
+
+    A state starts at its ``initial`` level; ``round`` is 0; last round's level of every lever is
+    its first (most conciliatory) level, the status quo before the game starts.
+    """
+    env: dict[str, float] = {"round": 0.0}
+    for name, var in scenario.state.items():
+        env[name] = float(var.levels[_state_level(var, var.initial)])
+    for pid, player in scenario.players.items():
+        for lever_name, lever in (player.levers or {}).items():
+            env[f"prev.{pid}.{lever_name}"] = float(lever.levels[0])
+    return env
+
+
+def _state_level(var: Any, ref: Any) -> int:
+    return level_index(LeverInfo("state", tuple(var.levels), var.level_labels()), ref, key="initial")
 
 
 def _check_matrices(scenario: "Scenario", source: str) -> None:
@@ -317,7 +343,8 @@ def build_game(
         terms: tuple[dict, dict] = ({"payoff": A}, {"payoff": B})
     else:
         compiled = compiled or compile_payoffs(scenario, source=source)
-        env: dict[str, object] = {name: p.value for name, p in scenario.parameters.items()}
+        env: dict[str, object] = {**initial_environment(scenario),
+                                  **{name: p.value for name, p in scenario.parameters.items()}}
         for name, value in (parameters or {}).items():
             if name not in scenario.parameters:
                 raise ScenarioError("unknown parameter", file=source, key=f"parameters.{name}")

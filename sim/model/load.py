@@ -18,6 +18,7 @@ import tomllib
 from pydantic import ValidationError
 
 from sim.errors import ScenarioError
+from sim.model.dynamic import check_state
 from sim.model.game import action_grid, compile_payoffs, scenario_cooperative
 from sim.model.scenario import _ADAPTER, Scenario, source_of
 
@@ -81,6 +82,7 @@ def check_scenario(scenario: Scenario, *, source: str) -> None:
         action_grid(scenario, pid, source=source)
     compile_payoffs(scenario, source=source)
     scenario_cooperative(scenario, source=source)
+    check_state(scenario, source=source)
     for pid in scenario.repeated.strategies:
         if pid not in scenario.players:
             raise ScenarioError(f"unknown player {pid!r}", file=source, key=f"repeated.strategies.{pid}")

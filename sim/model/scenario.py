@@ -19,6 +19,8 @@ from sim.render import HtmlRepr
 MAX_ACTIONS = 4_096
 #: Largest number of action profiles (row actions x column actions) in one game.
 MAX_PROFILES = 1_000_000
+#: Rounds of repeated play when ``[repeated] rounds`` is not given.
+DEFAULT_ROUNDS = 20
 
 _CONFIG = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -118,6 +120,62 @@ class Player:
         return self
 
 
+Formula = Union[FiniteFloat, str]
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class Outcome:
+    """One outcome of a stochastic transition: with probability ``p``, the variable becomes ``value``."""
+
+    p: Formula = Field(description="Probability: a number or an expression (payoff language).")
+    value: Formula = Field(description="Next value: a number or an expression, snapped to the grid.")
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class StateVariable:
+    """A ``[state.NAME]`` table: a variable on a finite ordered grid and how it moves each round.
+
+    ``next`` is an expression of the payoff language (state names, ``PLAYER.LEVER``, parameters,
+    ``prev.PLAYER.LEVER``, ``round``) whose value is snapped to the nearest level of the grid (the
+    lower one on a tie); or a list of ``{ p, value }`` outcomes whose probabilities are non-negative
+    and sum to 1 in every state and profile. Without ``next`` the variable keeps its value.
+    """
+
+    levels: Annotated[tuple[FiniteFloat, ...], Field(min_length=1, max_length=64)]
+    initial: LevelRef
+    labels: tuple[str, ...] | None = None
+    unit: str = ""
+    description: str = ""
+    source: str | None = None
+    assumption: str | None = None
+    next: Union[Formula, Annotated[tuple[Outcome, ...], Field(min_length=1, max_length=16)], None] = Field(
+        None, description="Deterministic: an expression snapped to the grid. Stochastic: a list of { p, value }."
+    )
+
+    @model_validator(mode="after")
+    def _grid(self):
+        if len(set(self.levels)) != len(self.levels):
+            raise ValueError("levels must be distinct")
+        if list(self.levels) != sorted(self.levels):
+            raise ValueError("levels must be in increasing order (a grid is ordered)")
+        if self.labels is not None:
+            if len(self.labels) != len(self.levels):
+                raise ValueError(f"{len(self.labels)} labels for {len(self.levels)} levels")
+            if len(set(self.labels)) != len(self.labels):
+                raise ValueError("labels must be distinct")
+        return self
+
+    def level_labels(self) -> tuple[str, ...]:
+        """The labels, or the levels as written (``2``, ``0.5``)."""
+        if self.labels is not None:
+            return self.labels
+        return tuple(f"{v:g}" for v in self.levels)
+
+
+#: Names the payoff language reserves in games with state.
+RESERVED_NAMES = frozenset({"round", "prev"})
+
+
 @dataclass(frozen=True, config=_CONFIG)
 class Event:
     """A dated moment to mark on outcome-path plots (a deadline, a summit)."""
@@ -131,7 +189,10 @@ class Event:
 class Repeated:
     """Defaults for repeated play."""
 
-    rounds: Annotated[int, Field(ge=1, le=100_000)] = 20
+    rounds: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+        None, description="Rounds of repeated play (default 20); in a game with state, the finite horizon "
+        "(without it the game is infinite-horizon, discounted)."
+    )
     noise: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
     continuation: Annotated[float, Field(gt=0.0, le=1.0)] | None = None
     strategies: dict[Identifier, str] = Field(default_factory=dict)
@@ -139,6 +200,11 @@ class Repeated:
         None, description="Per player id: an action label, or a lever -> level table (unnamed levers: level 0)."
     )
     events: tuple[Event, ...] = ()
+
+    @property
+    def play_rounds(self) -> int:
+        """Rounds of repeated play: ``rounds``, or :data:`DEFAULT_ROUNDS` when the file gives none."""
+        return self.rounds if self.rounds is not None else DEFAULT_ROUNDS
 
 
 @dataclass(frozen=True, config=_CONFIG)
@@ -150,6 +216,9 @@ class Scenario(HtmlRepr):
     parameters: dict[Identifier, Parameter] = Field(default_factory=dict)
     payoffs: dict[Identifier, tuple[tuple[FiniteFloat, ...], ...]] | None = None
     repeated: Repeated = Field(default_factory=Repeated)
+    state: dict[Identifier, StateVariable] = Field(
+        default_factory=dict, description="State variables, in declaration order (a game with state)."
+    )
     extends: str | None = Field(None, description="Path of a scenario this one overrides, relative to this file.")
 
     @field_validator("players")
@@ -168,6 +237,11 @@ class Scenario(HtmlRepr):
         if clash:
             raise ValueError(f"parameter names clash with player ids: {', '.join(sorted(clash))}")
         return self
+
+    @property
+    def has_state(self) -> bool:
+        """Whether the scenario declares ``[state]`` variables."""
+        return bool(self.state)
 
     @property
     def meta(self) -> Meta:

@@ -53,7 +53,7 @@ def scenario_html(scenario) -> str:
         parts.append(table_html(rows, caption="Parameters", raw=("basis",)))
     rep = scenario.repeated
     strategies = ", ".join(f"{k}: {v}" for k, v in rep.strategies.items()) or "—"
-    parts.append(_note(f"repeated play: {rep.rounds} rounds, noise {rep.noise:g}; strategies {_e(strategies)}"))
+    parts.append(_note(f"repeated play: {rep.play_rounds} rounds, noise {rep.noise:g}; strategies {_e(strategies)}"))
     if rep.events:
         parts.append(_note("events: " + "; ".join(f"round {ev.round}: {_e(ev.label)}"
                                                   + (f" ({_e(ev.date)})" if ev.date else "") for ev in rep.events)))

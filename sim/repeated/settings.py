@@ -1,11 +1,12 @@
 """How repeated play is set up: one :class:`PlaySettings`, checked once, for matches, tournaments
 and evolution.
 
-``play``, ``round_robin`` and ``moran`` take the same keywords (``rounds``, ``continuation``,
-``max_rounds``, ``replicates``, ``noise``, ``perception_noise``, ``discount``, ``cooperative``,
-``seed``); :meth:`PlaySettings.check` validates them against the game and every result keeps the
-settings it was made with (``result.settings``), so ``result.noise`` and ``result.setup()`` mean the
-same in each.
+``play`` and ``round_robin`` take the same keywords (``rounds``, ``continuation``, ``max_rounds``,
+``replicates``, ``noise``, ``perception_noise``, ``discount``, ``cooperative``, ``seed``);
+:meth:`PlaySettings.check` validates them against the game and both results keep the settings they
+were made with (``result.settings``), so ``result.noise`` and ``result.setup()`` mean the same in
+each. ``moran`` plays no matches; its ``replicates``, ``seed`` and probabilities are checked by the
+same functions (:func:`check_count`, :func:`check_probability`, :func:`sim._random.resolve_seed`).
 
 ``replicates`` is the one name for independent repetitions of a match: in the API, on the command
 line (``--replicates``) and in every table.

@@ -93,7 +93,8 @@ def tft_critical_discount(game: StageGame, player: int, cooperative: tuple[int, 
     at δ or at any larger δ < 1 (scan of 201 points in [0, 0.999], then bisection to ``tol``).
     ``inf`` if deviating pays even at δ = 0.999.
 
-    In the prisoner's dilemma this is ``max((T-R)/(T-P), (T-R)/(R-S))``.
+    In the prisoner's dilemma this is ``max((T-R)/(T-P), (T-R)/(R-S))`` when that is below 1
+    (``T + S < 2R``); otherwise alternating beats the truce at every δ and the result is ``inf``.
     """
     coop = cooperative_profile(game, cooperative)
     problem = _TftProblem(game, player, coop)

@@ -72,7 +72,7 @@ def pareto_profiles(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     order = np.lexsort((-u[:, 1], -u[:, 0]))  # by u1 desc, then u2 desc
     best2 = -np.inf
     keep = np.zeros(len(u), dtype=bool)
-    prev = None
+    prev, keep_prev = None, False
     for k in order:
         p = (u[k, 0], u[k, 1])
         if prev is not None and p == prev:

@@ -107,7 +107,7 @@ def number_paths(scenario: "Scenario", strategies: Mapping[str, str] | None = No
                 for j, value in enumerate(row):
                     add(NumberPath(f"payoffs.{pid}.{i}.{j}", "payoff", pid, "payoff", (i, j), base=value))
     rep = scenario.repeated
-    add(NumberPath("repeated.rounds", "repeated", None, "rounds", integer=True, low=1, high=100_000, base=rep.rounds))
+    add(NumberPath("repeated.rounds", "repeated", None, "rounds", integer=True, low=1, high=100_000, base=rep.play_rounds))
     add(NumberPath("repeated.noise", "repeated", None, "noise", low=0.0, high=1.0, base=rep.noise))
     add(NumberPath("repeated.continuation", "repeated", None, "continuation", low=0.0, high=1.0, low_open=True,
                    base=math.nan if rep.continuation is None else rep.continuation))

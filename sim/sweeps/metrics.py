@@ -381,7 +381,7 @@ class PointEvaluator:
         col = {p.path: values[:, a] for a, p in enumerate(self.paths)}
         discount = np.tile(np.asarray(game.discount, dtype=float), (c, 1))
         rep = sc.repeated
-        rounds = np.full(c, rep.rounds, dtype=np.int64)
+        rounds = np.full(c, rep.play_rounds, dtype=np.int64)
         noise = np.full(c, rep.noise)
         cont = np.full(c, np.nan if rep.continuation is None else rep.continuation)
         levels = [np.asarray(level_table(sc, pid, g), dtype=float)[None] for pid, g in zip(ids, self.grids)]

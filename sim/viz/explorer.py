@@ -115,7 +115,7 @@ class Explorer:
             "discount": tuple(self.base_game.discount),
             "noise": rep.noise,
             "perception_noise": 0.0,
-            "rounds": rep.rounds,
+            "rounds": rep.play_rounds,
             "strategies": tuple(strategies),
         }
         self.fixed = [name for name, p in scenario.parameters.items() if p.range is None]

@@ -20,6 +20,7 @@ from sim.repeated.strategies import (
     list_strategies,
     parse_spec,
 )
+from sim.repeated.strategy import Observation
 
 NAMES = list_strategies()
 
@@ -290,3 +291,99 @@ def test_mixed_punishment_is_batch_invariant_and_mixed():
     late = a.actions[:, 20:, 0]
     share_x = (late == 1).sum() / max((late > 0).sum(), 1)
     assert 0.4 < share_x < 0.6
+
+
+# ---------------------------------------------------------------- memory_depth is a promise
+FINITE_MEMORY = [n for n in NAMES if not math.isinf(STRATEGIES[n].memory_depth)]
+# configured variants whose behaviour differs from the defaults (the depth is a class attribute)
+FINITE_MEMORY_SPECS = FINITE_MEMORY + [
+    "generous_tit_for_tat:g=0.5",
+    "random:p=0.3",
+    "win_stay_lose_shift:aspiration=2",
+    "scripted:path=1|0|0|1,cycle=1",
+    "scripted:path=0|1",
+]
+
+
+def _memory_violations(strategy, game, player, depth, *, rounds=9, pairs=400, seed=0):
+    """Feed ``strategy`` batches of histories through :class:`Observation` (as the engine does,
+    one round after the other) and list the rounds where two histories equal in their last
+    ``depth`` rounds (own and opponent's moves) got different moves.
+
+    Rows come in pairs that agree from a random round on and are independent before it, so many
+    pairs share their last ``depth`` rounds while differing further back. Every row uses the same
+    random key, so a stochastic strategy makes the same draws in every row.
+    """
+    ctx = PlayerContext.build(game, player, game.cooperative)
+    rng = np.random.default_rng(seed)
+    size = 2 * pairs
+    own = rng.integers(0, ctx.n_own, (size, rounds)).astype(np.int16)
+    opp = rng.integers(0, ctx.n_opp, (size, rounds)).astype(np.int16)
+    cut = rng.integers(1, rounds, pairs)
+    for i, c in enumerate(cut):
+        own[pairs + i, c:] = own[i, c:]
+        opp[pairs + i, c:] = opp[i, c:]
+    obs = Observation(ctx, own, opp, np.full(size, 0x9E3779B97F4A7C15, dtype=np.uint64))
+    violations, compared = [], 0
+    for t in range(rounds):
+        obs.t = t
+        move = np.broadcast_to(np.asarray(strategy.act(obs)), (size,))
+        lo = max(0, t - int(depth))
+        window = np.concatenate([own[:, lo:t], opp[:, lo:t]], axis=1)
+        _, group = np.unique(window, axis=0, return_inverse=True)
+        group = np.asarray(group).ravel()
+        for g in np.unique(group):
+            rows = np.flatnonzero(group == g)
+            compared += len(rows) - 1
+            if len(np.unique(move[rows])) > 1:
+                violations.append((t, rows[:4].tolist(), move[rows[:4]].tolist()))
+    return violations, compared
+
+
+@pytest.mark.parametrize("spec", FINITE_MEMORY_SPECS)
+@pytest.mark.parametrize("game_name", ["pd", "levers"])
+def test_finite_memory_depth_is_honoured(spec, game_name, pd_game, lever_game):
+    """Two histories equal in their last ``memory_depth`` rounds give the same move."""
+    game = pd_game if game_name == "pd" else lever_game
+    strategy = get_strategy(spec)
+    depth = type(strategy).memory_depth
+    assert not math.isinf(depth)
+    for player in (0, 1):
+        violations, compared = _memory_violations(strategy, game, player, depth)
+        assert compared > 100  # the check saw many pairs of histories that share their last rounds
+        assert not violations, f"{spec} (memory_depth={depth}) as player {player}: {violations[:3]}"
+
+
+def test_memory_depth_check_catches_a_strategy_that_looks_further_back(pd_game):
+    """The check above can fail: a strategy claiming depth 1 that reads two rounds back is caught,
+    and so is one that keeps state across rounds."""
+
+    class Liar(Strategy):
+        """Tit for tat, except it also punishes a provocation two rounds ago."""
+
+        name = "liar_test"
+        memory_depth = 1
+
+        def act(self, obs):
+            if obs.t < 2:
+                return obs.full(obs.ctx.coop_own)
+            return np.maximum(obs.ctx.mirror[obs.last_opp], obs.ctx.mirror[obs.opp[:, -2]])
+
+    class Grudge(Strategy):
+        """Grim trigger wearing a depth-1 label (its state lives in ``obs.memory``)."""
+
+        name = "grudge_test"
+        memory_depth = 1
+
+        def act(self, obs):
+            if obs.t == 0:
+                obs.memory["g"] = np.zeros(obs.size, dtype=bool)
+                return obs.full(obs.ctx.coop_own)
+            obs.memory["g"] |= obs.ctx.provocation[obs.last_opp]
+            return np.where(obs.memory["g"], obs.ctx.max_own, obs.ctx.coop_own)
+
+    for cls in (Liar, Grudge):
+        violations, _ = _memory_violations(cls(), pd_game, 0, 1)
+        assert violations, cls.__name__
+    # with the depth they really have, Liar passes
+    assert not _memory_violations(Liar(), pd_game, 0, 2)[0]

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from sim.errors import InputError
-from sim.model.actions import resolve_action
 from sim.model.game import StageGame
 from sim.stage.commitment import stackelberg, threat_check
 
@@ -72,20 +71,6 @@ def test_us_china_tariff_threat_against_october_controls(us_china_game):
     assert t.deterrent == (g.B[t.response, t.trigger] < g.B[base_us, base_cn] - 1e-9 * max(1, np.abs(g.A).max(), np.abs(g.B).max()))
     d = t.to_dict()
     assert d["threatener"] == "us" and "October controls" in d["trigger"] and "peak+100" in d["response"]
-
-
-@pytest.mark.parametrize(
-    "spec, match",
-    [
-        pytest.param({"no_such_lever": "x"}, "no lever", id="lever"),
-        pytest.param({"rare_earths": "nonsense"}, "no level", id="level"),
-        pytest.param("not an action", "no action labelled", id="label"),
-        pytest.param(10_000, "out of range", id="index"),
-    ],
-)
-def test_resolve_action_errors(us_china_game, spec, match):
-    with pytest.raises(InputError, match=match):
-        resolve_action(us_china_game, 1, spec, base=us_china_game.cooperative[1])
 
 
 def test_mixed_commitment_beats_pure_commitment():

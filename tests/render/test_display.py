@@ -1,16 +1,14 @@
-"""HTML renderers and the interactive explorer.
+"""HTML renderers.
 
 Renderers are checked on what a reader relies on: the equilibrium cell is shaded, best responses
 are marked where the payoff matrix says they are, lever labels head the table, text is escaped,
-and every result type renders. The explorer is checked with ipywidgets and with ipywidgets hidden.
+and every result type renders. (The explorer is in tests/viz.)
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from html.parser import HTMLParser
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,8 +19,7 @@ from sim.model.game import StageGame, build_game
 from sim.model.load import load_scenario
 from sim.render import _base as display
 from sim.render import game_html, show, table_html, to_html
-
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+from tests.conftest import SCENARIOS
 
 
 class Cells(HTMLParser):
@@ -156,17 +153,6 @@ def test_big_game_is_aggregated_with_equilibrium_and_truce_marked(uc_game):
         game_html(uc_game, view="tiny")
 
 
-def test_actions_where_rejects_unknown_levers_and_levels(uc_game):
-    from sim.errors import InputError
-
-    with pytest.raises(InputError, match="no lever"):
-        actions_where(uc_game, 0, soybeans="25 MMT")
-    with pytest.raises(InputError, match="no level"):
-        actions_where(uc_game, 1, soybeans="lots")
-    # a number is a level's value (as in scenario files): the October controls are level 90
-    assert actions_where(uc_game, 1, rare_earths=90) == actions_where(uc_game, 1, rare_earths="October controls")
-
-
 def test_text_is_escaped():
     g = StageGame.from_matrices([[1, 0], [0, 1]], [[1, 0], [0, 1]], actions=(("<b>x</b>", "y & z"), ("c", "d")),
                                 name="<script>alert(1)</script>")
@@ -177,7 +163,32 @@ def test_text_is_escaped():
 
 
 # ----------------------------------------------------------------------------- every result type
-def test_every_result_type_renders(uc_scenario, uc_game, pd_game):
+RESULT_CASES = [
+    "scenario",
+    "game",
+    "equilibria",
+    "dominance",
+    "match",
+    "tournament",
+    "thresholds",
+    "curve",
+    "payoff set",
+    "nash bargaining",
+    "kalai",
+    "utilitarian",
+    "correlated",
+    "stackelberg",
+    "threat",
+    "security",
+    "replicator",
+    "moran",
+    "records",
+]
+
+
+@pytest.fixture(scope="module")
+def result_cases(uc_scenario, uc_game, pd_game):
+    """name -> (result object, to_html keywords, text the HTML must contain)."""
     from sim.repeated.curves import threshold_curve
     from sim.repeated.engine import play
     from sim.repeated.evolution import moran, replicator
@@ -220,11 +231,17 @@ def test_every_result_type_renders(uc_scenario, uc_game, pd_game):
         "moran": (moran(tour, population=10, replicates=5, max_steps=200, seed=1), {}, ["Moran process"]),
         "records": ([{"a": 1.5, "b": True}], {}, ["1.50", "✓ yes"]),
     }
-    for name, (obj, kw, needles) in expected.items():
-        html = to_html(obj, **kw)
-        assert parse(html).balanced == 0, name
-        for needle in needles:
-            assert needle in html, (name, needle)
+    assert list(expected) == RESULT_CASES
+    return expected
+
+
+@pytest.mark.parametrize("name", RESULT_CASES, ids=[n.replace(" ", "-") for n in RESULT_CASES])
+def test_every_result_type_renders(result_cases, name):
+    obj, kw, needles = result_cases[name]
+    html = to_html(obj, **kw)
+    assert parse(html).balanced == 0, name
+    for needle in needles:
+        assert needle in html, (name, needle)
 
 
 def test_results_without_a_game_fall_back_to_indices(uc_game):
@@ -257,66 +274,15 @@ def test_show_displays_html_and_png(pd_game, monkeypatch):
 
 
 # ----------------------------------------------------------------------------- explorer
-def test_explorer_with_widgets_updates_on_change(monkeypatch):
-    pytest.importorskip("ipywidgets")
-    from sim.viz import explorer
-    from sim.viz.explorer import explore, strategy_options
-
-    monkeypatch.setattr(explorer, "show", lambda obj, **kw: None)  # skip rasterising figures on each update
-    ex = explore(SCENARIOS / "us_china_2025.toml", replicates=5)
-    ui = ex.build()
-    params = ex.controls["parameters"]
-    assert set(params) == {n for n, p in ex.scenario.parameters.items() if p.range is not None}
-    slider = params["us_re_cost"]
-    assert (slider.min, slider.max, slider.value) == (20.0, 400.0, 150.0)
-    assert ex.controls["strategies"]["china"].value == "deadline_truce:k=4"
-    assert "scripted" not in strategy_options(ex.scenario)
-    ex.controls["noise"].value = 0.1
-    ex.controls["strategies"]["us"].value = "grim_trigger"
-    assert ex.error is None and ex.last is not None
-    assert ex.last.match.noise == 0.1 and ex.last.match.strategies[0] == "grim_trigger"
-    slider.value = 400.0
-    assert ex.last.game.A.min() < build_game(ex.scenario).A.min()  # a costlier bottleneck, lower payoffs
-    ex.controls["discount"]["us"].value = 0.5
-    assert ex.last.thresholds.discount[0] == 0.5
-    ex.reset()
-    assert ex.settings()["noise"] == ex.defaults["noise"] and slider.value == 150.0
-    assert ui.children
-
-
-def test_explorer_matrix_game_has_no_parameter_sliders():
-    pytest.importorskip("ipywidgets")
-    from sim.viz.explorer import explore
-
-    ex = explore(SCENARIOS / "prisoners_dilemma.toml", replicates=3)
-    ex.build()
-    assert ex.controls["parameters"] == {}
-    run = ex.run(noise=0.05, rounds=20)
-    assert run.match.rounds == 20
-    paths, space = run.figures()
-    assert paths is not space
-
-
-def test_explorer_without_ipywidgets_renders_statically(monkeypatch, capsys):
-    import IPython.display as ipd
-
-    from sim.viz import explorer
-
-    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import now raises ImportError
-    assert not explorer.widgets_available()
-    shown = []
-    monkeypatch.setattr(ipd, "display", lambda obj: shown.append(obj))
-    ex = explorer.explore(SCENARIOS / "fivethirtyeight_trade.toml", replicates=3)
-    ex._ipython_display_()
-    assert "ipywidgets is not installed" in shown[0].data
-    assert "Truce thresholds" in shown[1].data and "data:image/png;base64," in shown[1].data
-    html = ex.static_html(noise=0.2)
-    assert "noise 0.2" in html
 
 
 # ----------------------------------------------------------------------------- _repr_html_ wiring
-def test_repr_html_where_wired_matches_to_html(uc_scenario, uc_game, pd_game):
-    """Classes that define ``_repr_html_`` (wired to :func:`sim.render.to_html`) render the same HTML."""
+REPR_CASES = ["scenario", "game", "equilibria", "dominance", "thresholds", "payoff-set", "curve", "match",
+              "tournament", "replicator", "nash-bargaining", "correlated", "stackelberg", "threat"]
+
+
+@pytest.fixture(scope="module")
+def repr_cases(uc_scenario, uc_game, pd_game):
     from sim.repeated.curves import threshold_curve
     from sim.repeated.engine import play
     from sim.repeated.evolution import replicator
@@ -333,8 +299,13 @@ def test_repr_html_where_wired_matches_to_html(uc_scenario, uc_game, pd_game):
                threshold_curve(uc_scenario, "us_re_cost", [20.0]), play(pd_game, ("tit_for_tat", "tit_for_tat"), rounds=5, seed=0),
                tour, replicator(tour), nash_bargaining(pd_game), correlated_equilibrium(pd_game), stackelberg(pd_game),
                threat_check(uc_game, 0, {"rare_earths": "October controls"}, {"tariff": "peak+100"})]
-    wired = [o for o in objects if hasattr(type(o), "_repr_html_")]
-    for obj in wired:
-        assert obj._repr_html_() == to_html(obj), type(obj).__name__
-    if not wired:
-        pytest.skip("no result class has _repr_html_ yet (see docs/notebooks.md)")
+    return dict(zip(REPR_CASES, objects, strict=True))
+
+
+@pytest.mark.parametrize("name", REPR_CASES)
+def test_repr_html_where_wired_matches_to_html(repr_cases, name):
+    """Classes that define ``_repr_html_`` (wired to :func:`sim.render.to_html`) render the same HTML."""
+    obj = repr_cases[name]
+    if not hasattr(type(obj), "_repr_html_"):
+        pytest.skip(f"{type(obj).__name__} has no _repr_html_")
+    assert obj._repr_html_() == to_html(obj), type(obj).__name__

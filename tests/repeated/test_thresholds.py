@@ -150,11 +150,13 @@ def test_tft_direct_call():
 
 
 # ---------------------------------------------------------------- property: any prisoner's dilemma
-from hypothesis import given, settings  # noqa: E402
+from hypothesis import example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 
 @settings(max_examples=25, deadline=None)
+@example(S=0, gaps=(1, 2, 3))  # T + S == 2R, always tried (random draws hit it 1 time in 14)
+@example(S=-3, gaps=(2, 2, 4))  # T + S == 2R
 @given(
     S=st.integers(-5, 5),
     gaps=st.tuples(st.integers(1, 6), st.integers(1, 6), st.integers(1, 6)),
@@ -167,7 +169,21 @@ def test_any_prisoners_dilemma(S, gaps):
     th = truce_thresholds(g)
     assert th.grim_nash[0] == pytest.approx((T - R) / (T - P))
     tft = tft_critical_discount(g, 0)
+    closed_form = max((T - R) / (T - P), (T - R) / (R - S))
     if T + S < 2 * R:
-        assert tft == pytest.approx(max((T - R) / (T - P), (T - R) / (R - S)), abs=1e-8)
+        assert tft == pytest.approx(closed_form, abs=1e-8)
     elif T + S > 2 * R:
         assert math.isinf(tft)
+    else:
+        # T + S == 2R: alternating (T, S, T, ...) averages exactly R, so the closed form is
+        # (T-R)/(R-S) = 1: no discount factor below 1 deters it, which the solver reports as inf
+        assert closed_form == pytest.approx(1.0)
+        assert math.isinf(tft)
+        assert th.tit_for_tat == (math.inf, math.inf)
+        # just below δ = 1 alternating still beats the truce by (1-δ)(T-R)/(1+δ) > 0 per round
+        delta = 0.999
+        assert (T + delta * S) / (1 + delta) > R
+    # grim trigger: the one-shot gain against the loss of R - P for ever, for each side
+    assert th.grim_nash == pytest.approx(((T - R) / (T - P),) * 2, abs=1e-12)
+    assert th.grim_minmax == pytest.approx(((T - R) / (T - P),) * 2, abs=1e-12)
+    assert tft_critical_discount(g, 1) == pytest.approx(tft, abs=1e-8)  # the game is symmetric

@@ -14,7 +14,7 @@ from sim.model.game import StageGame
 from sim.repeated.engine import MAX_PATH_CELLS, play
 from sim.repeated.settings import MAX_REPLICATES, MAX_ROUNDS
 
-DATA = Path(__file__).parent / "data" / "axelrod_pd_200_turns.csv"
+DATA = Path(__file__).resolve().parents[1] / "data" / "axelrod_pd_200_turns.csv"
 R_, S_, T_, P_ = 3, 0, 5, 1
 
 

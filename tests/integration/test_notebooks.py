@@ -18,7 +18,7 @@ import pytest
 
 from sim._notebooks import is_stripped, notebook_paths, strip_notebook
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 LESSONS = (
     "01_standoff_as_a_game",

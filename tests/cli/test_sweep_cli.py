@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 
 import pandas as pd
 import pytest
@@ -15,8 +10,8 @@ from click.testing import CliRunner
 
 from sim.cli import main
 from sim.sweeps.run import METRICS
-from tests.conftest import ROOT, SCENARIOS
-from tests.test_sweep import PD_LEVERS
+from tests.conftest import SCENARIOS
+from tests.scenario_texts import PD_LEVERS
 
 US_CHINA = str(SCENARIOS / "us_china_2025.toml")
 
@@ -115,47 +110,3 @@ def test_existing_results_need_overwrite_or_resume(pd_levers, tmp_path):
     assert out.read_bytes() == b"precious"
     result = _invoke(pd_levers, "-p", "T=5,6", "-m", "critical_delta", "-o", out, "--overwrite", "-q")
     assert result.exit_code == 0 and len(pd.read_parquet(out)) == 2
-
-
-@pytest.mark.slow
-def test_killed_sweep_resumes_to_the_uninterrupted_table(pd_levers, tmp_path):
-    """Kill the CLI with SIGKILL after its first checkpoint, resume, compare with a clean run."""
-    args = [pd_levers, "-p", "T=4:8:6", "-p", "repeated.noise=0:0.2:5", "-m", "critical_delta", "-m", "play",
-            "--reps", "400", "--chunk-size", "3", "--seed", "2", "-q"]
-    whole = tmp_path / "whole.parquet"
-    assert _invoke(*args, "-o", whole).exit_code == 0
-    out = tmp_path / "killed.parquet"
-    parts = tmp_path / "killed.parquet.parts"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "sim", "sweep", *args, "-o", str(out)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 60
-        while not list(parts.glob("chunk-*.parquet")):
-            assert proc.poll() is None, proc.stderr.read().decode()
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stderr.close()
-    assert not out.exists()
-    done = len(list(parts.glob("chunk-*.parquet")))
-    assert 1 <= done < 10
-    result = _invoke(*args, "-o", out, "--resume")
-    assert result.exit_code == 0, result.output
-    pd.testing.assert_frame_equal(pd.read_parquet(whole), pd.read_parquet(out))
-    assert not parts.exists()
-
-
-@pytest.mark.dask
-def test_local_dask_cluster_from_the_command_line(pd_levers, tmp_path):
-    args = [pd_levers, "-p", "T=4:8:5", "-p", "P=0.5,1", "-m", "critical_delta", "-m", "play", "--reps", "5",
-            "--chunk-size", "3", "-q"]
-    assert _invoke(*args, "-o", tmp_path / "serial.parquet").exit_code == 0
-    result = _invoke(*args, "--scheduler", "local:1", "-o", tmp_path / "dask.parquet")
-    assert result.exit_code == 0, result.output
-    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "serial.parquet"), pd.read_parquet(tmp_path / "dask.parquet"))

@@ -19,7 +19,6 @@ def match(us_china_game):
 
 
 def test_outcome_paths_show_levers_bands_and_events(match):
-    game = match.game
     fig = plots.plot_outcome_paths(match, replicate=5)
     axes = fig.axes
     assert len(axes) == 3 + 4 + 2  # US levers, China levers, payoff, cumulative payoff

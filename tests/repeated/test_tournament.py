@@ -15,7 +15,7 @@ from sim.repeated.engine import play
 from sim.repeated.strategies import CLASSIC
 from sim.repeated.tournament import is_symmetric, round_robin
 
-DATA = Path(__file__).parent / "data" / "axelrod_pd_200_turns.csv"
+DATA = Path(__file__).resolve().parents[1] / "data" / "axelrod_pd_200_turns.csv"
 
 
 @pytest.fixture(scope="module")

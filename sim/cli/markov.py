@@ -1,0 +1,83 @@
+"""The Markov-perfect part of ``tradesim solve`` for games with state: JSON items and text tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.dynamic.forward import state_path
+from sim.dynamic.solve import markov_perfect_equilibria
+from sim.errors import InputError
+from sim.model.dynamic import build_dynamic_game, is_dynamic
+
+__all__ = ["markov_report", "render_markov"]
+
+#: Rows of a policy table printed before "... more (see --format json)".
+MAX_ROWS = 40
+
+
+def markov_report(scenario: Any, *, selection: str, source: str, state_plot: str | None = None,
+                  policy_plot: str | None = None) -> list[dict[str, Any]] | None:
+    """``markov_perfect`` items of a scenario with state (``None`` for a game without state); draws
+    the state path and the policy of the first equilibrium when asked."""
+    if not is_dynamic(scenario):
+        if state_plot or policy_plot:
+            raise InputError("this scenario has no state: --plot-state and --plot-policy are for games with "
+                             "[state] tables", key="--plot-state" if state_plot else "--plot-policy")
+        return None
+    game = build_dynamic_game(scenario, source=source)
+    found = markov_perfect_equilibria(game, selection=selection)
+    items = [e.to_dict() for e in found]
+    if found and (state_plot or policy_plot):
+        from sim.viz.dynamic import plot_policy, plot_state_path
+        from sim.viz.plots import save_figure
+
+        if state_plot:
+            path = state_path(game, found[0])
+            items[0]["state_path"] = path.to_dict()
+            save_figure(plot_state_path(path), state_plot)
+        if policy_plot:
+            save_figure(plot_policy(found[0], game), policy_plot)
+    return items
+
+
+def _strategy(mix: dict[str, float]) -> str:
+    if len(mix) == 1:
+        return next(iter(mix))
+    return "; ".join(f"{a} {p:.2f}" for a, p in mix.items())
+
+
+def render_markov(items: list[dict[str, Any]], ids: list[str]) -> list[str]:
+    """Text lines: per equilibrium, a header and its policy as a table (state, each side, values)."""
+    lines = [f"\nMarkov perfect equilibria: {len(items)}"]
+    for k, e in enumerate(items, 1):
+        horizon = f"{e['horizon']} rounds" if e["horizon"] is not None else "infinite horizon, stationary"
+        lines.append(f"  {k}. {e['method']} ({horizon}); {'verified' if e['verified'] else 'NOT verified'}, "
+                     f"max one-shot gain {e['max_regret']:.1e}" + (f"; selection: {e['selection']}"))
+        for note in e["notes"]:
+            lines.append(f"     note: {note}")
+        rounds = range(len(e["policy"]))
+        shown = 0
+        for t in rounds:
+            if shown >= MAX_ROWS:
+                break
+            if e["horizon"] is not None:
+                lines.append(f"     round {t}:")
+            for key, pol in e["policy"][t].items():
+                if shown >= MAX_ROWS:
+                    break
+                vals = ", ".join(f"{p} {e['values'][t][key][p]:.4g}" for p in ids)
+                lines.append(f"       [{key}]  " + "; ".join(f"{p}: {_strategy(pol[p])}" for p in ids)
+                             + f"  -> values {vals}")
+                shown += 1
+        if shown >= MAX_ROWS:
+            lines.append("       ... more (see --format json)")
+        if "state_path" in e:
+            sp = e["state_path"]
+            marks = sorted({0, *range(0, sp["rounds"] + 1, 4), sp["rounds"]})
+            lines.append(f"     expected state under this equilibrium, from the initial state "
+                         f"({sp['period']} {', '.join(map(str, marks))}):")
+            for name, v in sp["variables"].items():
+                top = v["labels"][-1]
+                lines.append(f"       {name}: mean " + " ".join(f"{v['mean'][k]:.3g}" for k in marks)
+                             + f"; P({top}) " + " ".join(f"{v['probability'][k][-1]:.2f}" for k in marks))
+    return lines

@@ -27,7 +27,9 @@ from sim.cli.common import (
 )
 from sim.cli.scenario_cmds import load_game
 from sim.errors import InputError
+from sim.model.dynamic import build_dynamic_game, is_dynamic
 from sim.repeated.curves import threshold_curve
+from sim.repeated.dynamic_play import play_dynamic
 from sim.repeated.engine import CHUNK_CELLS
 from sim.repeated.engine import play as run
 from sim.repeated.evolution import moran, replicator
@@ -206,11 +208,14 @@ def play(ctx, file, strategy_items, rounds, continuation, max_rounds, reps, nois
     horizon = rounds if rounds is not None else max_rounds
     chunk = max(1, min(CHUNK_CELLS // max(horizon, 1), max(1, reps // 20)))
     with _progress("playing", reps * horizon) as bar:
-        result = run(game, strategies, rounds=rounds, continuation=continuation, max_rounds=max_rounds,
-                     replicates=reps, noise=noise, perception_noise=perception_noise,
-                     cooperative=_cooperative(coop_items), seed=seed, paths=paths or plot_path is not None,
-                     chunk_size=chunk if bar else None,
-                     progress=(lambda done: bar(done, reps)) if bar else None)
+        common = dict(rounds=rounds, continuation=continuation, max_rounds=max_rounds, replicates=reps, noise=noise,
+                      perception_noise=perception_noise, cooperative=_cooperative(coop_items), seed=seed,
+                      paths=paths or plot_path is not None,
+                      progress=(lambda done: bar(done, reps)) if bar else None)
+        if is_dynamic(scenario):  # a game with state: the state moves each round, strategies see it
+            result = play_dynamic(build_dynamic_game(scenario, source=file), strategies, **common)
+        else:
+            result = run(game, strategies, chunk_size=chunk if bar else None, **common)
     if plot_path:
         from sim.viz.plots import plot_outcome_paths
 
@@ -257,6 +262,12 @@ def play(ctx, file, strategy_items, rounds, continuation, max_rounds, reps, nois
     fb = s["first_breakdown_median"]
     con.print(f"rounds in the cooperative profile: {s['cooperation_rate']:.1%}; truce broke in {s['breakdown_share']:.1%} "
               f"of replicates" + (f" (median first breakdown: round {fb:.0f})" if fb is not None else ""))
+    if getattr(result, "dynamic", None) is not None:
+        sp = result.dynamic.states
+        marks = sorted({0, *range(0, len(result.state_mean[0]), 4), len(result.state_mean[0]) - 1})
+        con.print(f"mean state over replicates ({', '.join(f'round {k}' for k in marks)}):")
+        for name, mean in zip(sp.names, result.state_mean):
+            con.print(f"  {name}: " + " → ".join(f"{mean[k]:.3g}" for k in marks))
     if paths:
         for rec in result.paths_records()[:5]:
             con.print(f"replicate {rec['replicate']}:")

@@ -130,6 +130,7 @@ def simulate_block(
     cooperative: tuple[int, int],
     contexts: tuple[PlayerContext, PlayerContext] | None = None,
     on_round: Callable[[int], None] | None = None,
+    dynamics: Any = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Play one block of matches; return the actions of both sides, each ``(N, T)``.
 
@@ -138,6 +139,10 @@ def simulate_block(
     caller ignores rounds past a row's own length). The ``2N`` seats are sorted into groups of
     one strategy and one point of view (a side; in a symmetric game both sides share one), and
     each strategy is asked once per round per group for all its seats.
+
+    ``dynamics`` (a :class:`~sim.repeated.dynamic_play.StateLaw`) makes the game one with state: it
+    gives each row's initial state and, after every round, the next state from the actions played;
+    strategies see it as ``obs.state``, and ``dynamics.path`` holds the ``(N, T + 1)`` states.
     """
     N = len(s0)
     T = int(lengths.max()) if N else 0
@@ -158,6 +163,11 @@ def simulate_block(
     dtype = np.int16 if max(n0, n1) < 32000 else np.int32
     Act = np.empty((T, 2 * N), dtype=dtype)  # actual actions by position
     Per = np.empty((T, 2 * N), dtype=dtype)  # the opponent's action as perceived, by position
+    if dynamics is not None:
+        St = dynamics.start(keys, T)  # (T + 1, N) by row
+        StPos = np.empty((T + 1, 2 * N), dtype=St.dtype)  # the state each seat sees, by position
+        row_of_pos = order % N
+        StPos[0] = St[0][row_of_pos]
     groups: list[_Group] = []
     sorted_gid = gid[order]
     bounds = np.flatnonzero(np.diff(sorted_gid)) + 1
@@ -167,7 +177,9 @@ def simulate_block(
         if hi > lo:
             view = int(sorted_gid[lo] % 2)
             ctx = ctx0 if (shared or view == 0) else ctx1
-            obs = Observation(ctx, Act[:, lo:hi].T, Per[:, lo:hi].T, seat_keys[lo:hi])
+            obs = (Observation(ctx, Act[:, lo:hi].T, Per[:, lo:hi].T, seat_keys[lo:hi]) if dynamics is None else
+                   Observation(ctx, Act[:, lo:hi].T, Per[:, lo:hi].T, seat_keys[lo:hi], dynamics.game,
+                               StPos[:, lo:hi].T))
             groups.append(_Group(strategies[int(sorted_gid[lo] // 2)], lo, hi, obs))
     act = np.empty(2 * N, dtype=np.int64)
     compiled = kernels() is not None
@@ -187,8 +199,13 @@ def simulate_block(
             a = _noisy(act, seat_keys, t, _STREAM_IMPL, n_own, noise)
             Act[t] = a
             Per[t] = _noisy(a[opp_pos], seat_keys, t, _STREAM_PERC, n_opp, perception_noise)
+        if dynamics is not None:
+            St[t + 1] = dynamics.step(t, St[t], Act[t][pos[:N]], Act[t][pos[N:]], keys)
+            StPos[t + 1] = St[t + 1][row_of_pos]
         if on_round is not None:
             on_round(t)
+    if dynamics is not None:
+        dynamics.path = St.T
     out = Act.T
     return out[pos[:N]], out[pos[N:]]
 
@@ -220,14 +237,21 @@ def summarise_paths(
         keys = ("total", "discounted", "coop_rounds", "coop_rounds_player", "first_breakdown", "round_payoff_sum",
                 "round_coop_sum", "round_active")
         return dict(zip(keys, out))
-    fixed = bool(N) and bool((lengths == T).all())
-    active = None if fixed else np.arange(T)[None, :] < lengths[:, None]
     n = game.shape[1]
     flat = a0.astype(np.int32 if game.A.size < 2**31 else np.int64)
     flat *= n
     flat += a1
-    u0 = np.ravel(game.A)[flat]
-    u1 = np.ravel(game.B)[flat]
+    return summaries_from_payoffs(np.ravel(game.A)[flat], np.ravel(game.B)[flat], a0, a1, lengths, cooperative,
+                                  discount)
+
+
+def summaries_from_payoffs(u0: np.ndarray, u1: np.ndarray, a0: np.ndarray, a1: np.ndarray, lengths: np.ndarray,
+                           cooperative: tuple[int, int], discount: tuple[float, float]) -> dict[str, np.ndarray]:
+    """The summaries of :func:`summarise_paths` from each row's stage payoffs ``u0``, ``u1`` ``(N, T)``
+    (games with state compute those from the state path)."""
+    N, T = a0.shape
+    fixed = bool(N) and bool((lengths == T).all())
+    active = None if fixed else np.arange(T)[None, :] < lengths[:, None]
     if active is not None:
         u0 *= active
         u1 *= active

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.dynamic.solve import SELECTIONS, markov_perfect_equilibria
 from sim.errors import InputError, ScenarioError
 from sim.repeated.context import PlayerContext
 from sim.repeated.strategy import Observation, Param, Strategy
@@ -419,6 +420,66 @@ class Scripted(Strategy):
         path = self._indices(obs.ctx)
         t = obs.t % len(path) if self.params["cycle"] else min(obs.t, len(path) - 1)
         return int(path[t])
+
+
+# ----------------------------------------------------------------------------- games with state
+@register
+class Markov(Strategy):
+    """Play the game's Markov perfect equilibrium policy for the current state (and round).
+
+    The policy is :func:`sim.dynamic.solve.markov_perfect_equilibria`'s first equilibrium under the
+    ``selection`` rule, computed once per game; mixed actions are drawn per replicate.
+    """
+
+    name = "markov"
+    memory_depth = 0
+    stochastic = True
+    parameters = (Param("selection", str, "utilitarian", choices=SELECTIONS, doc="stage-equilibrium selection"),)
+
+    def act(self, obs: Observation) -> np.ndarray:
+        game = _dynamic(obs, self.name)
+        cache = game.__dict__.setdefault("_markov_policies", {})
+        if self.params["selection"] not in cache:
+            cache[self.params["selection"]] = markov_perfect_equilibria(game, selection=self.params["selection"])[0]
+        mpe = cache[self.params["selection"]]
+        pol = mpe.row if obs.ctx.player == 0 else mpe.col
+        probs = pol[0 if mpe.stationary else min(obs.t, pol.shape[0] - 1)][obs.state]  # (size, n_own)
+        cdf = np.cumsum(probs, axis=1)
+        pick = (cdf < obs.uniform(0)[:, None] * cdf[:, -1:]).sum(axis=1)
+        return np.minimum(pick, probs.shape[1] - 1)
+
+
+@register
+class StateThreshold(Strategy):
+    """Maximum pressure while a state variable is below (or above) a threshold, else cooperate
+    (or mirror the other side, as tit for tat): "restrict when their stockpile is low"."""
+
+    name = "state_threshold"
+    memory_depth = 1
+    parameters = (
+        Param("var", str, "", doc="state variable name"),
+        Param("threshold", float, 0.0, doc="value compared with the variable"),
+        Param("when", str, "below", choices=("below", "above")),
+        Param("otherwise", str, "cooperate", choices=("cooperate", "tit_for_tat")),
+    )
+
+    def act(self, obs: Observation) -> np.ndarray:
+        game = _dynamic(obs, self.name)
+        var = self.params["var"]
+        if var not in game.states.names:
+            raise InputError(f"no state variable {var!r} (state: {', '.join(game.states.names)})",
+                             key=f"{self.name}:var")
+        value = game.states.values(var)[obs.state]
+        press = value < self.params["threshold"] if self.params["when"] == "below" else value > self.params["threshold"]
+        calm = (obs.full(obs.ctx.coop_own) if self.params["otherwise"] == "cooperate" or obs.t == 0
+                else obs.ctx.mirror[obs.last_opp])
+        return np.where(press, obs.ctx.max_own, calm)
+
+
+def _dynamic(obs: Observation, name: str):
+    if obs.game is None:
+        raise InputError(f"{name} needs a game with state ([state] tables in the scenario)", key=name)
+    return obs.game
 
 
 #: The eight classic strategies of the Axelrod reference table (plus two for a ten-strategy field).

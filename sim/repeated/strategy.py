@@ -89,6 +89,8 @@ class Observation:
     t : the round being chosen (0-based); ``own``/``opp`` have ``t`` columns.
     memory : dict for the strategy's per-batch state (arrays of length ``size``); empty at t=0.
     size : number of replicates in the batch.
+    game : the game with state being played (a :class:`~sim.model.dynamic.DynamicGame`), else ``None``;
+        then :attr:`state` is each replicate's current state index.
 
     Random draws (:meth:`uniform`, :meth:`sample`) are keyed by (seed, match, replicate, side,
     round, stream), so a replicate's draws do not depend on the rest of the batch as long as the
@@ -96,9 +98,10 @@ class Observation:
     numbers, or make the same calls in the same order every round (the counter restarts each round).
     """
 
-    __slots__ = ("ctx", "_t", "memory", "size", "_own", "_opp", "_keys", "_stream")
+    __slots__ = ("ctx", "_t", "memory", "size", "_own", "_opp", "_keys", "_stream", "game", "_state")
 
-    def __init__(self, ctx: PlayerContext, own_buf: np.ndarray, opp_buf: np.ndarray, keys: np.ndarray):
+    def __init__(self, ctx: PlayerContext, own_buf: np.ndarray, opp_buf: np.ndarray, keys: np.ndarray,
+                 game: Any = None, state_buf: np.ndarray | None = None):
         self.ctx = ctx
         self._t = 0
         self.memory: dict[str, Any] = {}
@@ -107,6 +110,22 @@ class Observation:
         self._opp = opp_buf
         self._keys = keys
         self._stream = 0
+        self.game = game
+        self._state = state_buf
+
+    @property
+    def state(self) -> np.ndarray:
+        """Each replicate's current state index (games with state only), shape ``(size,)``."""
+        if self._state is None:
+            raise InputError("this game has no state", key="state")
+        return self._state[:, self._t]
+
+    @property
+    def states(self) -> np.ndarray:
+        """Each replicate's states so far, the current one last, shape ``(size, t + 1)``."""
+        if self._state is None:
+            raise InputError("this game has no state", key="state")
+        return self._state[:, : self._t + 1]
 
     @property
     def t(self) -> int:

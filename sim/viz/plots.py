@@ -83,11 +83,27 @@ def plot_outcome_paths(match, *, replicate: int = 0, fig: Figure | None = None) 
     T = pay.shape[1]
     rounds = np.arange(T)
     panels = [(p, k) for p in (0, 1) for k in range(len(game.levers[p]))]
-    n = len(panels) + 2
+    dynamic, states = getattr(match, "dynamic", None), getattr(match, "states", None)
+    n_state = len(dynamic.states.names) if dynamic is not None and states is not None else 0
+    n = len(panels) + n_state + 2
     if fig is None:
-        fig = Figure(figsize=(10, 1.45 * len(panels) + 5), layout="constrained")
-    heights = [1.0] * len(panels) + [2.0, 2.0]
+        fig = Figure(figsize=(10, 1.45 * (len(panels) + n_state) + 5), layout="constrained")
+    heights = [1.0] * (len(panels) + n_state) + [2.0, 2.0]
     axes = fig.subplots(n, 1, sharex=True, gridspec_kw={"height_ratios": heights})
+    for k in range(n_state):  # state variables: the level index of each replicate's state, fan chart
+        ax = axes[len(panels) + k]
+        idx = dynamic.states.indices()[:, k]
+        level = np.where(states[:, :T] >= 0, idx[np.maximum(states[:, :T], 0)], -1).astype(float)
+        level[level < 0] = np.nan
+        _fan(ax, rounds, level, ACCENTS[k % len(ACCENTS)], replicate, step=True)
+        labels = dynamic.states.labels[k]
+        ax.set_yticks(range(len(labels)))
+        ax.set_yticklabels([_short(lab, 18) for lab in labels], fontsize=7)
+        ax.set_ylim(-0.3, len(labels) - 0.7)
+        unit = dynamic.states.units[k]
+        ax.set_ylabel(f"state: {dynamic.states.names[k]}" + (f"\n[{_short(unit, 24)}]" if unit else ""), fontsize=8,
+                      rotation=0, ha="right", va="center")
+        ax.grid(axis="y", alpha=0.3)
     for ax, (p, k) in zip(axes, panels):
         lever = game.levers[p][k]
         levels = match.levels(p)[..., k].astype(float)

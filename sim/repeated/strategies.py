@@ -434,6 +434,7 @@ class Markov(Strategy):
     name = "markov"
     memory_depth = 0
     stochastic = True
+    needs_state = True
     parameters = (Param("selection", str, "utilitarian", choices=SELECTIONS, doc="stage-equilibrium selection"),)
 
     def act(self, obs: Observation) -> np.ndarray:
@@ -456,6 +457,7 @@ class StateThreshold(Strategy):
 
     name = "state_threshold"
     memory_depth = 1
+    needs_state = True
     parameters = (
         Param("var", str, "", doc="state variable name"),
         Param("threshold", float, 0.0, doc="value compared with the variable"),

@@ -195,6 +195,7 @@ class Strategy:
     aliases : other registry names.
     memory_depth : rounds of history it looks at (``math.inf`` for unbounded).
     stochastic : whether it draws random numbers (for some parameter values).
+    needs_state : whether it reads the state of a game with state (``obs.state``).
     parameters : declared :class:`Param` s; instances are built with keyword arguments.
     """
 
@@ -202,6 +203,7 @@ class Strategy:
     aliases: ClassVar[tuple[str, ...]] = ()
     memory_depth: ClassVar[float] = math.inf
     stochastic: ClassVar[bool] = False
+    needs_state: ClassVar[bool] = False
     parameters: ClassVar[tuple[Param, ...]] = ()
 
     def __init__(self, **params: Any):
@@ -245,6 +247,7 @@ class Strategy:
             "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.params.items()},
             "memory_depth": None if math.isinf(self.memory_depth) else self.memory_depth,
             "stochastic": self.is_stochastic(),
+            "needs_state": self.needs_state,
         }
 
     def __repr__(self) -> str:

@@ -129,3 +129,20 @@ def test_play_command_on_the_dynamic_scenario_reports_the_state(tmp_path):
     assert set(data["state"]["mean"]) == {"us_stockpile", "re_share", "brazil"}
     assert data["state"]["mean"]["re_share"][0] == 90 and len(data["state"]["mean"]["re_share"]) == 13
     assert (tmp_path / "paths.png").stat().st_size > 10_000
+
+
+STATE_STRATEGIES = ["markov", "markov:selection=first", "state_threshold:var=stock,threshold=2",
+                    "state_threshold:var=stock,threshold=1,when=above,otherwise=tit_for_tat"]
+
+
+@pytest.mark.parametrize("spec", STATE_STRATEGIES)
+def test_state_strategies_share_the_suite_reproducible_and_batch_invariant(spec, stock):
+    kw = dict(replicates=8, noise=0.1, perception_noise=0.05, seed=42)
+    for pair in ((spec, "random"), ("random", spec), (spec, spec)):
+        a = play_dynamic(stock, pair, **kw)
+        b = play_dynamic(stock, pair, **kw)
+        assert np.array_equal(a.actions, b.actions) and np.array_equal(a.states, b.states)
+        bigger = play_dynamic(stock, pair, **{**kw, "replicates": 40})
+        assert np.array_equal(a.actions, bigger.actions[:8])
+        pay = a.payoffs()
+        assert np.allclose(pay.sum(axis=1), a.total)

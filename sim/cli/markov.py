@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from sim.dynamic.forward import state_path
 from sim.dynamic.solve import markov_perfect_equilibria
+from sim.dynamic.truce import truce_by_state
 from sim.errors import InputError
 from sim.model.dynamic import build_dynamic_game, is_dynamic
 
-__all__ = ["markov_report", "render_markov"]
+__all__ = ["markov_report", "render_markov", "truce_report", "render_truce", "dynamic_game"]
 
 #: Rows of a policy table printed before "... more (see --format json)".
 MAX_ROWS = 40
 
 
+def dynamic_game(scenario: Any, *, source: str, infinite: bool = False):
+    """The game with state of a scenario; ``infinite`` drops ``[repeated] rounds`` (no end date)."""
+    game = build_dynamic_game(scenario, source=source)
+    if infinite:
+        if game.round_dependent:
+            raise InputError("payoffs read round, so the game needs its horizon", key="--infinite-horizon")
+        game = dataclasses.replace(game, horizon=None)
+    return game
+
+
 def markov_report(scenario: Any, *, selection: str, source: str, state_plot: str | None = None,
-                  policy_plot: str | None = None) -> list[dict[str, Any]] | None:
+                  policy_plot: str | None = None, infinite: bool = False) -> list[dict[str, Any]] | None:
     """``markov_perfect`` items of a scenario with state (``None`` for a game without state); draws
     the state path and the policy of the first equilibrium when asked."""
     if not is_dynamic(scenario):
-        if state_plot or policy_plot:
-            raise InputError("this scenario has no state: --plot-state and --plot-policy are for games with "
-                             "[state] tables", key="--plot-state" if state_plot else "--plot-policy")
+        if state_plot or policy_plot or infinite:
+            flag = "--plot-state" if state_plot else ("--plot-policy" if policy_plot else "--infinite-horizon")
+            raise InputError(f"this scenario has no state: {flag} is for games with [state] tables", key=flag)
         return None
-    game = build_dynamic_game(scenario, source=source)
+    game = dynamic_game(scenario, source=source, infinite=infinite)
     found = markov_perfect_equilibria(game, selection=selection)
     items = [e.to_dict() for e in found]
     if found and (state_plot or policy_plot):
@@ -80,4 +92,31 @@ def render_markov(items: list[dict[str, Any]], ids: list[str]) -> list[str]:
                 top = v["labels"][-1]
                 lines.append(f"       {name}: mean " + " ".join(f"{v['mean'][k]:.3g}" for k in marks)
                              + f"; P({top}) " + " ".join(f"{v['probability'][k][-1]:.2f}" for k in marks))
+    return lines
+
+
+def truce_report(scenario: Any, cooperative: Any, *, source: str, infinite: bool = False) -> dict[str, Any] | None:
+    """``markov_truce`` of ``tradesim thresholds`` for a scenario with state (``None`` without state)."""
+    if not is_dynamic(scenario):
+        if infinite:
+            raise InputError("this scenario has no state: --infinite-horizon is for games with [state] tables",
+                             key="--infinite-horizon")
+        return None
+    return truce_by_state(dynamic_game(scenario, source=source, infinite=infinite), cooperative).to_dict()
+
+
+def render_truce(report: dict[str, Any], ids: list[str]) -> list[str]:
+    """Text lines: per initial state, whether each side keeps the truce under Markov reversion."""
+    horizon = f"{report['horizon']} rounds" if report["horizon"] is not None else "no end date"
+    lines = [f"\nWith state ({horizon}; deviations answered by reverting to the Markov perfect equilibrium, "
+             f"{report['reversion']}):"]
+    for k, (key, row) in enumerate(report["by_initial_state"].items()):
+        if k >= MAX_ROWS:
+            lines.append("  ... more (see --format json)")
+            break
+        lines.append(f"  from [{key}]: " + "; ".join(
+            f"{p} {'keeps it' if row[p]['self_enforcing'] else 'breaks it'} "
+            f"(truce {row[p]['truce_value']:.4g} vs reversion {row[p]['reversion_value']:.4g})" for p in ids))
+    held = sum(all(r[p]["self_enforcing"] for p in ids) for r in report["by_initial_state"].values())
+    lines.append(f"  self-enforcing for both from {held} of {len(report['by_initial_state'])} initial states")
     return lines

@@ -25,6 +25,7 @@ from sim.cli.common import (
     save_plot,
     show_progress,
 )
+from sim.cli.markov import render_truce, truce_report
 from sim.cli.scenario_cmds import load_game
 from sim.errors import InputError
 from sim.model.dynamic import build_dynamic_game, is_dynamic
@@ -423,11 +424,13 @@ def evolve(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, noise,
               help="Truce profile (default: scenario's).")
 @click.option("--vary", metavar="PARAMETER=LO:HI:N", default=None,
               help="Also trace the thresholds as one parameter runs over N values from LO to HI.")
+@click.option("--infinite-horizon", "infinite", is_flag=True,
+              help="Games with state: check the truce with no end date (ignore [repeated] rounds).")
 @format_option("text", "json")
 @plot_option("Draw the folk-theorem picture (feasible and individually rational payoffs, truce, Nash, "
              "minmax) or, with --vary, the critical discount factors against the parameter.")
 @click.pass_context
-def thresholds(ctx, file, coop_items, vary, fmt, plot_path):
+def thresholds(ctx, file, coop_items, vary, infinite, fmt, plot_path):
     """Critical discount factors that make the scenario's truce self-enforcing (folk theorem).
 
     \b
@@ -435,10 +438,13 @@ def thresholds(ctx, file, coop_items, vary, fmt, plot_path):
     grim trigger (minmax): deviate once and the other side holds you to your minmax value;
     tit for tat: the other side mirrors your last move.
     The truce is self-enforcing for a side whose discount factor (per round) is at least its threshold.
+    In a game with state it is also checked from every initial state, with deviations answered by
+    reverting to the Markov perfect equilibrium (JSON key markov_truce).
     """
 
     scenario, game = _load(file)
     th = truce_thresholds(game, _cooperative(coop_items))
+    markov = truce_report(scenario, _cooperative(coop_items), source=file, infinite=infinite)
     payoff_set = feasible_ir_set(game)
     curve = _threshold_curve(scenario, vary, _cooperative(coop_items)) if vary else None
     if plot_path:
@@ -456,6 +462,8 @@ def thresholds(ctx, file, coop_items, vary, fmt, plot_path):
         save_plot(fig, plot_path)
     if fmt == "json":
         out = {**th.to_dict(), "feasible_set": payoff_set.to_dict(), "invocation": invocation(ctx, file)}
+        if markov is not None:
+            out["markov_truce"] = markov
         if curve is not None:
             out["curve"] = curve.to_dict()
         echo_json(out)
@@ -479,6 +487,8 @@ def thresholds(ctx, file, coop_items, vary, fmt, plot_path):
     con.print(table)
     for line in th.sentences():
         con.print(line)
+    if markov is not None:
+        click.echo("\n".join(render_truce(markov, list(th.player_ids))))
     if curve is not None:
         con.print(f"\nAs {curve.parameter} varies (critical δ under grim trigger, Nash reversion):")
         table = Table(show_header=True)

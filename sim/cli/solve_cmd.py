@@ -87,9 +87,11 @@ Games with state ([state] tables, or payoffs using round or prev.PLAYER.LEVER):
                    "perfect equilibrium.")
 @click.option("--plot-policy", "policy_path", type=click.Path(dir_okay=False), default=None,
               help="Games with state: draw the equilibrium policy per state and round, and values by state.")
+@click.option("--infinite-horizon", "infinite", is_flag=True,
+              help="Games with state: ignore [repeated] rounds and report stationary equilibria (no end date).")
 @click.pass_context
 def solve(ctx, file, method, max_seconds, disagreement, tie, selection, mixed_dominance, fmt, plot_path, terms_path,
-          matrix_path, state_path, policy_path):
+          matrix_path, state_path, policy_path, infinite):
     for extra in (terms_path, matrix_path, state_path, policy_path):
         if extra is not None:
             check_plot_path(extra)
@@ -97,7 +99,7 @@ def solve(ctx, file, method, max_seconds, disagreement, tie, selection, mixed_do
     report = analyse(game, method=method, max_seconds=max_seconds, disagreement=disagreement, tie=tie,
                      mixed_dominance=mixed_dominance)
     markov = markov_report(scenario, selection=selection, source=file, state_plot=state_path,
-                           policy_plot=policy_path)
+                           policy_plot=policy_path, infinite=infinite)
     if markov is not None:
         report["markov_perfect"] = markov
     draw(game, report, space=plot_path, terms=terms_path, matrix=matrix_path)

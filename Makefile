@@ -57,7 +57,7 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow and not notebooks"
 
-# Peer libraries (Axelrod, QuantEcon, lrsnash) are benchmark rivals only: they live in a
+# Peer libraries (Axelrod, QuantEcon, lrsnash, sgamesolver) are benchmark rivals only: they live in a
 # separate environment, never in tradesim's own dependencies. Axelrod needs torch; the CPU
 # build is installed first so pip does not pull a multi-GB GPU build.
 $(BENCH)/.installed: pyproject.toml constraints.txt
@@ -65,6 +65,9 @@ $(BENCH)/.installed: pyproject.toml constraints.txt
 	$(BPY) -m pip install --quiet torch==2.13.0
 	$(BPY) -m pip install --quiet -c constraints.txt axelrod==4.14.0 quantecon==0.11.4
 	$(BPY) -m pip install --quiet -c constraints.txt -e '.[distributed]'
+	# sgamesolver ships no wheel: build it against the pinned numpy (Cython 2, no isolated build)
+	$(BPY) -m pip install --quiet -c constraints.txt cython==0.29.37 wheel==0.48.0
+	$(BPY) -m pip install --quiet --no-build-isolation --no-cache-dir sgamesolver==1.0.2
 	command -v lrsnash >/dev/null || apt-get install -y -q lrslib >/dev/null 2>&1 || echo "lrsnash not installed: its column will be skipped"
 	touch $@
 
@@ -75,6 +78,7 @@ bench: bench-env
 	$(BPY) benchmarks/bench_tournament.py
 	$(BPY) benchmarks/bench_engine.py
 	$(BPY) benchmarks/bench_sweep.py
+	$(BPY) benchmarks/bench_markov.py
 
 schema: $(STAMP)
 	$(PY) -m sim schema -o docs/scenario.schema.json

@@ -30,7 +30,7 @@ import numpy as np
 from sim.dynamic.result import MarkovPerfectEquilibrium
 from sim.errors import InputError
 from sim.model.dynamic import DynamicGame
-from sim.stage.equilibria import nash_equilibria
+from sim.stage.equilibria import nash_equilibria, pure_equilibrium_mask
 from sim.stage.security import maxmin_mixed
 
 __all__ = ["SELECTIONS", "markov_perfect_equilibria", "backward_induction", "pure_stationary_equilibria",
@@ -70,6 +70,32 @@ def _solve_stage(Q0: np.ndarray, Q1: np.ndarray, selection: str, tol: float):
     return np.asarray(e.row, float), np.asarray(e.col, float), len(eqs)
 
 
+def _solve_stages(Q0: np.ndarray, Q1: np.ndarray, selection: str, tol: float):
+    """One equilibrium of each state's stage game ``(Q0[s], Q1[s])``: ``(x, y, counts)``.
+
+    Pure equilibria are found for all states at once (:func:`~sim.stage.equilibria.pure_equilibrium_mask`);
+    where a state has some, the selection rule picks among them (row-major order for ``first``, the
+    order the full search reports them in). Only states without a pure equilibrium go to the full
+    search, which then also reports mixed ones.
+    """
+    S, m, n = Q0.shape
+    mask = pure_equilibrium_mask(Q0, Q1)
+    x, y = np.zeros((S, m)), np.zeros((S, n))
+    counts = mask.reshape(S, -1).sum(axis=1)
+    score = {"utilitarian": Q0 + Q1, "row": Q0, "col": Q1}.get(selection)
+    for s in np.flatnonzero(counts > 0):
+        if score is None:
+            i, j = np.argwhere(mask[s])[0]
+        else:
+            masked = np.where(mask[s], score[s], -np.inf)
+            best = masked.max()
+            i, j = np.argwhere(masked >= best - 1e-9 * (1 + abs(best)))[0]
+        x[s, i], y[s, j] = 1.0, 1.0
+    for s in np.flatnonzero(counts == 0):
+        x[s], y[s], counts[s] = _solve_stage(Q0[s], Q1[s], selection, tol)
+    return x, y, counts
+
+
 def _scale(U: np.ndarray) -> float:
     spread = float(U.max() - U.min()) if U.size else 0.0
     return spread if spread > 0 else 1.0
@@ -104,13 +130,15 @@ def backward_induction(game: DynamicGame, *, rounds: int | None = None, selectio
         A, B = game.payoffs(t)
         Q0 = A + d0 * game.expected(values[t + 1, :, 0])
         Q1 = B + d1 * game.expected(values[t + 1, :, 1])
+        x, y, counts = _solve_stages(Q0, Q1, selection, tol)
+        multiple += int((counts > 1).sum())
+        row[t], col[t] = x, y
+        v0 = np.einsum("si,sij,sj->s", x, Q0, y)
+        v1 = np.einsum("si,sij,sj->s", x, Q1, y)
+        values[t] = np.column_stack([v0, v1])
         for s in range(S):
-            x, y, count = _solve_stage(Q0[s], Q1[s], selection, tol)
-            multiple += count > 1
-            row[t, s], col[t, s] = x, y
-            values[t, s] = (x @ Q0[s] @ y, x @ Q1[s] @ y)
-            r0 = float((Q0[s] @ y).max() - x @ Q0[s] @ y) / _scale(Q0[s])
-            r1 = float((x @ Q1[s]).max() - x @ Q1[s] @ y) / _scale(Q1[s])
+            r0 = float((Q0[s] @ y[s]).max() - v0[s]) / _scale(Q0[s])
+            r1 = float((x[s] @ Q1[s]).max() - v1[s]) / _scale(Q1[s])
             worst = max(worst, r0, r1)
     return MarkovPerfectEquilibrium(
         horizon=T, row=row, col=col, values=values[:T], method="backward induction", selection=selection,
@@ -180,12 +208,9 @@ def value_iteration(game: DynamicGame, *, selection: str = "utilitarian", tol: f
     residual, it, multiple = math.inf, 0, 0
     for it in range(1, max_iter + 1):
         Q0, Q1 = A + d0 * game.expected(V[:, 0]), B + d1 * game.expected(V[:, 1])
-        new = np.empty_like(V)
-        multiple = 0
-        for s in range(S):
-            x[s], y[s], count = _solve_stage(Q0[s], Q1[s], selection, tol)
-            multiple += count > 1
-            new[s] = (x[s] @ Q0[s] @ y[s], x[s] @ Q1[s] @ y[s])
+        x, y, counts = _solve_stages(Q0, Q1, selection, tol)
+        multiple = int((counts > 1).sum())
+        new = np.column_stack([np.einsum("si,sij,sj->s", x, Q0, y), np.einsum("si,sij,sj->s", x, Q1, y)])
         residual = float(np.abs(new - V).max())
         V = new
         if residual <= tol * scale * (1 - max(d0, d1)):
@@ -229,12 +254,14 @@ def shapley_value_iteration(game: DynamicGame, *, tol: float = 1e-10, max_iter: 
     v = np.zeros(game.n_states)
     residual, it = math.inf, 0
     for it in range(1, max_iter + 1):
-        new, x, y = _matrix_games(A + d * game.expected(v))
+        Q = A + d * game.expected(v)
+        new = np.array([maxmin_mixed(Qs)[0] for Qs in Q])  # one LP per state: the value only
         residual = float(np.abs(new - v).max())
         v = new
         if residual <= tol * (1 - d):
             break
         if it % 10 == 0:
+            _, x, y = _matrix_games(Q)
             V_e, _ = verify_stationary(game, x, y)
             T_e, _, _ = _matrix_games(A + d * game.expected(V_e[:, 0]))
             r_e = float(np.abs(T_e - V_e[:, 0]).max())

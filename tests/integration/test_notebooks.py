@@ -26,6 +26,7 @@ LESSONS = (
     "03_noise_and_escalation_spirals",
     "04_leverage_and_bargaining",
     "05_sweeping_the_scenario",
+    "06_leverage_that_wears_out",
 )
 ALL = notebook_paths([NOTEBOOKS])
 IDS = [str(p.relative_to(NOTEBOOKS)) for p in ALL]

@@ -304,8 +304,9 @@ def _run_tournament(file, spec_lists, rounds, continuation, max_rounds, reps, no
     noise = float(_default(scenario, "noise", 0.0)) if noise is None else noise
     horizon = rounds if rounds is not None else max_rounds
     k = len(specs)
+    played = build_dynamic_game(scenario, source=file) if is_dynamic(scenario) else game  # with state: it moves
     with _progress(label, k * k * reps * horizon // 2) as bar:
-        result = round_robin(game, specs, rounds=rounds, continuation=continuation, max_rounds=max_rounds,
+        result = round_robin(played, specs, rounds=rounds, continuation=continuation, max_rounds=max_rounds,
                              replicates=reps, noise=noise, perception_noise=perception_noise, self_play=self_play,
                              seed=seed, progress=bar)
     return scenario, game, result

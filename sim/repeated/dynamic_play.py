@@ -31,7 +31,7 @@ from sim.repeated.engine import (
 from sim.repeated.match import MatchResult
 from sim.repeated.settings import PlaySettings
 
-__all__ = ["StateLaw", "DynamicMatchResult", "play_dynamic"]
+__all__ = ["StateLaw", "DynamicMatchResult", "play_dynamic", "state_summaries"]
 
 _STREAM_STATE = 4
 
@@ -168,12 +168,7 @@ def play_dynamic(
         T = a0.shape[1]
         T_max = max(T_max, T)
         St = law.path  # (N, T + 1)
-        u0, u1 = np.empty(a0.shape), np.empty(a0.shape)
-        for t in range(T):
-            A, B = game.payoffs(t)
-            u0[:, t] = A[St[:, t], a0[:, t], a1[:, t]]
-            u1[:, t] = B[St[:, t], a0[:, t], a1[:, t]]
-        summ = summaries_from_payoffs(u0, u1, a0, a1, lengths, coop, disc)
+        summ = state_summaries(game, St, a0, a1, lengths, coop, disc)
         for k in ("total", "discounted", "coop_rounds", "coop_rounds_player", "first_breakdown"):
             pieces.setdefault(k, []).append(summ[k])
         pieces.setdefault("length", []).append(lengths)
@@ -204,6 +199,18 @@ def play_dynamic(
         actions=None if acts_store is None else acts_store[:, :T_max],
         dynamic=game, states=None if states_store is None else states_store[:, : T_max + 1], state_mean=means,
     )
+
+
+def state_summaries(game: DynamicGame, St: np.ndarray, a0: np.ndarray, a1: np.ndarray, lengths: np.ndarray,
+                    cooperative: tuple[int, int], discount: tuple[float, float]) -> dict[str, np.ndarray]:
+    """The summaries of :func:`~sim.repeated.engine.summarise_paths`, each round's payoffs taken in the
+    state of that round (``St`` is ``(N, T + 1)``)."""
+    u0, u1 = np.empty(a0.shape), np.empty(a0.shape)
+    for t in range(a0.shape[1]):
+        A, B = game.payoffs(t)
+        u0[:, t] = A[St[:, t], a0[:, t], a1[:, t]]
+        u1[:, t] = B[St[:, t], a0[:, t], a1[:, t]]
+    return summaries_from_payoffs(u0, u1, a0, a1, lengths, cooperative, discount)
 
 
 def _initial_state(game: DynamicGame, initial: Any) -> int:

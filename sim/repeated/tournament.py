@@ -22,9 +22,11 @@ import numpy as np
 
 from sim._random import match_key, row_keys
 from sim.errors import InputError
+from sim.model.dynamic import DynamicGame
 from sim.model.game import StageGame
 from sim.render import HtmlRepr
 from sim.repeated.context import PlayerContext
+from sim.repeated.dynamic_play import StateLaw, state_summaries
 from sim.repeated.engine import (
     CHUNK_CELLS,
     match_lengths,
@@ -176,7 +178,8 @@ def round_robin(
 
     Parameters
     ----------
-    game : the stage game.
+    game : the stage game, or a game with state (:class:`~sim.model.dynamic.DynamicGame`: every
+        match starts in its initial state and the state moves per replicate).
     strategies : specs or instances (at least one; distinct specs).
     rounds, continuation, max_rounds : horizon, as in :func:`sim.repeated.engine.play`.
     replicates : replicates of each match.
@@ -190,6 +193,9 @@ def round_robin(
     -------
     TournamentResult
     """
+    dynamic = game if isinstance(game, DynamicGame) else None
+    if dynamic is not None:  # a game with state: every match starts in its initial state
+        game = dynamic.stage()
     strats = [get_strategy(s) for s in strategies]
     if not strats:
         raise InputError("a tournament needs at least one strategy", key="strategies")
@@ -201,10 +207,13 @@ def round_robin(
                                   replicates=replicates, noise=noise, perception_noise=perception_noise,
                                   discount=discount, cooperative=cooperative, seed=seed)
     rounds, continuation, max_rounds = settings.rounds, settings.continuation, settings.max_rounds
+    if dynamic is not None and dynamic.round_dependent and max_rounds > (dynamic.horizon or 0):
+        raise InputError(f"payoffs read round, defined for {dynamic.horizon} rounds; play at most that many",
+                         key="rounds")
     repetitions, noise, perception_noise = settings.replicates, settings.noise, settings.perception_noise
     disc, coop, seed_key = settings.discount, settings.cooperative, settings.seed_key
     k = len(strats)
-    symmetric = is_symmetric(game) and coop[0] == coop[1]
+    symmetric = dynamic is None and is_symmetric(game) and coop[0] == coop[1]
     pairs = [(a, b) for a in range(k) for b in range(k) if (a <= b if symmetric else True) and (self_play or a != b)]
     if not pairs:
         raise InputError("no matches to play: give two strategies or allow self-play", key="strategies")
@@ -234,9 +243,12 @@ def round_robin(
             if progress is not None and (t % 10 == 9 or t == T - 1):
                 progress(base + n * (t + 1), total_units)
 
+        law = StateLaw(dynamic, dynamic.states.initial) if dynamic is not None else None
         a0, a1 = simulate_block(game, strats, s0, s1, keys, lengths, noise=noise, perception_noise=perception_noise,
-                                cooperative=coop, contexts=ctxs, on_round=on_round if progress else None)
-        summ = summarise_paths(game, a0, a1, lengths, coop, disc)
+                                cooperative=coop, contexts=ctxs, on_round=on_round if progress else None,
+                                dynamics=law)
+        summ = (summarise_paths(game, a0, a1, lengths, coop, disc) if law is None
+                else state_summaries(dynamic, law.path, a0, a1, lengths, coop, disc))
         L = lengths.reshape(M, R, 1).astype(float)
         totals[:, start:stop] = summ["total"].reshape(M, R, 2)
         per_round[:, start:stop] = summ["total"].reshape(M, R, 2) / L

@@ -146,3 +146,19 @@ def test_state_strategies_share_the_suite_reproducible_and_batch_invariant(spec,
         assert np.array_equal(a.actions, bigger.actions[:8])
         pay = a.payoffs()
         assert np.allclose(pay.sum(axis=1), a.total)
+
+
+def test_tournaments_on_a_game_with_state_score_the_matches_played_alone(stock):
+    from sim.repeated.tournament import round_robin
+
+    names = ["markov", "always_defect", "state_threshold:var=stock,threshold=2", "random"]
+    res = round_robin(stock, names, rounds=6, replicates=30, seed=5)
+    assert not res.symmetric and len(res.matches) == 16
+    for a, b in [(0, 1), (2, 3), (3, 0)]:
+        # strategy a against b: its matches as row (a, b) and as column (b, a), each as if played alone
+        as_row = play_dynamic(stock, (names[a], names[b]), rounds=6, replicates=30, seed=5)
+        as_col = play_dynamic(stock, (names[b], names[a]), rounds=6, replicates=30, seed=5)
+        expected = (as_row.per_round[:, 0].mean() + as_col.per_round[:, 1].mean()) / 2
+        assert res.pairwise[a, b] == pytest.approx(expected)
+    again = round_robin(stock, names, rounds=6, replicates=30, seed=5)
+    assert np.array_equal(res.pairwise, again.pairwise)

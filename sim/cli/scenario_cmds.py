@@ -93,7 +93,19 @@ def show_dict(scenario, game) -> dict:
         "cooperative": (
             {pid: game.actions[k][game.cooperative[k]] for k, pid in enumerate(ids)} if game.cooperative else None
         ),
+        "state": {
+            name: {"levels": list(v.levels), "labels": list(v.level_labels()), "initial": v.initial, "unit": v.unit,
+                   "next": _next_text(v.next), "source": v.source, "assumption": v.assumption}
+            for name, v in scenario.state.items()
+        },
     }
+
+
+def _next_text(law):
+    """A state's ``next`` as written: an expression, or ``[{p, value}]`` outcomes."""
+    if law is None or isinstance(law, (str, int, float)):
+        return law
+    return [{"p": o.p, "value": o.value} for o in law]
 
 
 def bimatrix_csv(game) -> str:
@@ -150,6 +162,16 @@ def print_scenario(scenario, game) -> None:
             levels = " < ".join(f"{lab} ({val:g})" if lab != f"{val:g}" else lab for val, lab in zip(lv.levels, lv.labels))
             levers.add_row(f"{pid} (discount {game.discount[k]:g})", lv.name, levels, lv.unit)
     out.print(levers)
+    if scenario.state:
+        states = Table(title="State (carries over between rounds; the payoffs above are the initial state's)",
+                       title_justify="left")
+        for col in ("state", "levels", "initial", "unit", "next"):
+            states.add_column(col, overflow="fold")
+        for name, v in scenario.state.items():
+            law = _next_text(v.next)
+            shown = law if not isinstance(law, list) else "; ".join(f"p={o['p']}: {o['value']}" for o in law)
+            states.add_row(name, " < ".join(v.level_labels()), str(v.initial), v.unit, escape(str(shown or "stays")))
+        out.print(states)
     if scenario.parameters:
         params = Table(title="Parameters", title_justify="left")
         for col in ("name", "value", "unit", "source (or assumption)"):

@@ -43,6 +43,12 @@ def scenario_html(scenario) -> str:
             rows = [{"lever": "action", "levels (conciliatory → hostile)": " · ".join(player.actions or ()),
                      "unit": "", "source": ""}]
         parts.append(table_html(rows, caption=f"{player.name} ({pid}), discount {player.discount:g} per {meta.period}"))
+    if getattr(scenario, "state", None):
+        rows = [{"state": name, "levels": " < ".join(v.level_labels()), "initial": str(v.initial), "unit": v.unit,
+                 "next": (v.next if not isinstance(v.next, tuple)
+                          else "; ".join(f"p = {o.p}: {o.value}" for o in v.next)) or "stays"}
+                for name, v in scenario.state.items()]
+        parts.append(table_html(rows, caption="State: carries over between rounds"))
     if scenario.parameters:
         rows = []
         for name, p in scenario.parameters.items():

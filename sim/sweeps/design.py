@@ -7,6 +7,7 @@ A *path* names one number of a scenario (or of the repeated-play set-up around i
 * ``players.PID.levers.LEVER.levels.K``: level ``K`` (0-based) of a lever;
 * ``payoffs.PID.I.J``: an entry of a matrix game's payoff table;
 * ``repeated.rounds``, ``repeated.noise``, ``repeated.continuation``;
+* ``state.NAME.initial`` (a level of the state's grid) in games with state;
 * ``strategy.PID.PARAM``: a numeric parameter of the strategy spec played by ``PID``.
 
 A *design* is the table of points (one row per point, one column per path): the full grid of
@@ -56,7 +57,7 @@ class NumberPath:
     """One sweepable number: its canonical dotted path, what it is, its bounds and base value."""
 
     path: str
-    kind: str  # parameter | discount | level | payoff | repeated | strategy
+    kind: str  # parameter | discount | level | payoff | repeated | strategy | state
     player: str | None
     name: str
     index: tuple[int, ...] = ()
@@ -106,6 +107,10 @@ def number_paths(scenario: "Scenario", strategies: Mapping[str, str] | None = No
             for i, row in enumerate(rows):
                 for j, value in enumerate(row):
                     add(NumberPath(f"payoffs.{pid}.{i}.{j}", "payoff", pid, "payoff", (i, j), base=value))
+    for name, var in scenario.state.items():
+        levels = [float(v) for v in var.levels]
+        initial = levels[var.level_labels().index(var.initial)] if isinstance(var.initial, str) else float(var.initial)
+        add(NumberPath(f"state.{name}.initial", "state", None, name, low=min(levels), high=max(levels), base=initial))
     rep = scenario.repeated
     add(NumberPath("repeated.rounds", "repeated", None, "rounds", integer=True, low=1, high=100_000, base=rep.play_rounds))
     add(NumberPath("repeated.noise", "repeated", None, "noise", low=0.0, high=1.0, base=rep.noise))

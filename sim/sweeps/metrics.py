@@ -19,9 +19,18 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from sim.dynamic.forward import state_path
+from sim.dynamic.solve import markov_perfect_equilibria
 from sim.errors import InputError, ScenarioError
 from sim.model.actions import cooperative_profile
-from sim.model.game import StageGame, action_grid, build_game, compile_payoffs
+from sim.model.dynamic import build_dynamic_game
+from sim.model.game import (
+    StageGame,
+    action_grid,
+    build_game,
+    compile_payoffs,
+    initial_environment,
+)
 from sim.model.load import scenario_from_dict
 from sim.repeated.engine import play
 from sim.repeated.punishment import critical_discount, reversion_equilibrium
@@ -64,6 +73,7 @@ class Batch:
     continuation: np.ndarray  # (c,), NaN: fixed rounds
     strategy_values: dict[str, np.ndarray]  # strategy path -> (c,)
     seeds: np.ndarray  # (c,) int64
+    values: np.ndarray | None = None  # (c, paths): the swept numbers themselves
 
     def __len__(self) -> int:
         return len(self.A)
@@ -253,6 +263,55 @@ def _play(batch: Batch, ev: "PointEvaluator", opts: dict) -> dict[str, np.ndarra
     return cols
 
 
+def _markov(batch: Batch, ev: "PointEvaluator", opts: dict) -> dict[str, np.ndarray]:
+    """Per point: the first Markov perfect equilibrium's values from the initial state, whether it
+    verified, and each state variable's expected value at the end of the horizon (20 rounds with
+    no end date) under it."""
+    sc = ev.scenario
+    if sc.is_matrix_game:  # a lever scenario without state is the one-state case (a repeated stage game)
+        raise InputError("the markov metric needs a scenario with levers and payoff terms", key="--metric")
+    c = len(batch)
+    names = _state_names(ev)
+    cols = {k: np.full(c, np.nan) for k in _markov_columns(ev, opts)}
+    for k in range(c):
+        params, initial = {}, {}
+        for a, p in enumerate(ev.paths):
+            value = float(batch.values[k, a])
+            if p.kind == "parameter":
+                params[p.name] = value
+            elif p.kind == "state":
+                initial[p.name] = value
+            elif p.kind != "discount":
+                raise InputError(f"the markov metric sweeps parameters, discounts and state.NAME.initial, not {p.path}",
+                                 key="--metric")
+        game = build_dynamic_game(sc, params, source=ev.job.source)
+        game = dataclasses.replace(game, discount=tuple(float(x) for x in batch.discount[k]))
+        if initial:
+            idx = game.states.indices()[game.states.initial].copy()
+            for name, value in initial.items():
+                j = game.states.names.index(name)
+                idx[j] = int(np.argmin(np.abs(np.asarray(game.states.levels[j]) - value)))
+            start = int(np.ravel_multi_index(idx, game.states.sizes))
+            game = dataclasses.replace(game, states=dataclasses.replace(game.states, initial=start))
+        mpe = markov_perfect_equilibria(game, selection=opts.get("selection", "utilitarian"))[0]
+        path = state_path(game, mpe)
+        for p, pid in enumerate(ev.player_ids):
+            cols[f"markov.value.{pid}"][k] = mpe.values[0, game.states.initial, p]
+        cols["markov.verified"][k] = float(mpe.verified)
+        for name, mean in zip(path.names, path.mean):
+            if name in names:
+                cols[f"markov.final.{name}"][k] = mean[-1]
+    return cols
+
+
+def _state_names(ev: "PointEvaluator") -> list[str]:
+    return list(ev.scenario.state)
+
+
+def _markov_columns(ev: "PointEvaluator", opts: dict) -> list[str]:
+    return [*_per(ev, "markov.value"), "markov.verified", *(f"markov.final.{n}" for n in _state_names(ev))]
+
+
 def _play_columns(ev: "PointEvaluator", opts: dict) -> list[str]:
     return [*_per(ev, "play.payoff", "play.discounted"), "play.cooperation_rate", "play.breakdown_share",
             "play.first_breakdown"]
@@ -275,6 +334,8 @@ METRICS: dict[str, Metric] = {
                _self_enforcing, lambda ev, o: [*_per(ev, "self_enforcing.grim_nash"), "self_enforcing.truce"]),
         Metric("play", "--strategy pair: mean payoff, cooperation rate, first breakdown round",
                _play, _play_columns),
+        Metric("markov", "games with state: MPE values from the initial state, verified, expected final state",
+               _markov, _markov_columns, {"selection": ("utilitarian", "first", "row", "col")}),
     )
 }
 
@@ -406,6 +467,13 @@ class PointEvaluator:
                 payoff_cells.append((ids.index(p.player), *p.index, v))
             elif p.kind == "repeated":
                 {"rounds": rounds, "noise": noise, "continuation": cont}[p.name][:] = v
+            elif p.kind == "state":  # the initial state: the stage game of the one-shot metrics moves with it
+                grid = np.asarray(sc.state[p.name].levels, dtype=float)
+                off = ~np.isclose(v[:, None], grid[None, :], rtol=0, atol=1e-12).any(axis=1)
+                if off.any():
+                    raise InputError(f"{v[off][0]:g} is not a level of the grid ({', '.join(f'{g:g}' for g in grid)})",
+                                     key=p.path)
+                params[p.name] = v[:, None, None]
             else:
                 strategy_values[p.path] = v
         if swept_levels:
@@ -427,12 +495,12 @@ class PointEvaluator:
             A, B = A.copy(), B.copy()
             for player, i, j, v in payoff_cells:
                 (A if player == 0 else B)[:, i, j] = v
-        return Batch(A, B, discount, (levels[0], levels[1]), rounds, noise, cont, strategy_values, seeds)
+        return Batch(A, B, discount, (levels[0], levels[1]), rounds, noise, cont, strategy_values, seeds, values)
 
     def _payoffs(self, c, params, swept_levels, values) -> tuple[np.ndarray, np.ndarray]:
         sc = self.scenario
         ids = self.player_ids
-        env: dict[str, Any] = {name: p.value for name, p in sc.parameters.items()}
+        env: dict[str, Any] = {**initial_environment(sc), **{name: p.value for name, p in sc.parameters.items()}}
         env.update(params)
         for k, (pid, grid) in enumerate(zip(ids, self.grids)):
             for j, (lever_name, lever) in enumerate(sc.players[pid].levers.items()):

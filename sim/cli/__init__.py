@@ -14,6 +14,7 @@ _COMMAND_MODULES = (
     "sim.cli.scenario_cmds",
     "sim.cli.solve_cmd",
     "sim.cli.play_cmds",
+    "sim.cli.thresholds_cmd",
     "sim.cli.sweep_cmd",
     "sim.cli.plot_cmd",
 )

@@ -25,23 +25,16 @@ from sim.cli.common import (
     save_plot,
     show_progress,
 )
-from sim.cli.markov import render_truce, truce_report
 from sim.cli.scenario_cmds import load_game
 from sim.errors import InputError
 from sim.model.dynamic import build_dynamic_game, is_dynamic
-from sim.repeated.curves import threshold_curve
 from sim.repeated.dynamic_play import play_dynamic
 from sim.repeated.engine import CHUNK_CELLS
 from sim.repeated.engine import play as run
 from sim.repeated.evolution import moran, replicator
-from sim.repeated.payoff_set import feasible_ir_set
 from sim.repeated.strategies import CLASSIC
-from sim.repeated.thresholds import truce_thresholds
 from sim.repeated.tournament import round_robin
-from sim.sweeps.design import number_paths, parse_axis
 
-#: Most values ``thresholds --vary`` traces; sweeps go further.
-MAX_CURVE_POINTS = 10_000
 #: Replicate-rounds above which a progress bar is shown (on a terminal only).
 PROGRESS_MIN_WORK = 200_000
 
@@ -419,105 +412,7 @@ def evolve(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, noise,
 
 
 # ----------------------------------------------------------------------------- thresholds
-@click.command()
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--cooperative", "coop_items", multiple=True, metavar="PLAYER=ACTION",
-              help="Truce profile (default: scenario's).")
-@click.option("--vary", metavar="PARAMETER=LO:HI:N", default=None,
-              help="Also trace the thresholds as one parameter runs over N values from LO to HI.")
-@click.option("--infinite-horizon", "infinite", is_flag=True,
-              help="Games with state: check the truce with no end date (ignore [repeated] rounds).")
-@format_option("text", "json")
-@plot_option("Draw the folk-theorem picture (feasible and individually rational payoffs, truce, Nash, "
-             "minmax) or, with --vary, the critical discount factors against the parameter.")
-@click.pass_context
-def thresholds(ctx, file, coop_items, vary, infinite, fmt, plot_path):
-    """Critical discount factors that make the scenario's truce self-enforcing (folk theorem).
-
-    \b
-    grim trigger (Nash reversion): deviate once and both play the stage equilibrium for ever;
-    grim trigger (minmax): deviate once and the other side holds you to your minmax value;
-    tit for tat: the other side mirrors your last move.
-    The truce is self-enforcing for a side whose discount factor (per round) is at least its threshold.
-    In a game with state it is also checked from every initial state, with deviations answered by
-    reverting to the Markov perfect equilibrium (JSON key markov_truce).
-    """
-
-    scenario, game = _load(file)
-    th = truce_thresholds(game, _cooperative(coop_items))
-    markov = truce_report(scenario, _cooperative(coop_items), source=file, infinite=infinite)
-    payoff_set = feasible_ir_set(game)
-    curve = _threshold_curve(scenario, vary, _cooperative(coop_items)) if vary else None
-    if plot_path:
-        from sim.viz import plots
-
-        if curve is not None:
-            fig = plots.plot_threshold_curve(curve)
-        else:
-            i, j = th.cooperative
-            fig = plots.plot_payoff_space(game, payoff_set=payoff_set, points={
-                "truce": [(game.A[i, j], game.B[i, j])],
-                "stage Nash (reversion)": [th.nash_payoff],
-                "minmax point": [th.minmax_payoff],
-            })
-        save_plot(fig, plot_path)
-    if fmt == "json":
-        out = {**th.to_dict(), "feasible_set": payoff_set.to_dict(), "invocation": invocation(ctx, file)}
-        if markov is not None:
-            out["markov_truce"] = markov
-        if curve is not None:
-            out["curve"] = curve.to_dict()
-        echo_json(out)
-        return
-    from rich.table import Table
-
-    con = console()
-    con.print(f"[bold]{game.name}[/bold]: truce " + "; ".join(f"{pid} = {lab}" for pid, lab in zip(th.player_ids, th.cooperative_labels)))
-    table = Table(show_header=True)
-    table.add_column("")
-    for pid in th.player_ids:
-        table.add_column(pid, justify="right")
-    table.add_row(f"truce payoff ({th.units})" if th.units else "truce payoff", *(_fmt(v, 2) for v in th.cooperative_payoff))
-    table.add_row("best deviation payoff", *(_fmt(v, 2) for v in th.deviation_payoff))
-    table.add_row("stage Nash payoff", *(_fmt(v, 2) for v in th.nash_payoff))
-    table.add_row("minmax payoff", *(_fmt(v, 2) for v in th.minmax_payoff))
-    table.add_row("critical δ: grim trigger (Nash reversion)", *(_fmt(v) for v in th.grim_nash))
-    table.add_row("critical δ: grim trigger (minmax)", *(_fmt(v) for v in th.grim_minmax))
-    table.add_row("critical δ: tit for tat", *(_fmt(v) for v in th.tit_for_tat))
-    table.add_row(f"discount factor per {th.period}", *(_fmt(v) for v in th.discount))
-    con.print(table)
-    for line in th.sentences():
-        con.print(line)
-    if markov is not None:
-        click.echo("\n".join(render_truce(markov, list(th.player_ids))))
-    if curve is not None:
-        con.print(f"\nAs {curve.parameter} varies (critical δ under grim trigger, Nash reversion):")
-        table = Table(show_header=True)
-        table.add_column(f"{curve.parameter} {curve.unit}".strip(), justify="right")
-        for pid in curve.player_ids:
-            table.add_column(pid, justify="right")
-        table.add_column("self-enforcing", justify="center")
-        for k, value in enumerate(curve.values):
-            table.add_row(f"{value:g}", *(_fmt(v) for v in curve.grim_nash[k]), "yes" if curve.self_enforcing[k].all() else "no")
-        con.print(table)
-
-
-def _threshold_curve(scenario, vary: str, cooperative):
-    """The curve of ``--vary NAME=LO:HI:N`` (or ``NAME=v1,v2,...``), parsed as ``sweep`` parses ``--param``."""
-
-    parameters = {path: p for path, p in number_paths(scenario).items() if p.kind == "parameter"}
-    try:
-        axis = parse_axis(vary, parameters)
-    except InputError as exc:
-        raise InputError(exc.message, key=f"--vary {vary}") from None
-    if axis.values is None and axis.n is None:
-        raise InputError(f"give N values as NAME=LO:HI:N, got {vary!r}", key="--vary")
-    values = axis.grid()
-    if len(values) > MAX_CURVE_POINTS:
-        raise InputError(f"{len(values)} values; at most {MAX_CURVE_POINTS} (use tradesim sweep for more)", key="--vary")
-    return threshold_curve(scenario, axis.path.name, values, cooperative=cooperative)
-
 def register(group: click.Group) -> None:
-    """Add ``play``, ``tournament``, ``evolve`` and ``thresholds`` to the ``tradesim`` group."""
-    for command in (play, tournament, evolve, thresholds):
+    """Add ``play``, ``tournament`` and ``evolve`` to the ``tradesim`` group."""
+    for command in (play, tournament, evolve):
         group.add_command(command)

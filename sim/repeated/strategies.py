@@ -30,6 +30,7 @@ import numpy as np
 
 from sim.dynamic.solve import SELECTIONS, markov_perfect_equilibria
 from sim.errors import InputError, ScenarioError
+from sim.model.actions import resolve_action
 from sim.repeated.context import PlayerContext
 from sim.repeated.strategy import Observation, Param, Strategy
 
@@ -400,18 +401,13 @@ class Scripted(Strategy):
         if cache is not None and cache[0] is ctx:
             return cache[1]
         out = []
-        for item in self.params["path"]:
-            if isinstance(item, (int, np.integer)):
-                idx = int(item)
-            elif isinstance(item, str) and item in ctx.labels_own:
-                idx = ctx.labels_own.index(item)
-            elif isinstance(item, str) and re.fullmatch(r"\d+", item):
-                idx = int(item)
-            else:
-                raise InputError(f"no action {item!r} for this player", key="scripted:path")
-            if not 0 <= idx < ctx.n_own:
-                raise InputError(f"action index {idx} out of range 0..{ctx.n_own - 1}", key="scripted:path")
-            out.append(idx)
+        for item in self.params["path"]:  # the one action parser; a bare number that is no label is an index
+            if isinstance(item, str) and item not in ctx.labels_own and re.fullmatch(r"\d+", item):
+                item = int(item)
+            try:
+                out.append(resolve_action(ctx.game, ctx.player, item, key="scripted:path"))
+            except InputError as exc:
+                raise InputError(exc.message, key="scripted:path") from None
         arr = np.array(out, dtype=np.int64)
         object.__setattr__(self, "_cache", (ctx, arr))
         return arr

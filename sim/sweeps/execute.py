@@ -13,7 +13,8 @@ import numpy as np
 
 from sim._random import run_seeds
 from sim.errors import InputError
-from sim.sweeps.metrics import PointEvaluator, SweepJob
+from sim.sweeps.evaluate import PointEvaluator
+from sim.sweeps.metrics import SweepJob
 from sim.sweeps.plan import SweepPlan
 
 __all__ = ["run_seeds", "execute", "check_executor", "evaluator"]

@@ -21,26 +21,18 @@ import numpy as np
 
 from sim.dynamic.forward import state_path
 from sim.dynamic.solve import markov_perfect_equilibria
-from sim.errors import InputError, ScenarioError
-from sim.model.actions import cooperative_profile
+from sim.errors import InputError
 from sim.model.dynamic import build_dynamic_game
 from sim.model.game import (
     StageGame,
-    action_grid,
-    build_game,
-    compile_payoffs,
-    initial_environment,
 )
-from sim.model.load import scenario_from_dict
 from sim.repeated.engine import play
 from sim.repeated.punishment import critical_discount, reversion_equilibrium
-from sim.repeated.strategies import get_strategy, parse_spec
 from sim.stage.bargaining import kalai_smorodinsky, nash_bargaining
 from sim.stage.equilibria import nash_equilibria, pure_equilibrium_mask
 from sim.stage.security import maxmin_mixed
-from sim.sweeps.design import number_paths
 
-__all__ = ["Metric", "METRICS", "parse_metric", "Batch", "PointEvaluator", "SweepJob"]
+__all__ = ["Metric", "METRICS", "parse_metric", "Batch", "SweepJob"]
 
 #: Largest number of payoff cells (points x m x n) evaluated in one pass.
 BATCH_CELLS = 1_000_000
@@ -85,17 +77,17 @@ class Metric:
 
     name: str
     doc: str
-    fn: Callable[["Batch", "PointEvaluator", dict], dict[str, np.ndarray]]
-    columns: Callable[["PointEvaluator", dict], list[str]]
+    fn: Callable[["Batch", Any, dict], dict[str, np.ndarray]]
+    columns: Callable[[Any, dict], list[str]]
     options: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
 
-def _per(ev: "PointEvaluator", *parts: str) -> list[str]:
+def _per(ev: Any, *parts: str) -> list[str]:
     return [f"{part}.{pid}" for part in parts for pid in ev.player_ids]
 
 
 # ----------------------------------------------------------------------------- equilibria
-def _equilibria(batch: Batch, ev: "PointEvaluator", opts: dict) -> dict[str, np.ndarray]:
+def _equilibria(batch: Batch, ev: Any, opts: dict) -> dict[str, np.ndarray]:
     A, B = batch.A, batch.B
     c, m, n = A.shape
     ids = ev.player_ids
@@ -154,7 +146,7 @@ def _equilibria(batch: Batch, ev: "PointEvaluator", opts: dict) -> dict[str, np.
     return out
 
 
-def _equilibria_columns(ev: "PointEvaluator", opts: dict) -> list[str]:
+def _equilibria_columns(ev: Any, opts: dict) -> list[str]:
     cols = ["equilibria.count", *_per(ev, "equilibria.payoff", "equilibria.payoff_min", "equilibria.payoff_max")]
     for p, pid in enumerate(ev.player_ids):
         cols += [f"equilibria.{lever}.{pid}" for lever in ev.lever_names[p]]
@@ -162,7 +154,7 @@ def _equilibria_columns(ev: "PointEvaluator", opts: dict) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- security
-def _security(batch: Batch, ev: "PointEvaluator", opts: dict) -> dict[str, np.ndarray]:
+def _security(batch: Batch, ev: Any, opts: dict) -> dict[str, np.ndarray]:
 
     out: dict[str, np.ndarray] = {}
     Us = (batch.A, np.swapaxes(batch.B, 1, 2))  # own actions on axis 1
@@ -174,7 +166,7 @@ def _security(batch: Batch, ev: "PointEvaluator", opts: dict) -> dict[str, np.nd
 
 
 # ----------------------------------------------------------------------------- bargaining
-def _bargaining(batch: Batch, ev: "PointEvaluator", opts: dict) -> dict[str, np.ndarray]:
+def _bargaining(batch: Batch, ev: Any, opts: dict) -> dict[str, np.ndarray]:
 
     source = opts.get("disagreement", "security")
     c = len(batch)
@@ -223,12 +215,12 @@ def grim_nash_thresholds(batch: Batch, coop: tuple[int, int]) -> np.ndarray:
     return out
 
 
-def _critical_delta(batch: Batch, ev: "PointEvaluator", opts: dict) -> dict[str, np.ndarray]:
+def _critical_delta(batch: Batch, ev: Any, opts: dict) -> dict[str, np.ndarray]:
     crit = grim_nash_thresholds(batch, ev.cooperative)
     return {f"critical_delta.grim_nash.{pid}": crit[:, p] for p, pid in enumerate(ev.player_ids)}
 
 
-def _self_enforcing(batch: Batch, ev: "PointEvaluator", opts: dict) -> dict[str, np.ndarray]:
+def _self_enforcing(batch: Batch, ev: Any, opts: dict) -> dict[str, np.ndarray]:
     ok = batch.discount >= grim_nash_thresholds(batch, ev.cooperative)
     out = {f"self_enforcing.grim_nash.{pid}": ok[:, p] for p, pid in enumerate(ev.player_ids)}
     out["self_enforcing.truce"] = ok.all(axis=1)
@@ -236,7 +228,7 @@ def _self_enforcing(batch: Batch, ev: "PointEvaluator", opts: dict) -> dict[str,
 
 
 # ----------------------------------------------------------------------------- repeated play
-def _play(batch: Batch, ev: "PointEvaluator", opts: dict) -> dict[str, np.ndarray]:
+def _play(batch: Batch, ev: Any, opts: dict) -> dict[str, np.ndarray]:
 
     c = len(batch)
     ids = ev.player_ids
@@ -263,7 +255,7 @@ def _play(batch: Batch, ev: "PointEvaluator", opts: dict) -> dict[str, np.ndarra
     return cols
 
 
-def _markov(batch: Batch, ev: "PointEvaluator", opts: dict) -> dict[str, np.ndarray]:
+def _markov(batch: Batch, ev: Any, opts: dict) -> dict[str, np.ndarray]:
     """Per point: the first Markov perfect equilibrium's values from the initial state, whether it
     verified, and each state variable's expected value at the end of the horizon (20 rounds with
     no end date) under it."""
@@ -304,15 +296,15 @@ def _markov(batch: Batch, ev: "PointEvaluator", opts: dict) -> dict[str, np.ndar
     return cols
 
 
-def _state_names(ev: "PointEvaluator") -> list[str]:
+def _state_names(ev: Any) -> list[str]:
     return list(ev.scenario.state)
 
 
-def _markov_columns(ev: "PointEvaluator", opts: dict) -> list[str]:
+def _markov_columns(ev: Any, opts: dict) -> list[str]:
     return [*_per(ev, "markov.value"), "markov.verified", *(f"markov.final.{n}" for n in _state_names(ev))]
 
 
-def _play_columns(ev: "PointEvaluator", opts: dict) -> list[str]:
+def _play_columns(ev: Any, opts: dict) -> list[str]:
     return [*_per(ev, "play.payoff", "play.discounted"), "play.cooperation_rate", "play.breakdown_share",
             "play.first_breakdown"]
 
@@ -369,166 +361,3 @@ def parse_metric(spec: str) -> tuple[str, dict[str, str]]:
                 raise InputError(f"{key} must be a positive number, got {value!r}", key="--metric") from None
         opts[key] = value
     return name, opts
-
-
-# ----------------------------------------------------------------------------- evaluator
-class PointEvaluator:
-    """Builds a job's scenario once, then evaluates blocks of design points into columns."""
-
-    def __init__(self, job: SweepJob):
-
-        self.job = job
-        self.scenario = scenario = scenario_from_dict(job.document, source=job.source)
-        self.compiled = compile_payoffs(scenario, source=job.source)
-        self.base_game = build_game(scenario, source=job.source, compiled=self.compiled)
-        self.player_ids = tuple(self.base_game.player_ids)
-        self.lever_names = tuple(tuple(lv.name for lv in levers) for levers in self.base_game.levers)
-        self.grids = tuple(action_grid(scenario, pid) for pid in self.player_ids)
-        self.cooperative = self._cooperative()
-        self.specs = dict(job.strategies)
-        known = number_paths(scenario, self.specs or None)
-        self.paths = tuple(known[p] for p in job.paths)
-        self.metrics = tuple(parse_metric(m) for m in job.metrics)
-        self._strategies: dict[tuple, Any] = {}
-
-    def _cooperative(self) -> tuple[int, int]:
-
-        return cooperative_profile(self.base_game)
-
-    def columns(self) -> list[str]:
-        """Output columns of the metrics, in order."""
-        return [c for name, opts in self.metrics for c in METRICS[name].columns(self, opts)]
-
-    def strategy(self, player: int, batch: Batch, k: int):
-        """The configured strategy of ``player`` at point ``k`` (cached by parameter values)."""
-
-        pid = self.player_ids[player]
-        if pid not in self.specs:
-            raise InputError(f"the play metric needs a strategy for {pid}: give --strategy {pid}=SPEC",
-                             key="--strategy")
-        name, raw = parse_spec(self.specs[pid])
-        swept = {p.name: batch.strategy_values[p.path][k] for p in self.paths if p.kind == "strategy" and p.player == pid}
-        key = (pid, tuple(sorted(swept.items())))
-        if key not in self._strategies:
-            if len(self._strategies) > 10_000:  # sampled continuous parameters: do not grow for ever
-                self._strategies.clear()
-            params: dict[str, Any] = dict(raw)
-            for pname, value in swept.items():
-                params[pname] = int(value) if float(value).is_integer() else float(value)
-            self._strategies[key] = get_strategy(name, **params)
-        return self._strategies[key]
-
-    def evaluate(self, values: np.ndarray, seeds: np.ndarray) -> dict[str, np.ndarray]:
-        """Columns of every metric for the points ``values`` (``(c, len(paths))``)."""
-        m, n = self.base_game.shape
-        step = max(1, BATCH_CELLS // (m * n))
-        pieces: list[dict[str, np.ndarray]] = []
-        for lo in range(0, len(values), step):
-            batch = self.batch(values[lo : lo + step], seeds[lo : lo + step])
-            cols: dict[str, np.ndarray] = {}
-            for name, opts in self.metrics:
-                cols.update(METRICS[name].fn(batch, self, opts))
-            pieces.append(cols)
-        names = self.columns()
-        if not pieces:
-            return {c: np.zeros(0) for c in names}
-        return {c: np.concatenate([np.asarray(p[c]) for p in pieces]) for c in names}
-
-    def batch(self, values: np.ndarray, seeds: np.ndarray) -> Batch:
-        """The stage games and settings of a block of points."""
-        c = len(values)
-        sc, game = self.scenario, self.base_game
-        ids = self.player_ids
-        col = {p.path: values[:, a] for a, p in enumerate(self.paths)}
-        discount = np.tile(np.asarray(game.discount, dtype=float), (c, 1))
-        rep = sc.repeated
-        rounds = np.full(c, rep.play_rounds, dtype=np.int64)
-        noise = np.full(c, rep.noise)
-        cont = np.full(c, np.nan if rep.continuation is None else rep.continuation)
-        levels = [np.asarray(level_table(sc, pid, g), dtype=float)[None] for pid, g in zip(ids, self.grids)]
-        level_vals = {(pid, name): np.asarray(sc.players[pid].levers[name].levels, dtype=float)
-                      for pid in ids for name in (sc.players[pid].levers or {})}
-        params: dict[str, np.ndarray] = {}
-        swept_levels: dict[tuple[str, str], np.ndarray] = {}
-        payoff_cells: list[tuple[int, int, int, np.ndarray]] = []
-        strategy_values: dict[str, np.ndarray] = {}
-        for p in self.paths:
-            v = col[p.path]
-            if p.kind == "parameter":
-                params[p.name] = v[:, None, None]
-            elif p.kind == "discount":
-                discount[:, ids.index(p.player)] = v
-            elif p.kind == "level":
-                key = (p.player, p.name)
-                if key not in swept_levels:
-                    swept_levels[key] = np.tile(level_vals[key], (c, 1))
-                swept_levels[key][:, p.index[0]] = v
-            elif p.kind == "payoff":
-                payoff_cells.append((ids.index(p.player), *p.index, v))
-            elif p.kind == "repeated":
-                {"rounds": rounds, "noise": noise, "continuation": cont}[p.name][:] = v
-            elif p.kind == "state":  # the initial state: the stage game of the one-shot metrics moves with it
-                grid = np.asarray(sc.state[p.name].levels, dtype=float)
-                off = ~np.isclose(v[:, None], grid[None, :], rtol=0, atol=1e-12).any(axis=1)
-                if off.any():
-                    raise InputError(f"{v[off][0]:g} is not a level of the grid ({', '.join(f'{g:g}' for g in grid)})",
-                                     key=p.path)
-                params[p.name] = v[:, None, None]
-            else:
-                strategy_values[p.path] = v
-        if swept_levels:
-            levels = [lv.copy() for lv in levels]
-            for k, pid in enumerate(ids):
-                names = list(sc.players[pid].levers)
-                if any((pid, nm) in swept_levels for nm in names):
-                    table = np.repeat(levels[k], c, axis=0)
-                    for j, nm in enumerate(names):
-                        if (pid, nm) in swept_levels:
-                            table[:, :, j] = swept_levels[(pid, nm)][:, self.grids[k][:, j]]
-                    levels[k] = table
-        if params or swept_levels:
-            A, B = self._payoffs(c, params, swept_levels, values)
-        else:
-            A = np.broadcast_to(game.A, (c, *game.shape))
-            B = np.broadcast_to(game.B, (c, *game.shape))
-        if payoff_cells:
-            A, B = A.copy(), B.copy()
-            for player, i, j, v in payoff_cells:
-                (A if player == 0 else B)[:, i, j] = v
-        return Batch(A, B, discount, (levels[0], levels[1]), rounds, noise, cont, strategy_values, seeds, values)
-
-    def _payoffs(self, c, params, swept_levels, values) -> tuple[np.ndarray, np.ndarray]:
-        sc = self.scenario
-        ids = self.player_ids
-        env: dict[str, Any] = {**initial_environment(sc), **{name: p.value for name, p in sc.parameters.items()}}
-        env.update(params)
-        for k, (pid, grid) in enumerate(zip(ids, self.grids)):
-            for j, (lever_name, lever) in enumerate(sc.players[pid].levers.items()):
-                if (pid, lever_name) in swept_levels:
-                    vals = swept_levels[(pid, lever_name)][:, grid[:, j]]  # (c, actions)
-                    env[f"{pid}.{lever_name}"] = vals[:, :, None] if k == 0 else vals[:, None, :]
-                else:
-                    vals = np.asarray(lever.levels, dtype=float)[grid[:, j]]
-                    env[f"{pid}.{lever_name}"] = vals[:, None] if k == 0 else vals[None, :]
-        shape = (c, *self.base_game.shape)
-        out = []
-        for k, pid in enumerate(ids):
-            total = np.zeros(shape)
-            for term, expr in self.compiled.terms[k]:
-                total += expr.evaluate(env)
-            bad = ~np.isfinite(total)
-            if bad.any():
-                point = int(np.argwhere(bad)[0][0])
-                where = ", ".join(f"{p.path}={values[point, a]:g}" for a, p in enumerate(self.paths))
-                raise ScenarioError(f"payoff is not finite at the point {where}", file=self.job.source,
-                                    key=f"players.{pid}.payoff")
-            out.append(total)
-        return out[0], out[1]
-
-
-def level_table(scenario, pid: str, grid: np.ndarray) -> np.ndarray:
-    """Level values of every action of ``pid``: ``(actions, levers)`` (indices for matrix games)."""
-    player = scenario.players[pid]
-    if player.levers is None:
-        return grid.astype(float)
-    return np.column_stack([np.asarray(lv.levels, dtype=float)[grid[:, j]] for j, lv in enumerate(player.levers.values())])

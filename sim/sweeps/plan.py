@@ -27,7 +27,8 @@ from sim.sweeps.design import (
     parse_axis,
     parse_sample,
 )
-from sim.sweeps.metrics import PointEvaluator, SweepJob, parse_metric
+from sim.sweeps.evaluate import PointEvaluator
+from sim.sweeps.metrics import SweepJob, parse_metric
 
 __all__ = ["SweepPlan", "plan_sweep", "SLOW_METRICS"]
 

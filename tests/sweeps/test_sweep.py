@@ -18,7 +18,8 @@ from sim.errors import InputError
 from sim.model.game import build_game
 from sim.model.load import document_hash, read_document, scenario_from_dict
 from sim.sweeps.design import make_design, number_paths, parse_axis, resolve_path
-from sim.sweeps.metrics import METRICS, PointEvaluator
+from sim.sweeps.evaluate import PointEvaluator
+from sim.sweeps.metrics import METRICS
 from sim.sweeps.plan import plan_sweep
 from sim.sweeps.run import manifest_path, run_sweep, sweep
 from tests.conftest import SCENARIOS

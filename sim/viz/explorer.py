@@ -25,7 +25,7 @@ from sim.render import figure_html, show
 from sim.render.results import match_html, thresholds_html
 from sim.repeated.engine import play
 from sim.repeated.payoff_set import feasible_ir_set
-from sim.repeated.strategies import list_strategies
+from sim.repeated.strategies import STRATEGIES, list_strategies
 from sim.repeated.thresholds import truce_thresholds
 from sim.stage.equilibria import nash_equilibria
 from sim.viz.plots import plot_outcome_paths, plot_payoff_space
@@ -51,7 +51,8 @@ def strategy_options(scenario=None) -> list[str]:
     """Specs offered in the strategy pickers: the scenario's own, then the registry's names."""
 
     first = list(scenario.repeated.strategies.values()) if scenario is not None else []
-    names = [s for s in list_strategies() if s not in _NOT_PICKABLE]
+    with_state = scenario is not None and bool(getattr(scenario, "state", None))
+    names = [s for s in list_strategies() if s not in _NOT_PICKABLE and (with_state or not STRATEGIES[s].needs_state)]
     out: list[str] = []
     for spec in [*first, *names, *_EXTRA_SPECS]:
         if spec not in out:

@@ -46,7 +46,7 @@ demo: $(STAMP)
 		--rounds 12 --noise 0.05 --replicates 1000 --seed 1 --format json > $(OUT)/play.json
 	@echo; echo "== Leverage that changes: the game with state (stockpile, rare-earth share, Brazil's capacity) =="
 	$(PY) -m sim solve scenarios/us_china_dynamic.toml --plot-state $(OUT)/state_path.png --plot-policy $(OUT)/policy.png \
-		| sed -n '/^Markov perfect/,$$p' | head -12
+		| sed -n '/^Markov perfect/,$$p' | grep -v '^ *\[' | grep -v '^ *round [0-9]*:$$'
 	$(PY) -m sim solve scenarios/us_china_dynamic.toml --format json > $(OUT)/markov.json
 	@echo; echo "wrote $(OUT)/: game.json payoffs.csv solve.json play.json markov.json and the figures" \
 		"payoff_space.png decomposition.png matrix.png thresholds.png outcome_paths.png state_path.png policy.png"

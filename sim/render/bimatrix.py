@@ -28,14 +28,14 @@ from sim.render._base import (
     _num,
 )
 
-__all__ = ["game_html", "pure_profiles", "PURE_TOL"]
+__all__ = ["game_html", "pure_best_response_profiles", "PURE_TOL"]
 
 #: Ties in pure best responses, relative to each side's payoff range: the value of
 #: ``sim.stage.equilibria.PURE_TOL``, so the view shades what ``solve`` reports (a test checks it).
 PURE_TOL = 1e-12
 
 
-def pure_profiles(A: np.ndarray, B: np.ndarray, tol: float = PURE_TOL) -> list[tuple[int, int]]:
+def pure_best_response_profiles(A: np.ndarray, B: np.ndarray, tol: float = PURE_TOL) -> list[tuple[int, int]]:
     """Pure equilibria ``(i, j)``: each side's action a best response within ``tol`` times its payoff range.
 
     The rule of ``sim.stage.equilibria.pure_equilibrium_mask``; it is restated here because the
@@ -53,7 +53,7 @@ def pure_profiles(A: np.ndarray, B: np.ndarray, tol: float = PURE_TOL) -> list[t
 def _profiles_of(equilibria: Any, A: np.ndarray, B: np.ndarray) -> tuple[list[tuple[int, int]], list]:
     """Pure profiles to shade, and mixed equilibria to list, from what the caller gave."""
     if equilibria is None:
-        return pure_profiles(A, B), []
+        return pure_best_response_profiles(A, B), []
     pure, mixed = [], []
     for e in equilibria:
         if hasattr(e, "is_pure"):

@@ -423,17 +423,12 @@ def lemke_howson(
 
 
 # ----------------------------------------------------------------------------- as mixed profiles
-def pure_nash_equilibria(game) -> list[tuple[int, int]]:
-    """Pure-strategy Nash equilibria ``(i, j)`` of the stage game, by vectorised best responses."""
-    return [(int(i), int(j)) for i, j in pure_best_response_profiles(game.A, game.B)]
-
-
 def stage_nash_profiles(game) -> list[tuple[np.ndarray, np.ndarray]]:
     """Stage Nash equilibria as mixed profiles ``(x, y)``: every pure one, else every extreme
     mixed one (:func:`sim.stage.equilibria.nash_equilibria`, verified)."""
     m, n = game.shape
     out = []
-    for i, j in pure_nash_equilibria(game):
+    for i, j in pure_best_response_profiles(game.A, game.B):
         x, y = np.zeros(m), np.zeros(n)
         x[i], y[j] = 1.0, 1.0
         out.append((x, y))

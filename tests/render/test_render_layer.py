@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sim.render.bimatrix import pure_profiles
+from sim.render.bimatrix import pure_best_response_profiles
 from sim.stage.equilibria import pure_equilibrium_mask
 
 RENDER = Path(__file__).resolve().parents[2] / "sim" / "render"
@@ -32,14 +32,14 @@ def small_integer_games(draw):
 def test_pure_profiles_match_the_stage_rule(game):
     A, B = game
     expected = [tuple(map(int, ij)) for ij in np.argwhere(pure_equilibrium_mask(A, B))]
-    assert pure_profiles(A, B) == expected
+    assert pure_best_response_profiles(A, B) == expected
 
 
 def test_pure_profiles_on_known_games():
     pd_a = np.array([[3.0, 0.0], [5.0, 1.0]])
-    assert pure_profiles(pd_a, pd_a.T) == [(1, 1)]
-    assert pure_profiles(np.zeros((2, 3)), np.zeros((2, 3))) == [(i, j) for i in range(2) for j in range(3)]
-    assert pure_profiles(np.array([[1.0, -1.0], [-1.0, 1.0]]), np.array([[-1.0, 1.0], [1.0, -1.0]])) == []
+    assert pure_best_response_profiles(pd_a, pd_a.T) == [(1, 1)]
+    assert pure_best_response_profiles(np.zeros((2, 3)), np.zeros((2, 3))) == [(i, j) for i in range(2) for j in range(3)]
+    assert pure_best_response_profiles(np.array([[1.0, -1.0], [-1.0, 1.0]]), np.array([[-1.0, 1.0], [1.0, -1.0]])) == []
 
 
 def _sim_imports(path: Path) -> list[tuple[int, str]]:

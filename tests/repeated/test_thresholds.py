@@ -13,7 +13,7 @@ from sim.model.game import StageGame
 from sim.repeated.payoff_set import feasible_ir_set
 from sim.repeated.punishment import critical_discount, reversion_equilibrium
 from sim.repeated.thresholds import tft_critical_discount, truce_thresholds
-from sim.stage.equilibria import pure_nash_equilibria
+from sim.stage.equilibria import pure_best_response_profiles
 from sim.stage.security import minmax_profile, pure_minmax
 
 
@@ -70,7 +70,7 @@ def test_critical_discount_formula(v, d, p, expected):
 
 def test_minmax_and_nash_helpers():
     g = pd(3, 0, 5, 1)
-    assert pure_nash_equilibria(g) == [(1, 1)]
+    assert pure_best_response_profiles(g.A, g.B).tolist() == [[1, 1]]
     assert minmax_profile(g, 0)[0] == pytest.approx(1.0)
     assert pure_minmax(g, 1) == (1.0, 1)
     # matching pennies: mixed minmax 0, pure minmax 1; a mixed reversion equilibrium

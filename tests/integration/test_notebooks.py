@@ -236,3 +236,42 @@ def test_lesson5_claims(lesson_game):
             us_max = max(us_max, float(run["critical_delta.grim_nash.us"].max()))
     assert len([p for p in scenario.parameters.values() if p.range is not None]) == 20
     assert len(broken) == 8 and us_max < 0.5
+
+
+def test_lesson6_claims():
+    """Lesson 6: the classroom MPE, the costly-diversification exercise and the US-China horizon."""
+    import dataclasses
+
+    from sim.dynamic.forward import state_path
+    from sim.dynamic.solve import markov_perfect_equilibria
+    from sim.dynamic.truce import truce_by_state
+    from sim.model.dynamic import build_dynamic_game
+    from sim.model.load import load_scenario
+
+    classroom = load_scenario(ROOT / "scenarios" / "leverage_game.toml")
+    game = build_dynamic_game(classroom)
+    (mpe,) = markov_perfect_equilibria(game)
+    policy = {k: (next(iter(a["supplier"])), next(iter(a["buyer"]))) for k, a in mpe.policy_records()[0].items()}
+    assert policy["leverage=high"] == policy["leverage=medium"] == ("export=restrict", "invest=diversify")
+    assert policy["leverage=low"] == policy["leverage=none"] == ("export=open", "invest=rely")
+    assert state_path(game, mpe, rounds=8).mean[0][2] == pytest.approx(0.75)  # gone within two quarters
+    assert truce_by_state(game).self_enforcing.all(axis=1).tolist() == [True, True, False, False]
+    costly = build_dynamic_game(classroom, {"diversify_cost": 3.0})
+    (mpe_costly,) = markov_perfect_equilibria(costly)
+    high = costly.states.keys().index("leverage=high")
+    assert mpe_costly.policy_records()[0]["leverage=medium"]["buyer"] == {"invest=rely": 1.0}
+    assert mpe.values[0, high, 1] == pytest.approx(-7.3) and mpe_costly.values[0, high, 1] == pytest.approx(-9.95, abs=0.005)
+    dynamic = build_dynamic_game(load_scenario(ROOT / "scenarios" / "us_china_dynamic.toml"))
+    (finite,) = markov_perfect_equilibria(dynamic)
+    forever = dataclasses.replace(dynamic, horizon=None)
+    (stationary,) = markov_perfect_equilibria(forever)
+
+    def uses(m, t):
+        return sorted({k.split(",")[1] for k, a in m.policy_records()[t].items()
+                       if "October controls" in next(iter(a["china"]))})
+
+    assert uses(finite, 1) == ["re_share=60%", "re_share=75%", "re_share=90%"]
+    assert uses(stationary, 0) == ["re_share=60%"]
+    assert truce_by_state(forever).self_enforcing.all()
+    share = state_path(dynamic, finite).mean[1]
+    assert [round(share[k]) for k in (4, 8, 12)] == [79, 69, 64]  # the README's numbers

@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.model.dynamic import build_dynamic_game, is_dynamic
 from sim.model.game import build_game, compile_payoffs
 from sim.model.load import load_scenario
 from sim.render import figure_html, show
 from sim.render.results import match_html, thresholds_html
+from sim.repeated.dynamic_play import play_dynamic
 from sim.repeated.engine import play
 from sim.repeated.payoff_set import feasible_ir_set
 from sim.repeated.strategies import STRATEGIES, list_strategies
@@ -134,8 +136,17 @@ class Explorer:
         s["parameters"] = {**self.defaults["parameters"], **settings.get("parameters", {})}
         game = build_game(self.scenario, s["parameters"] or None, compiled=self.compiled)
         game = dataclasses.replace(game, discount=tuple(float(d) for d in s["discount"]))
-        match = play(game, tuple(s["strategies"]), rounds=int(s["rounds"]), replicates=self.replicates,
-                     noise=float(s["noise"]), perception_noise=float(s["perception_noise"]), seed=self.seed)
+        settings_ = dict(rounds=int(s["rounds"]), replicates=self.replicates, noise=float(s["noise"]),
+                         perception_noise=float(s["perception_noise"]), seed=self.seed)
+        if is_dynamic(self.scenario):  # a game with state: the state moves in the replay (the analyses below
+            # are of the initial state's stage game)
+            dynamic = build_dynamic_game(self.scenario, s["parameters"] or None)
+            dynamic = dataclasses.replace(dynamic, discount=game.discount)
+            if dynamic.round_dependent and dynamic.horizon is not None:
+                settings_["rounds"] = min(settings_["rounds"], dynamic.horizon)
+            match = play_dynamic(dynamic, tuple(s["strategies"]), **settings_)
+        else:
+            match = play(game, tuple(s["strategies"]), **settings_)
         eqs = nash_equilibria(game, "auto", max_seconds=5.0)
         run = ExplorerRun(s, game, match, truce_thresholds(game), feasible_ir_set(game), eqs)
         self.last = run

@@ -65,3 +65,14 @@ def test_explorer_without_ipywidgets_renders_statically(monkeypatch, capsys):
     assert "Truce thresholds" in shown[1].data and "data:image/png;base64," in shown[1].data
     html = ex.static_html(noise=0.2)
     assert "noise 0.2" in html
+
+
+def test_explorer_replays_games_with_state():
+    from sim.model.load import load_scenario
+    from sim.viz.explorer import explore, strategy_options
+
+    ex = explore(SCENARIOS / "us_china_dynamic.toml", replicates=6)
+    run = ex.run(strategies=("tit_for_tat", "markov"))
+    assert type(run.match).__name__ == "DynamicMatchResult" and run.match.state_mean[1][0] == 90
+    assert "markov" in strategy_options(load_scenario(SCENARIOS / "us_china_dynamic.toml"))
+    assert "markov" not in strategy_options(load_scenario(SCENARIOS / "us_china_2025.toml"))

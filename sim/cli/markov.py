@@ -52,6 +52,11 @@ def markov_report(scenario: Any, *, selection: str, source: str, state_plot: str
     return items
 
 
+def _value(x: float, scale: float) -> str:
+    """A value for a table: rounding noise (below 1e-9 of the table's scale) shows as 0."""
+    return "0" if abs(x) <= 1e-9 * max(scale, 1.0) else f"{x:.4g}"
+
+
 def _strategy(mix: dict[str, float]) -> str:
     if len(mix) == 1:
         return next(iter(mix))
@@ -77,7 +82,8 @@ def render_markov(items: list[dict[str, Any]], ids: list[str]) -> list[str]:
             for key, pol in e["policy"][t].items():
                 if shown >= MAX_ROWS:
                     break
-                vals = ", ".join(f"{p} {e['values'][t][key][p]:.4g}" for p in ids)
+                scale = max(abs(v) for row in e["values"][t].values() for v in row.values())
+                vals = ", ".join(f"{p} {_value(e['values'][t][key][p], scale)}" for p in ids)
                 lines.append(f"       [{key}]  " + "; ".join(f"{p}: {_strategy(pol[p])}" for p in ids)
                              + f"  -> values {vals}")
                 shown += 1
@@ -116,7 +122,8 @@ def render_truce(report: dict[str, Any], ids: list[str]) -> list[str]:
             break
         lines.append(f"  from [{key}]: " + "; ".join(
             f"{p} {'keeps it' if row[p]['self_enforcing'] else 'breaks it'} "
-            f"(truce {row[p]['truce_value']:.4g} vs reversion {row[p]['reversion_value']:.4g})" for p in ids))
+            f"(truce {_value(row[p]['truce_value'], 1.0)} vs reversion {_value(row[p]['reversion_value'], 1.0)})"
+            for p in ids))
     held = sum(all(r[p]["self_enforcing"] for p in ids) for r in report["by_initial_state"].values())
     lines.append(f"  self-enforcing for both from {held} of {len(report['by_initial_state'])} initial states")
     return lines

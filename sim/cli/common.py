@@ -16,6 +16,7 @@ from sim._files import (  # noqa: F401  (re-exported for commands)
     check_plot_path,
     write_text_atomic,
 )
+from sim.errors import InputError
 from sim.model.load import document_hash
 
 FORMATS = ("text", "json")
@@ -110,3 +111,29 @@ def save_plot(fig, path: str | None) -> None:
 
     save_figure(fig, path)
     click.echo(f"wrote {path}", err=True)
+
+
+def cooperative_option(items: tuple[str, ...]) -> dict[str, str] | None:
+    """``--cooperative PLAYER=ACTION`` items as ``{player: action}`` (``None`` when none given)."""
+    if not items:
+        return None
+    out = {}
+    for item in items:
+        pid, eq, label = item.partition("=")
+        if not eq:
+            raise InputError(f"expected PLAYER=ACTION, got {item!r}", key="--cooperative")
+        out[pid.strip()] = label.strip()
+    return out
+
+
+def fmt_number(x: Any, digits: int = 3) -> str:
+    """A number for a text table: ``-`` for none, ``never`` for infinity."""
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        if math.isinf(x):
+            return "never"
+        return f"{x:.{digits}f}"
+    return str(x)
+
+

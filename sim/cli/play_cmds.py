@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import math
 import re
 from typing import Any, Callable, Iterator
 
@@ -18,7 +17,9 @@ import click
 from sim._files import check_plot_path
 from sim.cli.common import (
     console,
+    cooperative_option,
     echo_json,
+    fmt_number,
     format_option,
     invocation,
     plot_option,
@@ -93,18 +94,6 @@ def _horizon(scenario, rounds: int | None, continuation: float | None) -> tuple[
     return int(_default(scenario, "rounds", 20)), None
 
 
-def _cooperative(items: tuple[str, ...]) -> dict[str, str] | None:
-    if not items:
-        return None
-    out = {}
-    for item in items:
-        pid, eq, label = item.partition("=")
-        if not eq:
-            raise InputError(f"expected PLAYER=ACTION, got {item!r}", key="--cooperative")
-        out[pid.strip()] = label.strip()
-    return out
-
-
 @contextlib.contextmanager
 def _progress(label: str, work: int) -> Iterator[Callable[[int, int], None] | None]:
     """A rich progress bar on a terminal for long runs; ``None`` otherwise."""
@@ -129,16 +118,6 @@ def _progress(label: str, work: int) -> Iterator[Callable[[int, int], None] | No
             bar.update(task, completed=done / max(total, 1))
 
         yield update
-
-
-def _fmt(x: Any, digits: int = 3) -> str:
-    if x is None:
-        return "-"
-    if isinstance(x, float):
-        if math.isinf(x):
-            return "never"
-        return f"{x:.{digits}f}"
-    return str(x)
 
 
 def _echo_csv(rows: list[dict[str, Any]]) -> None:
@@ -203,7 +182,7 @@ def play(ctx, file, strategy_items, rounds, continuation, max_rounds, reps, nois
     chunk = max(1, min(CHUNK_CELLS // max(horizon, 1), max(1, reps // 20)))
     with _progress("playing", reps * horizon) as bar:
         common = dict(rounds=rounds, continuation=continuation, max_rounds=max_rounds, replicates=reps, noise=noise,
-                      perception_noise=perception_noise, cooperative=_cooperative(coop_items), seed=seed,
+                      perception_noise=perception_noise, cooperative=cooperative_option(coop_items), seed=seed,
                       paths=paths or plot_path is not None,
                       progress=(lambda done: bar(done, reps)) if bar else None)
         if is_dynamic(scenario):  # a game with state: the state moves each round, strategies see it
@@ -247,11 +226,11 @@ def play(ctx, file, strategy_items, rounds, continuation, max_rounds, reps, nois
     table.add_column("")
     for pid in ids:
         table.add_column(pid, justify="right")
-    table.add_row("total payoff (mean)", *(_fmt(s["total_payoff"][pid], 2) for pid in ids))
-    table.add_row("discounted payoff (mean)", *(_fmt(s["discounted_payoff"][pid], 2) for pid in ids))
-    table.add_row("per-round payoff", *(_fmt(s["per_round_payoff"][pid], 3) for pid in ids))
+    table.add_row("total payoff (mean)", *(fmt_number(s["total_payoff"][pid], 2) for pid in ids))
+    table.add_row("discounted payoff (mean)", *(fmt_number(s["discounted_payoff"][pid], 2) for pid in ids))
+    table.add_row("per-round payoff", *(fmt_number(s["per_round_payoff"][pid], 3) for pid in ids))
     table.add_row("total q05..q95", *(f"{s['total_payoff_quantiles'][pid]['q05']:.1f} .. {s['total_payoff_quantiles'][pid]['q95']:.1f}" for pid in ids))
-    table.add_row("cooperative action share", *(_fmt(s["cooperation_rate_player"][pid]) for pid in ids))
+    table.add_row("cooperative action share", *(fmt_number(s["cooperation_rate_player"][pid]) for pid in ids))
     con.print(table)
     fb = s["first_breakdown_median"]
     con.print(f"rounds in the cooperative profile: {s['cooperation_rate']:.1%}; truce broke in {s['breakdown_share']:.1%} "

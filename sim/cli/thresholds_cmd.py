@@ -7,14 +7,16 @@ import click
 
 from sim.cli.common import (
     console,
+    cooperative_option,
     echo_json,
+    fmt_number,
     format_option,
     invocation,
     plot_option,
     save_plot,
 )
 from sim.cli.markov import render_truce, truce_report
-from sim.cli.play_cmds import _cooperative, _fmt, _load
+from sim.cli.scenario_cmds import load_game
 from sim.errors import InputError
 from sim.repeated.curves import threshold_curve
 from sim.repeated.payoff_set import feasible_ir_set
@@ -49,11 +51,11 @@ def thresholds(ctx, file, coop_items, vary, infinite, fmt, plot_path):
     reverting to the Markov perfect equilibrium (JSON key markov_truce).
     """
 
-    scenario, game = _load(file)
-    th = truce_thresholds(game, _cooperative(coop_items))
-    markov = truce_report(scenario, _cooperative(coop_items), source=file, infinite=infinite)
+    scenario, game = load_game(file)
+    th = truce_thresholds(game, cooperative_option(coop_items))
+    markov = truce_report(scenario, cooperative_option(coop_items), source=file, infinite=infinite)
     payoff_set = feasible_ir_set(game)
-    curve = _threshold_curve(scenario, vary, _cooperative(coop_items)) if vary else None
+    curve = _threshold_curve(scenario, vary, cooperative_option(coop_items)) if vary else None
     if plot_path:
         from sim.viz import plots
 
@@ -83,14 +85,14 @@ def thresholds(ctx, file, coop_items, vary, infinite, fmt, plot_path):
     table.add_column("")
     for pid in th.player_ids:
         table.add_column(pid, justify="right")
-    table.add_row(f"truce payoff ({th.units})" if th.units else "truce payoff", *(_fmt(v, 2) for v in th.cooperative_payoff))
-    table.add_row("best deviation payoff", *(_fmt(v, 2) for v in th.deviation_payoff))
-    table.add_row("stage Nash payoff", *(_fmt(v, 2) for v in th.nash_payoff))
-    table.add_row("minmax payoff", *(_fmt(v, 2) for v in th.minmax_payoff))
-    table.add_row("critical δ: grim trigger (Nash reversion)", *(_fmt(v) for v in th.grim_nash))
-    table.add_row("critical δ: grim trigger (minmax)", *(_fmt(v) for v in th.grim_minmax))
-    table.add_row("critical δ: tit for tat", *(_fmt(v) for v in th.tit_for_tat))
-    table.add_row(f"discount factor per {th.period}", *(_fmt(v) for v in th.discount))
+    table.add_row(f"truce payoff ({th.units})" if th.units else "truce payoff", *(fmt_number(v, 2) for v in th.cooperative_payoff))
+    table.add_row("best deviation payoff", *(fmt_number(v, 2) for v in th.deviation_payoff))
+    table.add_row("stage Nash payoff", *(fmt_number(v, 2) for v in th.nash_payoff))
+    table.add_row("minmax payoff", *(fmt_number(v, 2) for v in th.minmax_payoff))
+    table.add_row("critical δ: grim trigger (Nash reversion)", *(fmt_number(v) for v in th.grim_nash))
+    table.add_row("critical δ: grim trigger (minmax)", *(fmt_number(v) for v in th.grim_minmax))
+    table.add_row("critical δ: tit for tat", *(fmt_number(v) for v in th.tit_for_tat))
+    table.add_row(f"discount factor per {th.period}", *(fmt_number(v) for v in th.discount))
     con.print(table)
     for line in th.sentences():
         con.print(line)
@@ -104,7 +106,7 @@ def thresholds(ctx, file, coop_items, vary, infinite, fmt, plot_path):
             table.add_column(pid, justify="right")
         table.add_column("self-enforcing", justify="center")
         for k, value in enumerate(curve.values):
-            table.add_row(f"{value:g}", *(_fmt(v) for v in curve.grim_nash[k]), "yes" if curve.self_enforcing[k].all() else "no")
+            table.add_row(f"{value:g}", *(fmt_number(v) for v in curve.grim_nash[k]), "yes" if curve.self_enforcing[k].all() else "no")
         con.print(table)
 
 

@@ -73,7 +73,8 @@ def state_path(game: DynamicGame, mpe: MarkovPerfectEquilibrium, *, rounds: int 
     p = np.zeros((T + 1, S))
     p[0, game.states.initial if initial is None else int(initial)] = 1.0
     h = np.zeros((T, 2))
-    hostile = (np.asarray(_hostility(game, 0)), np.asarray(_hostility(game, 1)))
+    stage = game.stage()
+    hostile = (stage.hostility(0), stage.hostility(1))
     for t in range(T):
         x, y = mpe.row[0 if mpe.stationary else t], mpe.col[0 if mpe.stationary else t]
         p[t + 1] = p[t] @ game.transition_matrix(x, y)
@@ -89,9 +90,3 @@ def state_path(game: DynamicGame, mpe: MarkovPerfectEquilibrium, *, rounds: int 
     period = getattr(getattr(game.scenario, "meta", None), "period", "round") if game.scenario is not None else "round"
     return StatePath(p, game.states.names, game.states.levels, game.states.labels, game.states.units,
                      tuple(marginals), tuple(means), h, tuple(game.player_ids), game.states.keys(), period, game.name)
-
-
-def _hostility(game: DynamicGame, player: int) -> np.ndarray:
-    levels = np.asarray(game.action_levels[player], dtype=float)
-    sizes = np.array([lv.size for lv in game.levers[player]], dtype=float)
-    return (levels / np.where(sizes > 1, sizes - 1, 1.0)).mean(axis=1)

@@ -164,8 +164,10 @@ def verify_stationary(game: DynamicGame, x: np.ndarray, y: np.ndarray) -> tuple[
     return V, float(max(g0.max() / _scale(Q0), g1.max() / _scale(Q1), 0.0))
 
 
-def _stationary(game, x, y, method, selection, tol, multiplicity=0, iterations=None, residual=None, notes=()):
-    V, regret = verify_stationary(game, x, y)
+def _stationary(game, x, y, method, selection, tol, multiplicity=0, iterations=None, residual=None, notes=(),
+                checked=None):
+    """The result of a stationary policy pair; ``checked`` is its ``verify_stationary`` if already computed."""
+    V, regret = checked if checked is not None else verify_stationary(game, x, y)
     return MarkovPerfectEquilibrium(
         horizon=None, row=x[None], col=y[None], values=V[None], method=method, selection=selection,
         multiplicity=multiplicity, verified=regret <= tol, max_regret=regret, tol=tol, iterations=iterations,
@@ -186,9 +188,9 @@ def pure_stationary_equilibria(game: DynamicGame, *, tol: float = DEFAULT_TOL,
     for combo in itertools.product(range(m * n), repeat=S):
         prof = np.array(combo)
         x, y = eye_m[prof // n], eye_n[prof % n]
-        V, regret = verify_stationary(game, x, y)
-        if regret <= tol:
-            out.append(_stationary(game, x, y, "pure enumeration", "all", tol,
+        checked = verify_stationary(game, x, y)
+        if checked[1] <= tol:
+            out.append(_stationary(game, x, y, "pure enumeration", "all", tol, checked=checked,
                                    notes=(f"one of the pure stationary equilibria among {(m * n) ** S} policy pairs",)))
     return out
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Mapping
 
 import numpy as np
@@ -83,10 +84,17 @@ class StateSpace:
         return int(np.prod(self.sizes)) if self.sizes else 1
 
     def indices(self) -> np.ndarray:
-        """``(S, n_variables)`` level index of every variable in every state."""
+        """``(S, n_variables)`` level index of every variable in every state (computed once; read-only)."""
+        return self._indices
+
+    @cached_property
+    def _indices(self) -> np.ndarray:
         if not self.sizes:
-            return np.zeros((1, 0), dtype=np.int64)
-        return np.array(np.unravel_index(np.arange(self.size), self.sizes)).T.reshape(self.size, len(self.sizes))
+            out = np.zeros((1, 0), dtype=np.int64)
+        else:
+            out = np.array(np.unravel_index(np.arange(self.size), self.sizes)).T.reshape(self.size, len(self.sizes))
+        out.flags.writeable = False
+        return out
 
     def values(self, name: str) -> np.ndarray:
         """``(S,)`` value of variable ``name`` in every state."""
@@ -152,6 +160,12 @@ class DynamicGame(HtmlRepr):
         if not self.round_dependent or self._payoff_fn is None:
             return self.A, self.B
         return self._payoff_fn(t)
+
+    def check_rounds(self, rounds: int) -> None:
+        """Refuse to play past the horizon when payoffs read ``round`` (they are defined up to it)."""
+        if self.round_dependent and rounds > (self.horizon or 0):
+            raise InputError(f"payoffs read round, defined for {self.horizon} rounds; play at most that many",
+                             key="rounds")
 
     def expected(self, V: np.ndarray) -> np.ndarray:
         """``(S, m, n)`` expected next-round value ``E[V(s') | s, i, j]`` of a ``(S,)`` value vector."""

@@ -14,7 +14,13 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from sim.errors import InputError, ScenarioError
-from sim.model.actions import LeverInfo, action_labels, level_index, resolve_profile
+from sim.model.actions import (
+    LeverInfo,
+    action_labels,
+    level_index,
+    resolve_action,
+    resolve_profile,
+)
 from sim.model.expressions import Expression, ExpressionError, parse_expression
 from sim.model.scenario import MAX_ACTIONS, MAX_PROFILES, Scenario, source_of
 from sim.render import HtmlRepr
@@ -301,17 +307,11 @@ def scenario_cooperative(scenario: "Scenario", *, source: str = "<scenario>",
             raise ScenarioError(f"unknown player {pid!r}", file=source, key=f"repeated.cooperative.{pid}")
         if player.actions is not None and not isinstance(wanted, str):
             raise ScenarioError("name one of the player's actions", file=source, key=f"repeated.cooperative.{pid}")
-    first = tuple(int(_first_action(space, p)) for p in (0, 1))
+    first = tuple(resolve_action(space, p, {}) for p in (0, 1))  # every lever at its first level
     try:
         return resolve_profile(space, dict(spec), default=first, key="repeated.cooperative")  # type: ignore[arg-type]
     except InputError as exc:
         raise ScenarioError(exc.message, file=source, key=exc.key) from None
-
-
-def _first_action(space: _ScenarioActions, player: int) -> int:
-    """The action with every lever at its first level (action 0 of a matrix game)."""
-    hits = np.flatnonzero((np.asarray(space.action_levels[player]) == 0).all(axis=1))
-    return int(hits[0]) if hits.size else 0
 
 
 def build_game(

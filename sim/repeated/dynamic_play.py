@@ -134,8 +134,7 @@ def play_dynamic(
     settings = PlaySettings.check(stage, rounds=rounds, continuation=continuation, max_rounds=max_rounds,
                                   replicates=replicates, noise=noise, perception_noise=perception_noise,
                                   discount=discount, cooperative=cooperative, seed=seed)
-    if game.round_dependent and settings.max_rounds > (game.horizon or 0):
-        raise InputError(f"payoffs read round, defined for {game.horizon} rounds; play at most that many", key="rounds")
+    game.check_rounds(settings.max_rounds)
     start = _initial_state(game, initial)
     R, horizon = settings.replicates, settings.max_rounds
     if paths and R * horizon > MAX_PATH_CELLS:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -165,10 +165,3 @@ class SettingsView:
     cooperative = property(lambda self: self.settings.cooperative)
     seed = property(lambda self: self.settings.seed)
     seed_key = property(lambda self: self.settings.seed_key)
-
-
-def as_mapping(settings: PlaySettings) -> Mapping[str, Any]:
-    """The settings as keyword arguments of :meth:`PlaySettings.check` (to re-run a result)."""
-    return {"rounds": settings.rounds, "continuation": settings.continuation, "max_rounds": settings.max_rounds,
-            "replicates": settings.replicates, "noise": settings.noise, "perception_noise": settings.perception_noise,
-            "discount": settings.discount, "cooperative": settings.cooperative, "seed": settings.seed}

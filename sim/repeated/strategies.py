@@ -404,10 +404,7 @@ class Scripted(Strategy):
         for item in self.params["path"]:  # the one action parser; a bare number that is no label is an index
             if isinstance(item, str) and item not in ctx.labels_own and re.fullmatch(r"\d+", item):
                 item = int(item)
-            try:
-                out.append(resolve_action(ctx.game, ctx.player, item, key="scripted:path"))
-            except InputError as exc:
-                raise InputError(exc.message, key="scripted:path") from None
+            out.append(resolve_action(ctx.game, ctx.player, item, key="scripted:path"))
         arr = np.array(out, dtype=np.int64)
         object.__setattr__(self, "_cache", (ctx, arr))
         return arr

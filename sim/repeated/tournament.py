@@ -123,9 +123,7 @@ class TournamentResult(SettingsView, HtmlRepr):
     @property
     def actions(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Action labels of the game played (for the cooperative profile in :meth:`setup`)."""
-        if self.game is not None:
-            return self.game.actions
-        return tuple(tuple(str(i) for i in range(c + 1)) for c in self.cooperative)  # type: ignore[return-value]
+        return self.game.actions
 
     def to_dict(self) -> dict[str, Any]:
         """Stable JSON shape: ``ranking``, ``mean_payoff``, ``pairwise`` (every ordered pair)."""
@@ -207,9 +205,8 @@ def round_robin(
                                   replicates=replicates, noise=noise, perception_noise=perception_noise,
                                   discount=discount, cooperative=cooperative, seed=seed)
     rounds, continuation, max_rounds = settings.rounds, settings.continuation, settings.max_rounds
-    if dynamic is not None and dynamic.round_dependent and max_rounds > (dynamic.horizon or 0):
-        raise InputError(f"payoffs read round, defined for {dynamic.horizon} rounds; play at most that many",
-                         key="rounds")
+    if dynamic is not None:
+        dynamic.check_rounds(max_rounds)
     repetitions, noise, perception_noise = settings.replicates, settings.noise, settings.perception_noise
     disc, coop, seed_key = settings.discount, settings.cooperative, settings.seed_key
     k = len(strats)

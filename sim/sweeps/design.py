@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 import numpy as np
 
 from sim.errors import InputError
+from sim.model.game import initial_environment
 from sim.repeated.strategies import STRATEGIES, parse_spec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -107,10 +108,10 @@ def number_paths(scenario: "Scenario", strategies: Mapping[str, str] | None = No
             for i, row in enumerate(rows):
                 for j, value in enumerate(row):
                     add(NumberPath(f"payoffs.{pid}.{i}.{j}", "payoff", pid, "payoff", (i, j), base=value))
+    start = initial_environment(scenario)
     for name, var in scenario.state.items():
-        levels = [float(v) for v in var.levels]
-        initial = levels[var.level_labels().index(var.initial)] if isinstance(var.initial, str) else float(var.initial)
-        add(NumberPath(f"state.{name}.initial", "state", None, name, low=min(levels), high=max(levels), base=initial))
+        add(NumberPath(f"state.{name}.initial", "state", None, name, low=float(min(var.levels)),
+                       high=float(max(var.levels)), base=start[name]))
     rep = scenario.repeated
     add(NumberPath("repeated.rounds", "repeated", None, "rounds", integer=True, low=1, high=100_000, base=rep.play_rounds))
     add(NumberPath("repeated.noise", "repeated", None, "noise", low=0.0, high=1.0, base=rep.noise))

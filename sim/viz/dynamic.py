@@ -69,15 +69,13 @@ def plot_policy(mpe, game, *, levers: tuple[str | None, str | None] = (None, Non
         fig = Figure(figsize=(min(4 + 0.35 * T, 14) * 2 / 2 + 4, 1.6 + 0.22 * shown), layout="constrained")
     axes = fig.subplots(1, 3, width_ratios=[max(T, 2), max(T, 2), 3])
     for p, ax in enumerate(axes[:2]):
-        levels = np.asarray(game.action_levels[p], dtype=float)
-        sizes = np.array([lv.size for lv in game.levers[p]], dtype=float)
         names = [lv.name for lv in game.levers[p]]
         if levers[p] is not None:
             k = names.index(levers[p])
-            hostility = levels[:, k] / max(sizes[k] - 1, 1.0)
+            hostility = np.asarray(game.action_levels[p], dtype=float)[:, k] / max(game.levers[p][k].size - 1, 1)
             what = f"{levers[p]} ({' → '.join(game.levers[p][k].labels)})"
         else:
-            hostility = (levels / np.where(sizes > 1, sizes - 1, 1.0)).mean(axis=1)
+            hostility = game.stage().hostility(p)
             what = "escalation of its action"
         pol = mpe.row if p == 0 else mpe.col
         H = (pol[:, :shown] @ hostility).T  # (states, rounds)

@@ -20,6 +20,7 @@ LAYERS = [
     ("sim.dynamic",),
     ("sim.repeated",),
     ("sim.sweeps",),
+    ("sim.empirics",),
     ("sim.viz",),
     ("sim.cli",),
 ]

@@ -17,6 +17,8 @@ _COMMAND_MODULES = (
     "sim.cli.thresholds_cmd",
     "sim.cli.sweep_cmd",
     "sim.cli.plot_cmd",
+    "sim.cli.robust_cmd",
+    "sim.cli.replay_cmd",
 )
 
 

@@ -9,6 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
+#: A fixed lever game for tests of the machinery; not the calibrated scenario (see its header).
+LEVER_GAME = ROOT / "tests" / "data" / "us_china_levers.toml"
 
 
 @pytest.fixture
@@ -28,7 +30,7 @@ def us_china_game():
     from sim.model.game import build_game
     from sim.model.load import load_scenario
 
-    return build_game(load_scenario(SCENARIOS / "us_china_2025.toml"))
+    return build_game(load_scenario(LEVER_GAME))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -16,6 +16,7 @@ from sim._files import (  # noqa: F401  (re-exported for commands)
     check_plot_path,
     write_text_atomic,
 )
+from sim.empirics.robust import knife_edge_sentence
 from sim.errors import InputError
 from sim.model.load import document_hash
 
@@ -137,3 +138,46 @@ def fmt_number(x: Any, digits: int = 3) -> str:
     return str(x)
 
 
+def welfare_option(f):
+    """``--welfare``: payoffs under the scenario's ``[welfare]`` parameter values."""
+    return click.option("--welfare", is_flag=True,
+                        help="Payoffs as national welfare: build the game with the scenario's [welfare] parameter "
+                             "values instead of its base (political) values.")(f)
+
+
+def payoffs_note(scenario, welfare: bool) -> str | None:
+    """Text line saying which payoffs were used (none for a scenario without ``[welfare]``)."""
+    if welfare:
+        return "Payoffs: national welfare ([welfare] " + ", ".join(f"{k}={v:g}" for k, v in scenario.welfare.items()) + ")"
+    if scenario.welfare:
+        return "Payoffs: political (the file's base values; --welfare for national welfare)"
+    return None
+
+
+def knife_edge_lines(items: list[dict], at_base: dict[str, bool], *, what: str) -> list[str]:
+    """The "Knife edges" section of text output (``what`` names the conclusion checked)."""
+    lines = ["\nKnife edges (one parameter moved within ±10% of its range, the others at base):"]
+    if not items:
+        lines.append(f"  none: {what} stays the same along every parameter with a range")
+    lines += [f"  {knife_edge_sentence(item, at_base)}" for item in items]
+    return lines
+
+
+def lever_settings(game, items, option) -> tuple[int, dict[str, str]]:
+    """``--if``/``--then`` items ``PLAYER.LEVER=LEVEL`` as ``(player index, {lever: level})``."""
+    players = set()
+    settings = {}
+    for item in items:
+        name, sep, level = item.partition("=")
+        pid, dot, lever = name.strip().partition(".")
+        if not sep or not dot:
+            raise InputError(f"expected PLAYER.LEVER=LEVEL, got {item!r}", key=option)
+        if pid not in game.player_ids:
+            raise InputError(f"no player {pid!r} (players: {', '.join(game.player_ids)})", key=option)
+        players.add(game.player_ids.index(pid))
+        if lever in settings:
+            raise InputError(f"lever {pid}.{lever} is given twice", key=option)
+        settings[lever] = level.strip()
+    if len(players) != 1:
+        raise InputError("name levers of one player only", key=option)
+    return players.pop(), settings

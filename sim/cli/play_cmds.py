@@ -22,11 +22,13 @@ from sim.cli.common import (
     fmt_number,
     format_option,
     invocation,
+    payoffs_note,
     plot_option,
     save_plot,
     show_progress,
+    welfare_option,
 )
-from sim.cli.scenario_cmds import load_game
+from sim.cli.scenario_cmds import load_game, load_payoffs
 from sim.errors import InputError
 from sim.model.dynamic import build_dynamic_game, is_dynamic
 from sim.repeated.dynamic_play import play_dynamic
@@ -161,11 +163,12 @@ def _apply(options):
 @click.option("--cooperative", "coop_items", multiple=True, metavar="PLAYER=ACTION",
               help="Cooperative profile (default: scenario's).")
 @click.option("--paths", is_flag=True, help="Include every replicate's path.")
+@welfare_option
 @format_option("text", "json", "csv")
 @plot_option("Draw the outcome paths (fan chart of every lever, payoffs below) to this png/svg/pdf file.")
 @click.pass_context
 def play(ctx, file, strategy_items, rounds, continuation, max_rounds, reps, noise, perception_noise, seed,
-         coop_items, paths, fmt, plot_path):
+         coop_items, paths, welfare, fmt, plot_path):
     """Play a repeated match between two strategies on the scenario FILE.
 
     \b
@@ -174,7 +177,7 @@ def play(ctx, file, strategy_items, rounds, continuation, max_rounds, reps, nois
           --strategy china=deadline_truce:k=4 --rounds 12 --noise 0.05 --replicates 1000 --seed 1
     """
 
-    scenario, game = _load(file)
+    scenario, game = load_payoffs(file, welfare)
     strategies = _player_strategies(game, scenario, strategy_items)
     rounds, continuation = _horizon(scenario, rounds, continuation)
     noise = float(_default(scenario, "noise", 0.0)) if noise is None else noise
@@ -194,7 +197,8 @@ def play(ctx, file, strategy_items, rounds, continuation, max_rounds, reps, nois
 
         save_plot(plot_outcome_paths(result), plot_path)
     if fmt == "json":
-        echo_json({**result.to_dict(paths=paths), "invocation": invocation(ctx, file, seed_key=result.seed_key)})
+        echo_json({**result.to_dict(paths=paths), "payoffs": "welfare" if welfare else "political",
+                   "invocation": invocation(ctx, file, seed_key=result.seed_key)})
         return
     ids = game.player_ids
     if fmt == "csv":
@@ -219,6 +223,9 @@ def play(ctx, file, strategy_items, rounds, continuation, max_rounds, reps, nois
 
     s = result.summary()
     con = console()
+    note = payoffs_note(scenario, welfare)
+    if note:
+        click.echo(note)
     horizon_text = f"{rounds} rounds" if rounds is not None else f"continuation {continuation} (mean {s['mean_rounds']:.1f} rounds)"
     con.print(f"[bold]{game.name}[/bold]: " + " vs ".join(f"{pid}={strategies[pid]}" for pid in ids)
               + f", {horizon_text}, {reps} replicate(s), noise {noise}, seed {result.seed if result.seed is not None else result.seed_key}")

@@ -11,7 +11,7 @@ import numpy as np
 from sim.cli.common import console, dumps, echo_json, format_option, write_text_atomic
 from sim.errors import TradesimError
 from sim.model.game import build_game
-from sim.model.load import load_scenario
+from sim.model.load import load_scenario, welfare_scenario
 from sim.model.scenario import json_schema
 from sim.repeated.strategies import check_scenario_strategies
 
@@ -232,6 +232,15 @@ def schema(output: str | None) -> None:
         write_text_atomic(output, text, what="--output")
     else:
         click.echo(text, nl=False)
+
+
+def load_payoffs(file: str, welfare: bool):
+    """``load_game``, with the ``[welfare]`` values as base values when ``welfare`` (an error without them)."""
+    scenario, game = load_game(file)
+    if welfare:
+        scenario = welfare_scenario(scenario, source=file)
+        game = build_game(scenario, source=file)
+    return scenario, game
 
 
 def register(group: click.Group) -> None:

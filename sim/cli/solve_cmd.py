@@ -7,10 +7,21 @@ import dataclasses
 import click
 
 from sim._files import check_plot_path
-from sim.cli.common import echo_json, format_option, invocation, plot_option, save_plot
+from sim.cli.common import (
+    echo_json,
+    format_option,
+    invocation,
+    knife_edge_lines,
+    lever_settings,
+    payoffs_note,
+    plot_option,
+    save_plot,
+    welfare_option,
+)
 from sim.cli.markov import markov_report, render_markov
-from sim.cli.scenario_cmds import load_game
+from sim.cli.scenario_cmds import load_game, load_payoffs
 from sim.dynamic.solve import SELECTIONS
+from sim.empirics.robust import stage_knife_edges
 from sim.errors import InputError
 from sim.repeated.payoff_set import feasible_ir_set
 from sim.stage.bargaining import (
@@ -89,15 +100,22 @@ Games with state ([state] tables, or payoffs using round or prev.PLAYER.LEVER):
               help="Games with state: draw the equilibrium policy per state and round, and values by state.")
 @click.option("--infinite-horizon", "infinite", is_flag=True,
               help="Games with state: ignore [repeated] rounds and report stationary equilibria (no end date).")
+@welfare_option
+@click.option("--no-knife-edges", "no_knife", is_flag=True,
+              help="Skip the search for parameters whose small move (within 10% of its range) changes the "
+                   "pure equilibrium set.")
 @click.pass_context
 def solve(ctx, file, method, max_seconds, disagreement, tie, selection, mixed_dominance, fmt, plot_path, terms_path,
-          matrix_path, state_path, policy_path, infinite):
+          matrix_path, state_path, policy_path, infinite, welfare, no_knife):
     for extra in (terms_path, matrix_path, state_path, policy_path):
         if extra is not None:
             check_plot_path(extra)
-    scenario, game = load_game(file)
+    scenario, game = load_payoffs(file, welfare)
     report = analyse(game, method=method, max_seconds=max_seconds, disagreement=disagreement, tie=tie,
                      mixed_dominance=mixed_dominance)
+    report["payoffs"] = "welfare" if welfare else "political"
+    found = None if no_knife else stage_knife_edges(file, conclusions="equilibria", welfare=welfare)
+    report["knife_edges"] = None if found is None else found[0]
     markov = markov_report(scenario, selection=selection, source=file, state_plot=state_path,
                            policy_plot=policy_path, infinite=infinite)
     if markov is not None:
@@ -107,6 +125,11 @@ def solve(ctx, file, method, max_seconds, disagreement, tie, selection, mixed_do
         echo_json({**report, "invocation": invocation(ctx, file)})
     else:
         text = render_text(report)
+        note = payoffs_note(scenario, welfare)
+        if note:
+            text = note + "\n" + text
+        if found is not None:
+            text += "\n" + "\n".join(knife_edge_lines(*found, what="the pure equilibrium set"))
         if markov is not None:
             text += "\n" + "\n".join(render_markov(markov, list(game.player_ids)))
         click.echo(text)
@@ -259,7 +282,7 @@ def render_text(r: dict) -> str:
 @click.option("--if", "trigger_items", multiple=True, required=True, metavar="PLAYER.LEVER=LEVEL",
               help="The move the threat answers, e.g. china.rare_earths='October controls' (repeatable).")
 @click.option("--then", "response_items", multiple=True, required=True, metavar="PLAYER.LEVER=LEVEL",
-              help="The threatened response, e.g. us.tariff=peak+100 (repeatable).")
+              help="The threatened response, e.g. us.tariff='Oct threat' (repeatable).")
 @format_option()
 def threat(file, trigger_items, response_items, fmt):
     """Is a threat credible, and would it deter? Checked from the scenario's truce.
@@ -273,12 +296,12 @@ def threat(file, trigger_items, response_items, fmt):
     \b
     Example (the October 2025 threat):
       tradesim threat scenarios/us_china_2025.toml \\
-          --if "china.rare_earths=October controls" --then us.tariff=peak+100
+          --if "china.rare_earths=October controls" --then "us.tariff=Oct threat"
     """
 
     _, game = load_game(file)
-    trigger_player, trigger = _lever_settings(game, trigger_items, "if")
-    response_player, response = _lever_settings(game, response_items, "then")
+    trigger_player, trigger = lever_settings(game, trigger_items, "if")
+    response_player, response = lever_settings(game, response_items, "then")
     if trigger_player == response_player:
         raise InputError("--if and --then must name different players", key="then")
     result = threat_check(game, response_player, trigger, response)
@@ -299,25 +322,6 @@ def threat(file, trigger_items, response_items, fmt):
                f"against {result.target_baseline_payoff:.4g} in the truce.")
     if not result.trigger_profitable_without_threat:
         click.echo(f"Note: the move does not pay {o} even if the threat is ignored, so the threat is not what stops it.")
-
-
-def _lever_settings(game, items, option) -> tuple[int, dict[str, str]]:
-    players = set()
-    settings = {}
-    for item in items:
-        name, sep, level = item.partition("=")
-        pid, dot, lever = name.strip().partition(".")
-        if not sep or not dot:
-            raise InputError(f"expected PLAYER.LEVER=LEVEL, got {item!r}", key=option)
-        if pid not in game.player_ids:
-            raise InputError(f"no player {pid!r} (players: {', '.join(game.player_ids)})", key=option)
-        players.add(game.player_ids.index(pid))
-        if lever in settings:
-            raise InputError(f"lever {pid}.{lever} is given twice", key=option)
-        settings[lever] = level.strip()
-    if len(players) != 1:
-        raise InputError("name levers of one player only", key=option)
-    return players.pop(), settings
 
 
 def register(group: click.Group) -> None:

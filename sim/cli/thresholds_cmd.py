@@ -12,11 +12,15 @@ from sim.cli.common import (
     fmt_number,
     format_option,
     invocation,
+    knife_edge_lines,
+    payoffs_note,
     plot_option,
     save_plot,
+    welfare_option,
 )
 from sim.cli.markov import render_truce, truce_report
-from sim.cli.scenario_cmds import load_game
+from sim.cli.scenario_cmds import load_payoffs
+from sim.empirics.robust import stage_knife_edges
 from sim.errors import InputError
 from sim.repeated.curves import threshold_curve
 from sim.repeated.payoff_set import feasible_ir_set
@@ -35,11 +39,15 @@ MAX_CURVE_POINTS = 10_000
               help="Also trace the thresholds as one parameter runs over N values from LO to HI.")
 @click.option("--infinite-horizon", "infinite", is_flag=True,
               help="Games with state: check the truce with no end date (ignore [repeated] rounds).")
+@welfare_option
+@click.option("--no-knife-edges", "no_knife", is_flag=True,
+              help="Skip the search for parameters whose small move (within 10% of its range) changes whether the "
+                   "truce is self-enforcing for a side.")
 @format_option("text", "json")
 @plot_option("Draw the folk-theorem picture (feasible and individually rational payoffs, truce, Nash, "
              "minmax) or, with --vary, the critical discount factors against the parameter.")
 @click.pass_context
-def thresholds(ctx, file, coop_items, vary, infinite, fmt, plot_path):
+def thresholds(ctx, file, coop_items, vary, infinite, welfare, no_knife, fmt, plot_path):
     """Critical discount factors that make the scenario's truce self-enforcing (folk theorem).
 
     \b
@@ -51,8 +59,10 @@ def thresholds(ctx, file, coop_items, vary, infinite, fmt, plot_path):
     reverting to the Markov perfect equilibrium (JSON key markov_truce).
     """
 
-    scenario, game = load_game(file)
+    scenario, game = load_payoffs(file, welfare)
     th = truce_thresholds(game, cooperative_option(coop_items))
+    found = None if no_knife else stage_knife_edges(file, conclusions="self_enforcing", welfare=welfare,
+                                                    cooperative=th.cooperative)
     markov = truce_report(scenario, cooperative_option(coop_items), source=file, infinite=infinite)
     payoff_set = feasible_ir_set(game)
     curve = _threshold_curve(scenario, vary, cooperative_option(coop_items)) if vary else None
@@ -70,7 +80,8 @@ def thresholds(ctx, file, coop_items, vary, infinite, fmt, plot_path):
             })
         save_plot(fig, plot_path)
     if fmt == "json":
-        out = {**th.to_dict(), "feasible_set": payoff_set.to_dict(), "invocation": invocation(ctx, file)}
+        out = {**th.to_dict(), "feasible_set": payoff_set.to_dict(), "payoffs": "welfare" if welfare else "political",
+               "knife_edges": None if found is None else found[0], "invocation": invocation(ctx, file)}
         if markov is not None:
             out["markov_truce"] = markov
         if curve is not None:
@@ -80,6 +91,9 @@ def thresholds(ctx, file, coop_items, vary, infinite, fmt, plot_path):
     from rich.table import Table
 
     con = console()
+    note = payoffs_note(scenario, welfare)
+    if note:
+        click.echo(note)
     con.print(f"[bold]{game.name}[/bold]: truce " + "; ".join(f"{pid} = {lab}" for pid, lab in zip(th.player_ids, th.cooperative_labels)))
     table = Table(show_header=True)
     table.add_column("")
@@ -96,6 +110,8 @@ def thresholds(ctx, file, coop_items, vary, infinite, fmt, plot_path):
     con.print(table)
     for line in th.sentences():
         con.print(line)
+    if found is not None:
+        click.echo("\n".join(knife_edge_lines(*found, what="whether the truce is self-enforcing")))
     if markov is not None:
         click.echo("\n".join(render_truce(markov, list(th.player_ids))))
     if curve is not None:

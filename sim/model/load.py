@@ -9,6 +9,7 @@ action sets and compiling its payoffs (:mod:`sim.model.game`).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -20,10 +21,11 @@ from pydantic import ValidationError
 from sim.errors import ScenarioError
 from sim.model.dynamic import check_state
 from sim.model.game import action_grid, compile_payoffs, scenario_cooperative
+from sim.model.priors import parameter_prior
 from sim.model.scenario import _ADAPTER, Scenario, source_of
 
 __all__ = ["load_scenario", "scenario_from_dict", "check_scenario", "read_document", "document_hash",
-           "deep_merge", "source_of", "MAX_EXTENDS_DEPTH"]
+           "deep_merge", "source_of", "welfare_scenario", "MAX_EXTENDS_DEPTH"]
 
 #: Longest chain of ``extends`` followed before giving up.
 MAX_EXTENDS_DEPTH = 16
@@ -83,9 +85,33 @@ def check_scenario(scenario: Scenario, *, source: str) -> None:
     compile_payoffs(scenario, source=source)
     scenario_cooperative(scenario, source=source)
     check_state(scenario, source=source)
+    for name, parameter in scenario.parameters.items():
+        parameter_prior(name, parameter, source=source)
+    for name in scenario.welfare:
+        if name not in scenario.parameters:
+            known = ", ".join(scenario.parameters) or "none"
+            raise ScenarioError(f"no parameter {name!r} (parameters: {known})", file=source, key=f"welfare.{name}")
     for pid in scenario.repeated.strategies:
         if pid not in scenario.players:
             raise ScenarioError(f"unknown player {pid!r}", file=source, key=f"repeated.strategies.{pid}")
+
+
+def welfare_scenario(scenario: Scenario, *, source: str | None = None) -> Scenario:
+    """The scenario with its ``[welfare]`` values as the parameters' base values.
+
+    Under them every player's payoff is national welfare rather than the political payoff of the
+    file's base values; everything built from the result (stage game, game with state, curves)
+    uses them. Raises :class:`ScenarioError` when the scenario has no ``[welfare]`` table.
+    """
+    source = source or source_of(scenario)
+    if not scenario.welfare:
+        raise ScenarioError("the scenario has no [welfare] table, so --welfare has no values to use",
+                            file=source, key="welfare")
+    parameters = {name: dataclasses.replace(p, value=float(scenario.welfare[name])) if name in scenario.welfare else p
+                  for name, p in scenario.parameters.items()}
+    out = dataclasses.replace(scenario, parameters=parameters)
+    object.__setattr__(out, "_source", source)
+    return out
 
 
 def _read_merged(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:

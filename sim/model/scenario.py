@@ -49,6 +49,10 @@ class Parameter:
     value: FiniteFloat
     unit: str = ""
     range: tuple[FiniteFloat, FiniteFloat] | None = Field(None, description="Plausible [low, high] for sweeps.")
+    prior: Annotated[str, Field(max_length=200)] | None = Field(
+        None, description="Distribution for `tradesim robust`: uniform(lo, hi), normal(mean, sd), lognormal(mu, sigma) "
+        "(of the log), triangular(lo, mode, hi) or beta(a, b) (scaled onto the range, which it requires); truncated "
+        "to the range when there is one. Without a prior a parameter with a range is uniform on it.")
     source: str | None = None
     assumption: str | None = None
     description: str = ""
@@ -219,6 +223,10 @@ class Scenario(HtmlRepr):
     state: dict[Identifier, StateVariable] = Field(
         default_factory=dict, description="State variables, in declaration order (a game with state)."
     )
+    welfare: dict[Identifier, FiniteFloat] = Field(
+        default_factory=dict, description="The parameter values under which every player's payoff is national welfare "
+        "(for example buyer and revenue weights of 1 where the file's base values are political weights); "
+        "commands use them with --welfare.")
     extends: str | None = Field(None, description="Path of a scenario this one overrides, relative to this file.")
 
     @field_validator("players")

@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
-from tests.conftest import SCENARIOS
+from tests.conftest import LEVER_GAME, SCENARIOS
 
-US_CHINA = str(SCENARIOS / "us_china_2025.toml")
+US_CHINA = str(LEVER_GAME)
 PD = str(SCENARIOS / "prisoners_dilemma.toml")
 
 COMMANDS = [

@@ -9,7 +9,7 @@ import sys
 from click.testing import CliRunner
 
 from sim.cli import main
-from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import LEVER_GAME, ROOT, SCENARIOS
 
 
 def test_show_json_prisoners_dilemma():
@@ -24,7 +24,7 @@ def test_show_json_prisoners_dilemma():
 
 def test_show_text_us_china_names_levers_sources_and_terms(tmp_path):
     csv_path = tmp_path / "m.csv"
-    result = CliRunner().invoke(main, ["show", str(SCENARIOS / "us_china_2025.toml"), "--matrix", str(csv_path)])
+    result = CliRunner().invoke(main, ["show", str(LEVER_GAME), "--matrix", str(csv_path)])
     assert result.exit_code == 0, result.output
     text = result.stdout
     for needle in ("rare_earths", "October controls", "peak+100", "Fajgelbaum", "assumption:", "us.farm_income", "cooperative"):
@@ -35,7 +35,7 @@ def test_show_text_us_china_names_levers_sources_and_terms(tmp_path):
 
 
 def test_show_json_us_china_shapes():
-    result = CliRunner().invoke(main, ["show", str(SCENARIOS / "us_china_2025.toml"), "--format", "json"])
+    result = CliRunner().invoke(main, ["show", str(LEVER_GAME), "--format", "json"])
     data = json.loads(result.stdout)
     assert len(data["payoffs"]["us"]) == 16 and len(data["payoffs"]["us"][0]) == 54
     assert data["parameters"]["us_re_cost"]["assumption"]

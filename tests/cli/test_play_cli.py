@@ -11,10 +11,10 @@ from click.testing import CliRunner
 
 from sim.cli import main
 from sim.cli.play_cmds import split_specs
-from tests.conftest import SCENARIOS
+from tests.conftest import LEVER_GAME, SCENARIOS
 
 PD = str(SCENARIOS / "prisoners_dilemma.toml")
-USC = str(SCENARIOS / "us_china_2025.toml")
+USC = str(LEVER_GAME)
 
 
 def run(*args: str):

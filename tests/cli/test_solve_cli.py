@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
-from tests.conftest import SCENARIOS
+from tests.conftest import LEVER_GAME, SCENARIOS
 
 
 def run(*args):
@@ -36,7 +36,7 @@ def test_text_output_and_method_choice():
 
 
 def test_us_china_json(us_china_game):
-    res = run(SCENARIOS / "us_china_2025.toml", "--format", "json", "--disagreement", "security")
+    res = run(LEVER_GAME, "--format", "json", "--disagreement", "security")
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
     assert len(out["equilibria"]) >= 1

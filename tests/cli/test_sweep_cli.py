@@ -10,10 +10,10 @@ from click.testing import CliRunner
 
 from sim.cli import main
 from sim.sweeps.run import METRICS
-from tests.conftest import SCENARIOS
+from tests.conftest import LEVER_GAME
 from tests.scenario_texts import PD_LEVERS
 
-US_CHINA = str(SCENARIOS / "us_china_2025.toml")
+US_CHINA = str(LEVER_GAME)
 
 
 @pytest.fixture

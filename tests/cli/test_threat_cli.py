@@ -8,9 +8,9 @@ from click.testing import CliRunner
 
 from sim.cli import main
 from sim.stage.commitment import threat_check
-from tests.conftest import SCENARIOS
+from tests.conftest import LEVER_GAME
 
-US_CHINA = str(SCENARIOS / "us_china_2025.toml")
+US_CHINA = str(LEVER_GAME)
 ARGS = ["threat", US_CHINA, "--if", "china.rare_earths=October controls", "--then", "us.tariff=peak+100"]
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sim.errors import ScenarioError
 from sim.model.game import build_game
 from sim.model.load import scenario_from_dict
-from tests.conftest import SCENARIOS
+from tests.conftest import LEVER_GAME
 from tests.scenario_texts import LEVERS, PD
 
 
@@ -43,7 +43,7 @@ def _paths(doc, prefix=()):
 
 @st.composite
 def mutated_documents(draw):
-    base = tomllib.loads(draw(st.sampled_from([PD, LEVERS, (SCENARIOS / "us_china_2025.toml").read_text()])))
+    base = tomllib.loads(draw(st.sampled_from([PD, LEVERS, (LEVER_GAME).read_text()])))
     doc = copy.deepcopy(base)
     for _ in range(draw(st.integers(1, 3))):
         paths = [p for p in _paths(doc) if p]

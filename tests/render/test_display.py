@@ -19,7 +19,7 @@ from sim.model.game import StageGame, build_game
 from sim.model.load import load_scenario
 from sim.render import _base as display
 from sim.render import game_html, show, table_html, to_html
-from tests.conftest import SCENARIOS
+from tests.conftest import LEVER_GAME, SCENARIOS
 
 
 class Cells(HTMLParser):
@@ -66,7 +66,7 @@ def pd_game():
 
 @pytest.fixture(scope="module")
 def uc_scenario():
-    return load_scenario(SCENARIOS / "us_china_2025.toml")
+    return load_scenario(LEVER_GAME)
 
 
 @pytest.fixture(scope="module")

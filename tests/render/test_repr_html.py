@@ -12,12 +12,12 @@ from sim.repeated.evolution import moran, replicator
 from sim.repeated.payoff_set import feasible_ir_set
 from sim.repeated.thresholds import truce_thresholds
 from sim.repeated.tournament import round_robin
-from tests.conftest import SCENARIOS
+from tests.conftest import LEVER_GAME, SCENARIOS
 
 
 @pytest.fixture(scope="module")
 def results():
-    scenario = load_scenario(SCENARIOS / "us_china_2025.toml")
+    scenario = load_scenario(LEVER_GAME)
     game = build_game(scenario)
     pd = build_game(load_scenario(SCENARIOS / "prisoners_dilemma.toml"))
     tour = round_robin(pd, ["tit_for_tat", "always_defect"], rounds=10, replicates=2, seed=1)

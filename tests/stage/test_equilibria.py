@@ -373,9 +373,9 @@ def test_pure_equilibria_agree_between_solve_and_sweep_at_extreme_scales():
     from sim.model.game import build_game
     from sim.model.load import load_scenario
     from sim.stage.equilibria import nash_equilibria, pure_equilibrium_mask
-    from tests.conftest import SCENARIOS
+    from tests.conftest import LEVER_GAME
 
-    scenario = load_scenario(SCENARIOS / "us_china_2025.toml")
+    scenario = load_scenario(LEVER_GAME)
     for value in (1e6, 1e9):
         game = build_game(scenario, {"us_re_cost": value})
         batch = pure_equilibrium_mask(game.A[None], game.B[None])[0]

@@ -22,10 +22,10 @@ from sim.sweeps.evaluate import PointEvaluator
 from sim.sweeps.metrics import METRICS
 from sim.sweeps.plan import plan_sweep
 from sim.sweeps.run import manifest_path, run_sweep, sweep
-from tests.conftest import SCENARIOS
+from tests.conftest import LEVER_GAME, SCENARIOS
 from tests.scenario_texts import PD_LEVERS
 
-US_CHINA = SCENARIOS / "us_china_2025.toml"
+US_CHINA = LEVER_GAME
 PD = SCENARIOS / "prisoners_dilemma.toml"
 
 

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from sim.model.game import build_game
-from tests.conftest import SCENARIOS
+from tests.conftest import LEVER_GAME, SCENARIOS
 
 
 def test_explorer_with_widgets_updates_on_change(monkeypatch):
@@ -16,7 +16,7 @@ def test_explorer_with_widgets_updates_on_change(monkeypatch):
     from sim.viz.explorer import explore, strategy_options
 
     monkeypatch.setattr(explorer, "show", lambda obj, **kw: None)  # skip rasterising figures on each update
-    ex = explore(SCENARIOS / "us_china_2025.toml", replicates=5)
+    ex = explore(LEVER_GAME, replicates=5)
     ui = ex.build()
     params = ex.controls["parameters"]
     assert set(params) == {n for n, p in ex.scenario.parameters.items() if p.range is not None}
@@ -75,4 +75,4 @@ def test_explorer_replays_games_with_state():
     run = ex.run(strategies=("tit_for_tat", "markov"))
     assert type(run.match).__name__ == "DynamicMatchResult" and run.match.state_mean[1][0] == 90
     assert "markov" in strategy_options(load_scenario(SCENARIOS / "us_china_dynamic.toml"))
-    assert "markov" not in strategy_options(load_scenario(SCENARIOS / "us_china_2025.toml"))
+    assert "markov" not in strategy_options(load_scenario(LEVER_GAME))

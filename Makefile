@@ -36,19 +36,28 @@ demo: $(STAMP)
 	$(PY) -m sim solve $(SCENARIO) --plot $(OUT)/payoff_space.png --plot-terms $(OUT)/decomposition.png --plot-matrix $(OUT)/matrix.png
 	$(PY) -m sim solve $(SCENARIO) --format json > $(OUT)/solve.json
 	@echo; echo "== The +100% tariff threat against the October rare-earth controls =="
-	$(PY) -m sim threat $(SCENARIO) --if "china.rare_earths=October controls" --then us.tariff=peak+100
+	$(PY) -m sim threat $(SCENARIO) --if "china.rare_earths=October controls" --then "us.tariff=Oct threat"
 	@echo; echo "== When does the truce hold? =="
-	$(PY) -m sim thresholds $(SCENARIO) --vary cn_re_retaliation=0:60:13 --plot $(OUT)/thresholds.png
+	$(PY) -m sim thresholds $(SCENARIO) --vary cn_audience=0:2:11 --plot $(OUT)/thresholds.png
 	@echo; echo "== Repeated play: tit for tat against a deadline truce, with noise =="
 	$(PY) -m sim play $(SCENARIO) --strategy us=tit_for_tat --strategy china=deadline_truce:k=4 \
 		--rounds 12 --noise 0.05 --replicates 1000 --seed 1 --plot $(OUT)/outcome_paths.png
 	$(PY) -m sim play $(SCENARIO) --strategy us=tit_for_tat --strategy china=deadline_truce:k=4 \
 		--rounds 12 --noise 0.05 --replicates 1000 --seed 1 --format json > $(OUT)/play.json
+	@echo; echo "== Against the record: the dated moves of 2018-2026, and the audience weights fitted to them =="
+	$(PY) -m sim replay $(SCENARIO) data/us_china_moves_2018_2026.csv --seed 1
+	$(PY) -m sim fit $(SCENARIO) data/us_china_moves_2018_2026.csv --param us_audience --param cn_audience \
+		--fit-period 2018-20 --test-period 2024-26
+	@echo; echo "== How robust: every parameter drawn from its range; conclusions as probabilities =="
+	$(PY) -m sim robust $(SCENARIO) --draws 2000 --seed 1 --if "china.rare_earths=October controls" \
+		--then "us.tariff=Oct threat" --format json > $(OUT)/robust.json
+	$(PY) -m sim robust $(SCENARIO) --draws 2000 --seed 1 --if "china.rare_earths=October controls" \
+		--then "us.tariff=Oct threat" | sed -e '/^ *drivers/d' -e '/equilibrium: /d'
 	@echo; echo "== Leverage that changes: the game with state (stockpile, rare-earth share, Brazil's capacity) =="
 	$(PY) -m sim solve scenarios/us_china_dynamic.toml --plot-state $(OUT)/state_path.png --plot-policy $(OUT)/policy.png \
 		| sed -n '/^Markov perfect/,$$p' | grep -v '^ *\[' | grep -v '^ *round [0-9]*:$$'
 	$(PY) -m sim solve scenarios/us_china_dynamic.toml --format json > $(OUT)/markov.json
-	@echo; echo "wrote $(OUT)/: game.json payoffs.csv solve.json play.json markov.json and the figures" \
+	@echo; echo "wrote $(OUT)/: game.json payoffs.csv solve.json play.json robust.json markov.json and the figures" \
 		"payoff_space.png decomposition.png matrix.png thresholds.png outcome_paths.png state_path.png policy.png"
 
 test: $(STAMP)

@@ -93,8 +93,9 @@ scenario = load_scenario(SCENARIOS / "us_china_2025.toml")
 show(scenario)
 '''),
     ("md", """
-An **action** is one level of every lever a side holds, so the US has 4 × 2 × 2 = 16 actions and
-China 3 × 3 × 3 × 2 = 54: the game has 864 cells. Too many to read one by one, so by default
+An **action** is one level of every lever a side holds, so the US has 7 × 3 × 2 = 42 actions
+(tariff levels back to 2017, three steps of tech controls, port fees) and China 3 × 4 × 5 × 2 = 120:
+the game has 5,040 cells. Too many to read one by one, so by default
 the table aggregates: each block averages every profile with the US tariff and China's
 rare-earth regime at the levels shown (★ marks the block holding the equilibrium, ◆ the Busan
 truce).
@@ -105,13 +106,13 @@ print(game.shape, "actions;", game.A.size, "profiles")
 show(game)
 '''),
     ("md", """
-A **slice** is easier to read: hold some levers fixed and look at the rest. Here the US keeps the
-tech rule and port fees suspended, and China buys 25 MMT of soybeans and enforces against
+A **slice** is easier to read: hold some levers fixed and look at the rest. Here the US imposes no
+tech controls and keeps port fees suspended, and China buys 25 MMT of soybeans and enforces against
 fentanyl; the table shows the tariff and rare-earth choices. Best responses are marked *within the
 slice*; the outlined cell is the Busan truce.
 """),
     ("code", '''
-rows = actions_where(game, 0, tech="suspended", port_fees="suspended")
+rows = actions_where(game, 0, tech="none", port_fees="suspended")
 cols = actions_where(game, 1, soybeans="25 MMT", fentanyl="enforce")
 show(game, rows=rows, cols=cols)
 '''),
@@ -124,12 +125,14 @@ eqs = nash_equilibria(game)
 show(eqs, game=game)
 '''),
     ("md", """
-Dominance alone solves this 16 × 54 game: all but one action of each side is strictly
+Dominance alone solves this 42 × 120 game: all but one action of each side is strictly
 dominated, step by step, and the single equilibrium that remains has the US keeping the
-Affiliates rule and port fees with its post-truce tariff, while China withholds rare earths under
-the October controls, buys no soybeans and stops enforcing against fentanyl. (China also sets its
-own tariff back to the pre-2025 level: in the model its importers bear most of that tariff, so it
-is not worth much to Beijing as a weapon.)
+Affiliates rule and port fees with its post-truce tariff (47%), while China withholds rare earths
+under the October controls, buys no soybeans, stops enforcing against fentanyl and keeps its own
+truce tariff (32.6%). Why retaliate at all? Each side's payoff has an **audience** term: a capital
+pays for every point of the other side's escalation it leaves unanswered (the two weights were
+fitted to the dated 2018–20 record). With the October controls China more than answers the US
+tariff and tech rule, so it pays none; the US, which answers the controls with nothing, pays it.
 
 ## 3. The equilibrium against the Busan truce
 
@@ -152,7 +155,7 @@ print("China best deviation:", game.actions[1][best_cn], "->", round(game.B[truc
 '''),
     ("md", """
 Both sides are better off in the truce than in the equilibrium, and each side gains by deviating
-from the truce on its own: the structure of the prisoner's dilemma, in a game with 864 cells.
+from the truce on its own: the structure of the prisoner's dilemma, in a game with 5,040 cells.
 The picture below puts every profile in payoff space; the equilibrium sits far below and to the
 left of the truce.
 """),
@@ -174,8 +177,9 @@ profiles = {"stage equilibrium": ne, "Busan truce": truce,
 plot_decomposition(game, profiles)
 '''),
     ("md", """
-For the US, the rare-earth bottleneck dwarfs everything else at the equilibrium; for China, the
-tech controls and lost exports weigh most. Keep this in mind for lesson 4: a side's leverage is
+For the US, the rare-earth bottleneck dwarfs everything else at the equilibrium, and the audience
+cost of leaving the controls unanswered comes next; for China, lost exports and the tech controls
+weigh most. Keep this in mind for lesson 4: a side's leverage is
 the damage it can do to the other side's largest term.
 
 ## Exercises
@@ -228,10 +232,12 @@ for p, pid in enumerate(game.player_ids):
     changes = {t: M[ne] - M[truce] for t, M in game.terms[p].items()}
     print(pid, {t: round(float(v), 1) for t, v in sorted(changes.items(), key=lambda kv: kv[1])})
 ''', """
-For the US, the rare-earth term (about −121 bn a year at the October controls) is almost the
-whole loss; farm income and fentanyl enforcement add more. For China, the Affiliates rule
-(−25) is the largest loss, partly offset by the value it puts on answering it with rare-earth
-controls (+18).
+For the US, the rare-earth term (about −121 bn a year at the October controls) is most of the
+loss; the audience cost of leaving the controls unanswered (−23), fentanyl enforcement (−15) and
+farm sales (−14) add the rest. For China, the Affiliates rule (−25) is the largest loss, with the
+cost of its own controls (−9) and the port fees (−4); it is partly offset by the audience term
+(+10): at the truce Beijing pays for leaving the 47% US tariff unanswered, and in the equilibrium
+its controls answer it.
 """),
     ("exercise", """
 The seed `seeds/000.md` notes that US buyers, not China, pay nearly all of the US tariffs. The
@@ -248,11 +254,13 @@ i, j = e1[0].support[0][0], e1[0].support[1][0]
 print("equilibrium:", round(g1.A[i, j], 1), round(g1.B[i, j], 1))
 print("truce:      ", round(g1.A[truce], 1), round(g1.B[truce], 1))
 ''', """
-The US tariff in equilibrium falls to its pre-2025 level: a government that counts its buyers'
-cost in full does not want the tariff for its own sake. The US is still far better off in the
-truce, but China now does *better* in the equilibrium than in the truce (it keeps the October
-controls, buys nothing and faces a lower tariff), so the truce no longer makes both sides better
-off: the dilemma has become a one-sided bargaining problem. Conclusions depend on assumed
-numbers; lesson 5 is about that.
+The US tariff in equilibrium falls all the way to its 2017 level (3.1%): a government that counts
+its buyers' cost in full does not want the tariff for its own sake. China answers the Affiliates rule
+with the milder April licensing instead of the October controls. And now *both* sides do better in
+the equilibrium (about −23 and +15 bn a year) than at the Busan truce (about −52 and −44): the
+truce's 47% tariff is a bad deal for a Washington that feels its buyers' price rise. The dilemma
+has gone; with these weights Busan would not be worth keeping. The lesson's conclusion rests on an
+assumed political weight (0.25, "Washington acts as if buyers bore a quarter of it"); lesson 5
+measures how much rests on numbers like it.
 """),
 ]

@@ -90,10 +90,12 @@ show(tt)
     ("md", """
 Read the table:
 
-* **The US needs almost no patience** (δ\\* ≈ 0.06): falling back to the stage equilibrium would
-  cost it the rare-earth supply, which it values far above what a deviation gains.
-* **China needs δ ≥ 0.62** under grim trigger: its gain from deviating (no soybean purchases,
-  lax enforcement, lower tariffs) is modest, but so is the punishment.
+* **The US needs almost no patience** (δ\\* ≈ 0.05): falling back to the stage equilibrium would
+  cost it the rare-earth supply, which it values far above what a deviation gains (about 9 bn a
+  year from the tech rule and port fees).
+* **China needs δ ≥ 0.27** under grim trigger: its best deviation (April licensing, no soybean
+  purchases, lax enforcement) gains about 9 bn a year, and the fall-back to the stage equilibrium
+  costs it about 25 bn a year, mostly because the Affiliates rule comes back.
 * **Against tit for tat China always gains by deviating.** Tit for tat answers an escalation with an
   equally large escalation *of the US's own levers*, and those do not hurt China enough to
   outweigh its gain. A reciprocal strategy is only as strong as the levers it mirrors with.
@@ -114,7 +116,7 @@ show(rows)
 
 A 90-day truce is a promise for one quarter, renewed (or not) at each deadline. If the truce is
 renewed with probability *p*, tomorrow's payoff counts only with weight δ·*p*: the deadline shortens
-the shadow of the future. For China, grim trigger then needs δ·*p* ≥ 0.62, i.e. *p* ≥ 0.62/0.95 ≈ 0.65.
+the shadow of the future. For China, grim trigger then needs δ·*p* ≥ 0.27, i.e. *p* ≥ 0.27/0.95 ≈ 0.29.
 
 The strategy `deadline_truce:k=1,p=...` keeps the truce for one quarter at a time and renews it with
 probability *p*; on a lapse it reverts to the stage equilibrium. Against a US playing grim trigger,
@@ -122,7 +124,7 @@ over 12 quarters (200 replicates):
 """),
     ("code", '''
 rows = []
-for p in (0.3, 0.5, 0.65, 0.8, 0.95):
+for p in (0.2, 0.3, 0.5, 0.8, 0.95):
     m = play(game, ("grim_trigger", f"deadline_truce:k=1,p={p}"), rounds=12, replicates=200, seed=1)
     s = m.summary()
     rows.append({"renewal p": p, "China's effective δ·p": 0.95 * p, "cooperation": s["cooperation_rate"],
@@ -136,7 +138,9 @@ plot_outcome_paths(m)
     ("md", """
 The simulation plays the strategies as written: it shows how long such truces last (on average
 1/(1 − *p*) quarters), not whether China *wants* to renew. That question is the δ·*p* calculation
-above: renewal at a rate below about 0.65 would not be self-enforcing for China.
+above: renewal at a rate below about 0.29 would not be self-enforcing for China. (In this model
+China is not the weak link once the truce is in place; whether that survives the uncertain numbers
+is lesson 5's question.)
 
 The fan chart shows each lever over the 12 quarters: the median (line), the 50% and 90% bands over
 replicates, and one replicate highlighted. Once a deadline passes without renewal, China reverts
@@ -205,8 +209,8 @@ t75 = truce_thresholds(g75)
 print("China's threshold:", round(t75.grim_nash[1], 3), "holds:", t75.self_enforcing()[1])
 print("smallest renewal probability:", round(t75.grim_nash[1] / 0.75, 3))
 ''', """
-The threshold does not depend on δ (0.62), so with δ = 0.75 the truce still holds for China, but
-only if deadlines are renewed with probability at least 0.62/0.75 ≈ 0.82: a less patient side
+The threshold does not depend on δ (0.27), so with δ = 0.75 the truce still holds for China, but
+only if deadlines are renewed with probability at least 0.27/0.75 ≈ 0.36: a less patient side
 needs a more reliable renewal.
 """),
     ("exercise", """
@@ -224,11 +228,13 @@ i, j = np.unravel_index(np.argmax(total), total.shape)
 print(game.actions[0][i], "|", game.actions[1][j])
 print("payoffs:", round(game.A[i, j], 1), round(game.B[i, j], 1), " Busan:", round(busan[0], 1), round(busan[1], 1))
 ''', """
-Busan is individually rational. The profile with the largest joint payoff has every lever at its
-most conciliatory level (pre-2025 tariffs on both sides, nothing withheld). Both sides would
-prefer it to Busan in this model — China by far the most. That the real truce kept the US tariff
-near 47% says something the model's payoffs leave out (or that the US's bargaining position was
-stronger than its payoff alone shows).
+Busan is individually rational. The profile with the largest joint payoff has no controls on
+either side, 25 MMT of soybeans and enforcement, and tariffs *below* 2024: the US at its September
+2018 level (12%), China at its 2017 level (8%). It pays about 10.7 and 10.1 bn a year against
+Busan's 11.6 and −44.4: China would gain over 50 bn a year, the US would lose about 1. The joint
+optimum is not what the US wants; the real truce kept the US tariff near 47%, which is where
+Washington's payoff (it counts its buyers' cost at a quarter) puts it, and China's weaker
+bargaining position is what let it stay there.
 """),
     ("exercise", """
 Lower the US discount factor step by step (0.05, 0.10, ..., 0.50) and find where the truce stops
@@ -241,7 +247,7 @@ for d in np.arange(0.05, 0.55, 0.05):
     t = truce_thresholds(dataclasses.replace(game, discount=(float(d), 0.95)))
     print(f"US delta {d:.2f}: holds for the US under tit for tat: {t.self_enforcing('tit_for_tat')[0]}")
 ''', """
-The US keeps the truce against tit for tat down to δ ≈ 0.30 per quarter; below that, a government
+The US keeps the truce against tit for tat down to δ ≈ 0.23 per quarter; below that, a government
 that barely values the next quarter would break it. A short electoral horizon lowers δ and so makes
 a truce harder to keep — but the US threshold is low because it has so much to lose (rare earths).
 """),

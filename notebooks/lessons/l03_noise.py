@@ -205,11 +205,11 @@ for s in ("tit_for_tat", "generous_tit_for_tat:g=0.3", "grim_trigger"):
                  "US/quarter": x["per_round_payoff"]["us"], "China/quarter": x["per_round_payoff"]["china"]})
 show(rows)
 ''', """
-Generous tit for tat keeps the truce most often and gives the US by far its best payoff; grim
-trigger keeps it least, because one mistake ends the truce for ever, and costs the US most.
-China's payoff moves much less across the three pairs (it even does slightly better under grim
-trigger): in this model China loses little when the truce breaks down, the thin margin of
-lesson 2. Breakdowns come
+Generous tit for tat keeps the truce most often (about 80% of quarters) and gives both sides
+their best payoffs; grim trigger keeps it least (about 55%), because one mistake ends the truce for
+ever, and costs the US most. China's payoff moves much less across the three pairs than the US's
+(grim trigger costs it little more than generosity): in this model the US has far more to lose
+when the truce breaks down, as lesson 2's thresholds showed. Breakdowns come
 early under every pair (a 5% chance per side per quarter is a lot over 12 quarters): institutions
 that make forgiveness routine — review mechanisms, extensions instead of snap-backs — matter.
 """),

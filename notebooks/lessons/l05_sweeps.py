@@ -22,6 +22,7 @@ from sim.viz.plots import plot_threshold_curve
 from sim.repeated.thresholds import truce_thresholds
 from sim.model.load import load_scenario
 from sim.sweeps.run import sweep
+from sim.empirics.robust import robustness
 
 SCENARIOS = Path("..") / "scenarios"
 SCENARIO_FILE = str(SCENARIOS / "us_china_2025.toml")
@@ -60,7 +61,8 @@ shortages could stop assembly lines (`seeds/003.md`) says the rare-earth bottlen
 nobody has published what it costs the US economy per year; the scenario's `us_re_cost` (150 bn at
 a full cut-off) is an *assumption*, with a plausible range of 20 to 400. The same goes for how much
 Washington weighs its own buyers' tariff costs, for the price premium China pays for US soybeans,
-and for the value Beijing puts on answering US tech controls. The explainer in `seeds/004.md`
+and for how much each capital minds leaving the other's escalation unanswered (the audience
+weights, fitted to the 2018–20 record but uncertain). The explainer in `seeds/004.md`
 predicted slow, step-by-step easing, won by whoever holds structural advantages; whether that holds
 in the model depends on these numbers.
 
@@ -71,9 +73,11 @@ of lessons 1–4 do.
 
 1. List a scenario's assumptions and their plausible ranges.
 2. Draw a **threshold curve**: how a critical discount factor moves with one parameter.
-3. Draw a **phase diagram** over two parameters with `sim.sweeps.run`: where the stage equilibrium changes,
+3. State a conclusion as a **probability** over all the ranges at once (a Latin-hypercube sample),
+   and find its **knife edges**.
+4. Draw a **phase diagram** over two parameters with `sim.sweeps.run`: where the stage equilibrium changes,
    where the truce is self-enforcing.
-4. Judge which conclusions are robust and which hinge on one number.
+5. Judge which conclusions are robust and which hinge on one number.
 """),
     ("code", SETUP),
     ("md", """
@@ -108,10 +112,12 @@ curve_bw = threshold_curve(scenario, "us_buyer_weight", np.linspace(0.1, 1.0, 10
 plot_threshold_curve(curve_bw)
 '''),
     ("md", """
-Here China's threshold jumps to "never" once the US weight rises past about 0.3. Why? A US that
-counts its buyers' costs more would not keep its tariff at 47% if talks failed; it would drop it to
-the pre-2025 level. The stage equilibrium then becomes *better* for China than the truce, so the
-threat of falling back to it no longer holds China to the truce.
+Here China's threshold jumps to "never" once the US weight rises past about 0.45, and the US's own
+threshold climbs until, past about 0.85, the US never keeps the truce either. Why? A US that counts
+its buyers' costs more would not keep its tariff at 47% if talks failed; it would drop it, to the
+pre-2025 level and lower. The stage equilibrium then becomes *better* for China than the truce, so
+the threat of falling back to it no longer holds China to the truce; and the truce's own 47% tariff
+becomes a cost the US would rather not bear (lesson 1, exercise 1.4).
 
 A one-at-a-time table ("tornado") shows which parameter moves what: each parameter taken to the
 two ends of its range with the others at their values. `sim.sweeps.run.sweep` does this in one call per
@@ -125,6 +131,7 @@ for name, p in scenario.parameters.items():
         frames.append(run.assign(parameter=name, end=["low", "high"], value=run[f"parameters.{name}"]))
 columns = {"equilibria.tariff.us": "US tariff %", "equilibria.tech.us": "US tech rule",
            "equilibria.rare_earths.china": "China RE withheld %", "equilibria.soybeans.china": "China soy MMT",
+           "equilibria.tariff.china": "China tariff %",
            "critical_delta.grim_nash.us": "US δ*", "critical_delta.grim_nash.china": "China δ*"}
 tornado = pd.concat(frames)[["parameter", "end", "value", *columns]].rename(columns=columns)
 tornado.round(2)
@@ -132,24 +139,76 @@ tornado.round(2)
     ("md", """
 Three things stand out (∞ means the truce can never be held by Nash reversion):
 
-* **The stage equilibrium is robust in its broad shape** — the US keeps the tech rule and port fees,
-  China buys no soybeans and lets enforcement lapse — but its details move: the US tariff drops to
-  its pre-2025 level at the high ends of `import_elast` and `us_buyer_weight`, and China stops
-  withholding rare earths when they cost it more (`cn_re_cost` high) or when retaliation is worth
-  less than they cost (`cn_re_retaliation` low, or no tech rule to answer).
-* **The US threshold stays low everywhere** (at most about 0.5 per quarter): the US always has a lot
-  to lose from a breakdown.
-* **China's threshold is fragile**: eight of the twenty parameters send it to ∞ at one end of their
-  range. Whether Beijing has a reason to keep the truce hinges on numbers nobody has measured.
+* **The stage equilibrium is robust in its broad shape** — the US keeps port fees and (except at
+  the top of `us_tech_sales`) the tech rule, China buys no soybeans (except when the premium is
+  zero) — but its details move: the US tariff drops to its pre-2025 level at the high end of
+  `import_elast` and to its 2017 level at the high end of `us_buyer_weight`, and China's choice of
+  weapon moves with ten of the twenty-five numbers: no rare-earth controls but a 146% tariff
+  when its tariff is a good weapon (`export_elast` or `cn_importer_share` low, `cn_revenue_weight`
+  or `cn_re_cost` high), no controls when leaving the US unanswered costs it nothing
+  (`cn_audience` = 0), the milder April licensing when that is enough to answer the US (a lower US
+  tariff or tech step, or controls that count for more tariff points).
+* **The US threshold stays low** (at most about 0.76 per quarter) everywhere but one place: a US
+  that counts its buyers' cost in full (`us_buyer_weight` = 1) never keeps the truce.
+* **China's threshold goes to ∞ at one end of three ranges** (`import_elast`, `us_buyer_weight`,
+  `cn_revenue_weight`, all at their high ends); everywhere else it stays below Beijing's 0.95.
 
-## 3. Two parameters at once: phase diagrams
+Taken one at a time, then, the truce looks fairly safe. But the numbers are uncertain *together*.
 
-`sim.sweeps.run.sweep` evaluates metrics over a grid of parameter values and returns one row per point.
-Here: the US buyer weight against the value China puts on retaliating against tech controls
-(`cn_re_retaliation`), 10 × 13 points, with the stage equilibrium and the truce thresholds as metrics.
+## 3. All at once: conclusions as probabilities
+
+Draw every ranged parameter at once: a **Latin hypercube** of 1,000 points (each range cut into
+1,000 equal strata, one draw in each, the strata paired at random across parameters), the
+parameters uniform over their stated ranges. `sweep(..., sample="lhs:1000")` evaluates the
+metrics at every draw; the share of draws in which a conclusion holds is its probability.
 """),
     ("code", '''
-table = sweep(SCENARIO_FILE, {"us_buyer_weight": "0.1:1.0:10", "cn_re_retaliation": "0:60:13"},
+ranged = {name: "range" for name, p in scenario.parameters.items() if p.range is not None}
+draws = sweep(SCENARIO_FILE, ranged, ["equilibria", "self_enforcing"], sample="lhs:1000", seed=0)
+print(len(draws), "draws of", len(ranged), "parameters")
+show([{"conclusion": "the truce is self-enforcing for the US", "probability": draws["self_enforcing.grim_nash.us"].mean()},
+      {"conclusion": "... for China", "probability": draws["self_enforcing.grim_nash.china"].mean()},
+      {"conclusion": "... for both", "probability": draws["self_enforcing.truce"].mean()},
+      {"conclusion": "in the stage equilibrium the US keeps the Affiliates rule", "probability": (draws["equilibria.tech.us"] == 1).mean()},
+      {"conclusion": "... China buys no US soybeans", "probability": (draws["equilibria.soybeans.china"] == 0).mean()},
+      {"conclusion": "... China imposes the October controls", "probability": (draws["equilibria.rare_earths.china"] == 90).mean()}])
+'''),
+    ("md", """
+Moving one number at a time the truce failed at 3 of 50 range ends; moving all of them at once it
+holds for both sides in only about 40% of the draws (for the US in about 80%, for China in about
+40%). Fragility lives in *combinations*: a somewhat higher buyer weight together with a somewhat
+more elastic import demand is enough. The equilibrium's shape is robust where the one-at-a-time
+table said so (no soybeans, the tech rule), but "China answers with the October controls" — the
+central case of lessons 1 and 4 — holds in only about one draw in five.
+
+`tradesim robust FILE` reports exactly this, for the stage equilibrium, the truce per side and
+(with `--if` and `--then`) a threat, each with a confidence interval and the parameters that
+drive it. It also finds the **knife edges**: where one parameter, moved a little from its central
+value with the others held there, flips a conclusion. In Python it is `robustness`:
+"""),
+    ("code", '''
+robust = robustness(SCENARIO_FILE, draws=1000, seed=0,
+                    threat=(0, {"rare_earths": "October controls"}, {"tariff": "Oct threat"}))
+result = robust.to_dict()
+show([{"conclusion": c, "probability": p, "at the central values": result["at_base"][c]}
+      for c, p in result["conclusions"].items() if not c.startswith("equilibrium.")])
+show(result["knife_edges"])
+'''),
+    ("md", """
+The Oct-threat tariff is never credible and almost always deters; the equilibrium at the central
+values (`base_equilibrium`) recurs in only about 4% of the draws, and it sits on a knife edge: it
+changes if `us_buyer_weight` moves from 0.25 to about 0.32 (8% of its range), when the US drops its
+tariff to the pre-2025 level and China answers with April licensing.
+
+## 4. Two parameters at once: phase diagrams
+
+`sim.sweeps.run.sweep` evaluates metrics over a grid of parameter values and returns one row per point.
+Here: the US buyer weight against Beijing's audience weight (`cn_audience`, what China pays per
+point of US escalation it leaves unanswered: the source of its retaliation), 10 × 11 points, with
+the stage equilibrium and the truce thresholds as metrics.
+"""),
+    ("code", '''
+table = sweep(SCENARIO_FILE, {"us_buyer_weight": "0.1:1.0:10", "cn_audience": "0:2:11"},
               ["equilibria", "critical_delta", "self_enforcing"])
 print(len(table), "runs;", ", ".join(table.columns[:8]), "...")
 table.head()
@@ -157,28 +216,30 @@ table.head()
     ("code", PHASE + '''
 table["regime"] = ("US tariff " + table["equilibria.tariff.us"].map("{:.0f}%".format)
                    + ", China rare earths " + table["equilibria.rare_earths.china"].map("{:.0f}% withheld".format))
-phase_diagram(table, "parameters.us_buyer_weight", "parameters.cn_re_retaliation", "regime",
+phase_diagram(table, "parameters.us_buyer_weight", "parameters.cn_audience", "regime",
               title="Stage equilibrium by region")
 '''),
     ("code", '''
-phase_diagram(table, "parameters.us_buyer_weight", "parameters.cn_re_retaliation", "self_enforcing.truce",
+phase_diagram(table, "parameters.us_buyer_weight", "parameters.cn_audience", "self_enforcing.truce",
               title="Is the Busan truce self-enforcing under grim trigger?",
               labels={True: "truce holds for both", False: "truce fails for someone"})
 '''),
     ("md", """
 Read the two diagrams together:
 
-* **China withholds rare earths in equilibrium only when it values retaliation enough**
-  (`cn_re_retaliation` above about 10 bn a year): below that, the October controls cost China more
-  than they are worth even as an answer to the tech rule.
-* **The truce holds only in a corner**: a low US buyer weight (at most about 0.25) *and* a
-  retaliation value of at most about 30 bn a year. A high retaliation value makes China's fallback
-  too attractive; a high buyer weight lowers the US tariff in the fallback. The scenario's central
-  values (0.25, 30) sit right at the corner's edge.
+* **China withholds rare earths in equilibrium only when it minds unanswered escalation**: no
+  controls at `cn_audience` = 0, April licensing at 0.2, the October controls from about 0.4 — as
+  long as the US keeps its 47% tariff (buyer weight up to 0.3). A US that weighs its buyers more
+  lowers its tariff, and China answers with April licensing only.
+* **The truce holds only for a low US buyer weight**: at most about 0.4 (0.2 when China has no
+  audience cost). Above that the US tariff in the fallback drops and China prefers the fallback to
+  the truce. Beijing's audience weight hardly matters once it is above 0.4. The central values
+  (0.25, 0.7) sit inside the region, less than 0.2 from its edge in buyer weight.
 
-So "the truce is self-enforcing" (lesson 2) is *fragile*: it hinges on two numbers nobody has
-measured. "The +100% threat is not credible" (lesson 4) is *robust*: it held at every end of every
-range. Good policy analysis says which is which.
+So "the truce is self-enforcing" (lesson 2) is *fragile*: it holds in about 40% of the draws and
+hinges above all on the weight Washington puts on its buyers' price rise, a number nobody has
+measured. "The +157% threat is not credible" (lesson 4) is *robust*: it held at every end of every
+range and in every draw. Good policy analysis says which is which.
 
 ## 4. Variants of the scenario
 
@@ -202,19 +263,23 @@ Three exercises.
 """),
     ("exercise", """
 Draw the phase diagram of `self_enforcing.truce` over the soybean premium (`soy_premium`, 0 to 80)
-and `cn_re_retaliation` (0 to 60). Which of the two matters more for whether the truce holds?
+and Beijing's audience weight (`cn_audience`, 0 to 2), and tabulate China's critical discount
+factor. Which of the two matters more for China's incentive to keep the truce?
 """, '''
 # Exercise 5.1 - your code here
 ''', '''
-t2 = sweep(SCENARIO_FILE, {"soy_premium": "0:80:9", "cn_re_retaliation": "0:60:13"}, ["self_enforcing", "critical_delta"])
-show(phase_diagram(t2, "parameters.soy_premium", "parameters.cn_re_retaliation", "self_enforcing.truce",
+t2 = sweep(SCENARIO_FILE, {"soy_premium": "0:80:9", "cn_audience": "0:2:11"}, ["self_enforcing", "critical_delta"])
+show(phase_diagram(t2, "parameters.soy_premium", "parameters.cn_audience", "self_enforcing.truce",
                    title="Truce self-enforcing?", labels={True: "holds", False: "fails"}))
-t2.pivot(index="parameters.cn_re_retaliation", columns="parameters.soy_premium",
+t2.pivot(index="parameters.cn_audience", columns="parameters.soy_premium",
          values="critical_delta.grim_nash.china").round(2)
 ''', """
-`cn_re_retaliation` decides it: above about 30–35 bn a year China's fallback is too attractive
-whatever the soybean premium. The premium only nudges China's threshold up (buying US beans costs
-China a little more), which matters close to the boundary.
+Neither breaks the truce in this window: it holds everywhere (the diagram has one colour),
+because the US buyer weight stays at its central 0.25. But `cn_audience` moves China's threshold
+far more: from about 0.1 to about 0.85 across its range. At the truce Beijing leaves the 47% US
+tariff unanswered and pays for it, so a China that minds this more values the truce less. The
+soybean premium only nudges the threshold up (by at most about 0.06: buying US beans costs China a
+little more). Near `cn_audience` = 2 China's threshold approaches its 0.95 discount factor.
 """),
     ("exercise", """
 Using the tornado table, rank the parameters by how far they move China's critical discount factor
@@ -229,14 +294,14 @@ print(spread.head(8).round(2))
 changes = tornado.groupby("parameter")[["China RE withheld %", "China soy MMT"]].nunique().max(axis=1) > 1
 print("changes China's equilibrium action:", sorted(changes[changes].index))
 ''', """
-China's own valuation of the tech and rare-earth exchange dominates: `cn_tech_cost` (if the
-Affiliates rule barely hurts China, falling back to a world with the rule is no punishment),
-`cn_re_cost` and `cn_re_retaliation`, then `export_elast`, China's costs of fentanyl enforcement
-and port fees, and the US-side tech numbers.
-Several of them also flip China's rare-earth choice in equilibrium (`cn_re_cost`,
-`cn_re_retaliation`, `us_tech_value`, `us_tech_sales`), and `soy_premium` at zero makes China buy
-soybeans even in the equilibrium. A careful analyst would report the truce result as conditional on
-these numbers, and say which data would settle them.
+`us_buyer_weight` moves China's threshold most (to ∞ at its high end), then `import_elast`,
+`cn_revenue_weight` and `cn_audience`, then `cn_tech_cost` (if the Affiliates rule barely hurts
+China, falling back to a world with the rule is no punishment), `export_elast` and `cn_re_cost`.
+All of the top seven but `cn_tech_cost` also change China's action in the stage equilibrium (its
+rare-earth regime or its tariff), and so do `cn_importer_share`, `re_equiv`, `tech_equiv`, `us_tech_sales` and
+`soy_premium` (at zero China buys soybeans even in the equilibrium). A careful analyst would report
+the truce result as conditional on these numbers — above all on how Washington weighs its buyers —
+and say which data would settle them.
 """),
     ("exercise", """
 Sweeps can also run repeated play. Use the `play` metric to sweep implementation noise
@@ -256,8 +321,8 @@ ax.set_ylabel("share of quarters in the truce")
 ax.set_ylim(0, 1.05)
 fig
 ''', """
-Cooperation falls steeply: at 5% noise the two tit-for-tat players spend well under three
-quarters of the 12 quarters in the truce, at 20% only a small share. Noise is a parameter like any
+Cooperation falls steeply: at 5% noise the two tit-for-tat players spend about 60% of the 12
+quarters in the truce, at 20% about a sixth. Noise is a parameter like any
 other, and lesson 3's conclusion (reciprocity needs forgiveness under noise) holds across its range.
 """),
 ]

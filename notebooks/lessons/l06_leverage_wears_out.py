@@ -149,6 +149,13 @@ print("China's expected processing share:", np.round(share.mean[1], 1))
 plot_state_path(share)
 '''),
     ("md", """
+China first **swaps levers**: for the first three quarters it answers US escalation with its peak
+tariff and keeps the rare-earth lever in reserve (general licences), so its share stays at 90%.
+From the fourth quarter, as the end nears and reserve leverage is worth less, it uses the October
+controls, and its expected share falls to about 86% after a year, 73% after two and 66% after
+three. The static game of lesson 1 said China withholds rare earths every quarter; with state,
+*when* it uses the lever becomes the question.
+
 ## Exercises
 
 Three exercises.
@@ -185,10 +192,11 @@ for name, mpe_ in (("12 quarters, quarter 1", us_china), ("no end date", station
                    if "October controls" in next(iter(a["china"]))})
     print(f"{name}: China uses October controls when {uses}")
 ''', """
-With a 12-quarter horizon China uses the controls from the second quarter on, whatever its share:
-the leverage it would preserve is worth less and less as the end approaches. With no end date China
-holds back while its share is 75% or 90% and uses the controls only at 60%, when there is little
-left to lose. The answer to "does China use the lever?" hinges on how long Beijing expects the
+With a 12-quarter horizon China holds the controls back at a 90% share for the first three
+quarters (using them only if its share has already fallen to 75% or 60%), and from the fourth
+quarter on uses them whatever its share: the leverage it would preserve is worth less and less as
+the end approaches. With no end date China never uses the controls at 90% (it answers with its
+peak tariff instead) and uses them at 75% and 60%, where less is left to lose. The answer to "does China use the lever?" hinges on how long Beijing expects the
 contest to last: a fragile conclusion, worth saying so.
 """),
     ("exercise", """

@@ -8,36 +8,14 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
+from tests.empirics.test_robust import flip_text
 
-# Row plays D iff x > 0.3 (gain x - 0.3); column always plays C; z changes nothing.
-# Under [welfare] x = 0.9, so row's payoff at (D, C) is 0.6 there and -0.05 at the base 0.25.
-FLIP = """
-[scenario]
-name = "flip at 0.3"
-[parameters]
-x = { value = 0.25, range = [0.0, 1.0], assumption = "driver" }
-z = { value = 0.5, range = [0.0, 1.0], assumption = "irrelevant" }
-k = { value = 1.0, assumption = "no range" }
-[players.row]
-name = "Row"
-[players.row.levers.act]
-levels = [0, 1]
-labels = ["C", "D"]
-[players.row.payoff]
-u = "row.act * (x - 0.3) + 0 * z"
-[players.col]
-name = "Col"
-[players.col.levers.act]
-levels = [0, 1]
-labels = ["C", "D"]
-[players.col.payoff]
-u = "-k * col.act"
-[repeated]
-cooperative = { row = "act=C", col = "act=C" }
-strategies = { row = "always_defect", col = "always_cooperate" }
-[welfare]
-x = 0.9
-"""
+# The game of tests/empirics/test_robust.py: row plays D iff x > 0.3 (gain x - 0.3); column always
+# plays C; z changes nothing. Under [welfare] x = 0.9, so row's payoff at (D, C) is 0.6 there and
+# -0.05 at the base 0.25.
+FLIP = flip_text().replace('cooperative = { row = "act=C", col = "act=C" }',
+                           'cooperative = { row = "act=C", col = "act=C" }\n'
+                           'strategies = { row = "always_defect", col = "always_cooperate" }')
 
 
 @pytest.fixture

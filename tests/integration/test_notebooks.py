@@ -168,21 +168,30 @@ def test_lesson1_claims(lesson_game):
     from sim.stage.equilibria import nash_equilibria
 
     scenario, game = lesson_game
+    assert game.shape == (42, 120) and game.A.size == 5040
     eqs = nash_equilibria(game)
     assert len(eqs) == 1 and [len(s) for s in eqs.dominance.surviving] == [1, 1]
     ne = eqs[0].support[0][0], eqs[0].support[1][0]
     assert game.actions[0][ne[0]] == "tariff=truce, tech=affiliates rule, port_fees=$50/net ton"
-    assert game.actions[1][ne[1]] == "rare_earths=October controls, soybeans=none, tariff=pre-2025, fentanyl=lax"
-    assert np.allclose([game.A[ne], game.B[ne]], [-110.5, -44.8], atol=0.05)
+    assert game.actions[1][ne[1]] == "rare_earths=October controls, soybeans=none, tariff=truce, fentanyl=lax"
+    assert game.terms[1]["audience"][ne] == pytest.approx(0.0) and game.terms[0]["audience"][ne] < 0
     truce = game.cooperative
-    assert np.allclose([game.A[truce], game.B[truce]], [24.6, -40.6], atol=0.05)
-    assert game.terms[0]["rare_earths"][ne] - game.terms[0]["rare_earths"][truce] == pytest.approx(-121.5)
-    assert game.terms[1]["tech_controls"][ne] - game.terms[1]["tech_controls"][truce] == pytest.approx(-25.0)
+    assert game.A[ne] < game.A[truce] and game.B[ne] < game.B[truce]  # the dilemma
+    assert game.A[:, truce[1]].max() > game.A[truce] and game.B[truce[0], :].max() > game.B[truce]
+    changes = [{t: float(M[ne] - M[truce]) for t, M in game.terms[p].items()} for p in (0, 1)]
+    assert changes[0]["rare_earths"] == pytest.approx(-121.5)
+    assert [round(changes[0][t]) for t in ("audience", "fentanyl", "farm_sales")] == [-23, -15, -14]
+    assert min(changes[0], key=changes[0].get) == "rare_earths"
+    assert min(changes[1], key=changes[1].get) == "tech_controls" and changes[1]["tech_controls"] == pytest.approx(-25.0)
+    assert [round(changes[1][t]) for t in ("rare_earths", "port_fees", "audience")] == [-9, -4, 10]
+    at_ne = {t: float(M[ne]) for t, M in game.terms[1].items()}
+    assert sorted(at_ne, key=at_ne.get)[:2] == ["exporter_volume", "tech_controls"]  # lost exports, tech
     g1 = build_game(scenario, {"us_buyer_weight": 1.0})
-    e1 = nash_equilibria(g1)[0]
+    (e1,) = nash_equilibria(g1)
     i, j = e1.support[0][0], e1.support[1][0]
-    assert g1.actions[0][i].startswith("tariff=pre-2025")
-    assert g1.B[i, j] > g1.B[truce] and g1.A[i, j] < g1.A[truce]
+    assert g1.actions[0][i].startswith("tariff=2017") and g1.actions[1][j].startswith("rare_earths=April licensing")
+    assert [round(g1.A[i, j]), round(g1.B[i, j]), round(g1.A[truce]), round(g1.B[truce])] == [-23, 15, -52, -44]
+    assert g1.A[i, j] > g1.A[truce] and g1.B[i, j] > g1.B[truce]  # both better off without the truce
 
 
 def test_lesson2_claims(lesson_game):
@@ -195,47 +204,215 @@ def test_lesson2_claims(lesson_game):
 
     _, game = lesson_game
     tt = truce_thresholds(game)
-    assert tt.grim_nash == pytest.approx((0.06, 0.62), abs=0.005)
-    assert tt.tit_for_tat[0] == pytest.approx(0.30, abs=0.005) and np.isinf(tt.tit_for_tat[1])
+    assert tt.grim_nash == pytest.approx((0.05, 0.27), abs=0.005)
+    assert tt.tit_for_tat[0] == pytest.approx(0.23, abs=0.005) and np.isinf(tt.tit_for_tat[1])
+    gain = [tt.deviation_payoff[p] - tt.cooperative_payoff[p] for p in (0, 1)]
+    loss = tt.cooperative_payoff[1] - tt.nash_payoff[1]
+    assert [round(gain[0]), round(gain[1]), round(loss)] == [9, 9, 25]
+    assert tt.deviation_action[1] == "rare_earths=April licensing, soybeans=none, tariff=truce, fentanyl=lax"
+    assert tt.grim_nash[1] / 0.95 == pytest.approx(0.29, abs=0.005)
+    assert tt.grim_nash[1] / 0.75 == pytest.approx(0.36, abs=0.005)
+    g75 = truce_thresholds(dataclasses.replace(game, discount=(0.85, 0.75)))
+    assert g75.grim_nash[1] == pytest.approx(tt.grim_nash[1]) and g75.self_enforcing()[1]
     pd_ = truce_thresholds(build_game(load_scenario(ROOT / "scenarios" / "prisoners_dilemma.toml")))
     assert pd_.grim_nash == pytest.approx((0.5, 0.5)) and pd_.tit_for_tat == pytest.approx((2 / 3, 2 / 3))
     g538 = truce_thresholds(build_game(load_scenario(ROOT / "scenarios" / "fivethirtyeight_trade.toml")))
     assert g538.grim_nash == pytest.approx((2 / 3, 2 / 3)) and all(np.isinf(g538.tit_for_tat))
-    assert truce_thresholds(dataclasses.replace(game, discount=(0.25, 0.95))).self_enforcing("tit_for_tat")[0] is False
-    assert feasible_ir_set(game).contains((game.A[game.cooperative], game.B[game.cooperative]))
+    assert truce_thresholds(dataclasses.replace(game, discount=(0.25, 0.95))).self_enforcing("tit_for_tat")[0] is True
+    assert truce_thresholds(dataclasses.replace(game, discount=(0.2, 0.95))).self_enforcing("tit_for_tat")[0] is False
+    ps = feasible_ir_set(game)
+    busan = (game.A[game.cooperative], game.B[game.cooperative])
+    assert ps.contains(busan)
+    ok = (game.A >= ps.minmax[0]) & (game.B >= ps.minmax[1])
+    i, j = np.unravel_index(np.argmax(np.where(ok, game.A + game.B, -np.inf)), game.A.shape)
+    assert game.actions[0][i] == "tariff=Sep 2018, tech=none, port_fees=suspended"
+    assert game.actions[1][j] == "rare_earths=general licences, soybeans=25 MMT, tariff=2017, fentanyl=enforce"
+    assert [round(float(x), 1) for x in (game.A[i, j], game.B[i, j], *busan)] == [10.7, 10.1, 11.6, -44.4]
+
+
+def test_lesson3_claims(lesson_game):
+    from sim.repeated.engine import play
+
+    _, game = lesson_game
+    runs = {s: play(game, (s, s), rounds=12, replicates=200, noise=0.05, seed=1).summary()
+            for s in ("tit_for_tat", "generous_tit_for_tat:g=0.3", "grim_trigger")}
+    coop = {s: r["cooperation_rate"] for s, r in runs.items()}
+    us = {s: r["per_round_payoff"]["us"] for s, r in runs.items()}
+    cn = {s: r["per_round_payoff"]["china"] for s, r in runs.items()}
+    assert max(coop, key=coop.get) == max(us, key=us.get) == max(cn, key=cn.get) == "generous_tit_for_tat:g=0.3"
+    assert min(coop, key=coop.get) == min(us, key=us.get) == "grim_trigger"
+    assert round(coop["generous_tit_for_tat:g=0.3"], 1) == 0.8 and round(coop["grim_trigger"], 2) == 0.55
+    assert max(cn.values()) - min(cn.values()) < (max(us.values()) - min(us.values())) / 2
+
+
+def _linkage(game, offers):
+    from sim.model.game import StageGame
+
+    labels = {"suspend": "tariff=truce, tech=none, port_fees=suspended",
+              "keep": "tariff=truce, tech=affiliates rule, port_fees=suspended",
+              "cut": "tariff=pre-2025, tech=none, port_fees=suspended"}
+    answers = ["rare_earths=general licences, soybeans=25 MMT, tariff=truce, fentanyl=enforce",
+               "rare_earths=October controls, soybeans=none, tariff=truce, fentanyl=enforce"]
+    us = [game.action_index(0, labels[o]) for o in offers]
+    cn = [game.action_index(1, a) for a in answers]
+    return StageGame.from_matrices(game.A[np.ix_(us, cn)], game.B[np.ix_(us, cn)])
 
 
 def test_lesson4_claims(lesson_game):
-    from sim.stage.bargaining import nash_bargaining
+    from sim.model.game import build_game
+    from sim.stage.bargaining import (
+        correlated_equilibrium,
+        kalai_smorodinsky,
+        nash_bargaining,
+        utilitarian_optimum,
+    )
     from sim.stage.commitment import stackelberg, threat_check
+    from sim.stage.equilibria import nash_equilibria
     from sim.stage.security import security
+    from sim.sweeps.run import sweep
 
     scenario, game = lesson_game
+    truce = game.cooperative
     s = security(game)
-    assert (s[0].mixed_value, s[1].mixed_value) == pytest.approx((-142.7, -98.5), abs=0.1)
-    assert nash_bargaining(game).point == pytest.approx((27.0, -3.4), abs=0.05)
-    us = threat_check(game, 0, trigger={"rare_earths": "October controls"}, response={"tariff": "peak+100"})
-    assert not us.credible and us.deterrent and us.threatener_cost == pytest.approx(155, abs=1)
-    assert not us.trigger_profitable_without_threat
+    assert (round(s[0].mixed_value), round(s[1].mixed_value)) == (-274, -131)
+    nbs = nash_bargaining(game)
+    assert [round(x) for x in nbs.point] == [-23, 39] and nbs.point[0] < game.A[truce]
+    assert [round(x) for x in kalai_smorodinsky(game).point] == [-5, 24]
+    assert [round(x) for x in utilitarian_optimum(game).point] == [11, 10]
+    ne = nash_equilibria(game)[0].payoffs
+    assert correlated_equilibrium(game).payoffs == pytest.approx(ne)
+    assert [round(x) for x in nash_bargaining(game, "security").point] == [-23, 39]
+    assert [round(x) for x in nash_bargaining(game, (float(game.A[truce]), float(game.B[truce]))).point] == [26, -14]
+    lead = stackelberg(game, 0)
+    assert game.actions[0][lead.leader_action] == "tariff=pre-2025, tech=none, port_fees=$50/net ton"
+    assert game.actions[1][lead.follower_action].startswith("rare_earths=general licences, soybeans=none")
+    assert round(lead.payoffs[0]) == -24 and round(ne[0]) == -153 and round(lead.payoffs[0] - ne[0]) == 129
+    assert stackelberg(game, 0, tie="against").payoffs == pytest.approx(lead.payoffs)
+    assert stackelberg(game, 1).payoffs == pytest.approx(ne)
+    us = threat_check(game, 0, trigger={"rare_earths": "October controls"}, response={"tariff": "Oct threat"})
+    assert game.levers[0][0].levels[-1] == 157.0
+    assert not us.credible and us.deterrent and round(us.threatener_cost) == 45 and round(us.credibility_gap) == 86
+    assert (round(us.target_payoff_if_carried_out), round(us.target_baseline_payoff)) == (-102, -44)
+    assert us.trigger_profitable_without_threat and round(us.target_payoff_if_ignored - us.target_baseline_payoff, 1) == 1.2
     cn = threat_check(game, 1, trigger={"tech": "affiliates rule"}, response={"rare_earths": "October controls"})
-    assert cn.threatener_cost == pytest.approx(-18, abs=0.1) and cn.credibility_gap == pytest.approx(6.8, abs=0.1)
-    assert stackelberg(game, 0).payoffs[0] - (-110.5) == pytest.approx(115.5, abs=0.1)
-    assert stackelberg(game, 1).payoffs == pytest.approx((-110.5, -44.8), abs=0.05)
+    assert round(cn.threatener_cost) == -36 and cn.credibility_gap == pytest.approx(3.0, abs=0.05)
+    assert cn.deterrent and round(cn.target_baseline_payoff - cn.target_payoff_if_carried_out) == 139
+    link = _linkage(game, ("suspend", "keep"))
+    assert (link.A[1] > link.A[0]).all() and (link.B[:, 1] > link.B[:, 0]).all()  # both dominant: keep, no deal
+    assert stackelberg(link, 0).leader_action == 1 and stackelberg(link, 0).follower_action == 1
+    link3 = _linkage(game, ("suspend", "keep", "cut"))
+    s3 = stackelberg(link3, 0)
+    assert (s3.leader_action, s3.follower_action) == (2, 0) and round(s3.payoffs[0]) == 2 and round(link3.A[1, 1]) == -141
+    replies = {}
+    for a in (0.0, 0.25, 0.5, 0.55, 0.75, 1.0):
+        lg = _linkage(build_game(scenario, {"cn_audience": a}), ("suspend", "keep"))
+        replies[a] = lg.B[0, 0] > lg.B[0, 1]
+        if a in (0.25, 0.5):
+            assert stackelberg(lg, 0).leader_action == 0 and stackelberg(lg, 0).follower_action == 0
+        if a == 0.0:
+            assert stackelberg(lg, 0).leader_action == 1 and stackelberg(lg, 0).follower_action == 0
+    assert replies == {0.0: True, 0.25: True, 0.5: True, 0.55: False, 0.75: False, 1.0: False}
+    gaps = []
+    for name, p in scenario.parameters.items():
+        if p.range is not None:
+            for value in p.range:
+                t = threat_check(build_game(scenario, {name: value}), 0, trigger={"rare_earths": "October controls"},
+                                 response={"tariff": "Oct threat"})
+                gaps.append((t.credibility_gap, name, value, t.threatener_cost))
+    assert min(gaps)[1:3] == ("us_audience", 2.0) and round(min(gaps)[0]) == 38 and min(gaps)[3] < 0
+    # Section 6: the same 500 Latin-hypercube draws as the lesson.
+    ranged = [n for n, p in scenario.parameters.items() if p.range is not None]
+    assert len(ranged) == 25
+    draws = sweep(str(ROOT / "scenarios" / "us_china_2025.toml"), {n: "range" for n in ranged}, ["critical_delta"],
+                  sample="lhs:500", seed=0)
+    verdicts = []
+    for _, row in draws.iterrows():
+        g = build_game(scenario, {n: row[f"parameters.{n}"] for n in ranged})
+        u = threat_check(g, 0, trigger={"rare_earths": "October controls"}, response={"tariff": "Oct threat"})
+        c = threat_check(g, 1, trigger={"tech": "affiliates rule"}, response={"rare_earths": "October controls"})
+        lg = _linkage(g, ("suspend", "keep"))
+        verdicts.append((u.credible, u.deterrent, c.threatener_cost < 0, lg.B[0, 0] > lg.B[0, 1]))
+    p = np.mean(verdicts, axis=0)
+    assert p[0] == 0 and p[1] > 0.99 and 0.85 < p[2] < 0.95 and 0.4 < p[3] < 0.5
 
 
 def test_lesson5_claims(lesson_game):
+    from sim.empirics.robust import robustness
+    from sim.model.game import build_game
+    from sim.model.load import load_scenario
+    from sim.repeated.curves import threshold_curve
+    from sim.repeated.thresholds import truce_thresholds
     from sim.sweeps.run import sweep
 
     scenario, _ = lesson_game
     path = str(ROOT / "scenarios" / "us_china_2025.toml")
-    broken, us_max = [], 0.0
+    re_curve = threshold_curve(scenario, "us_re_cost", np.linspace(20, 400, 12)).grim_nash
+    assert (np.diff(re_curve[:, 0]) < 0).all() and np.ptp(re_curve[:, 1]) == 0
+    bw = threshold_curve(scenario, "us_buyer_weight", np.linspace(0.1, 1.0, 10)).grim_nash  # 0.1, 0.2, ..., 1.0
+    assert np.isfinite(bw[:4, 1]).all() and np.isinf(bw[4:, 1]).all()  # China: "never" past about 0.45
+    assert bw[7, 0] > 0.85 > bw[6, 0] and np.isinf(bw[8:, 0]).all()  # the US: past about 0.85
+    rows = []
     for name, p in scenario.parameters.items():
         if p.range is not None:
-            run = sweep(path, {name: list(p.range)}, ["critical_delta"])
-            broken += [name] if np.isinf(run["critical_delta.grim_nash.china"]).any() else []
-            us_max = max(us_max, float(run["critical_delta.grim_nash.us"].max()))
-    assert len([p for p in scenario.parameters.values() if p.range is not None]) == 20
-    assert len(broken) == 8 and us_max < 0.5
+            run = sweep(path, {name: list(p.range)}, ["equilibria", "critical_delta", "self_enforcing"])
+            rows += [(name, end, r) for end, (_, r) in zip(("low", "high"), run.iterrows())]
+    assert len(rows) == 50
+    cn_inf = sorted(n for n, _, r in rows if np.isinf(r["critical_delta.grim_nash.china"]))
+    assert cn_inf == ["cn_revenue_weight", "import_elast", "us_buyer_weight"]
+    assert all(e == "high" for n, e, r in rows if np.isinf(r["critical_delta.grim_nash.china"]))
+    us_finite = [r["critical_delta.grim_nash.us"] for n, _, r in rows if np.isfinite(r["critical_delta.grim_nash.us"])]
+    assert round(max(us_finite), 2) == 0.76
+    assert [n for n, _, r in rows if np.isinf(r["critical_delta.grim_nash.us"])] == ["us_buyer_weight"]
+    assert sum(not r["self_enforcing.truce"] for _, _, r in rows) == 3
+    cn_finite = [r["critical_delta.grim_nash.china"] for _, _, r in rows if np.isfinite(r["critical_delta.grim_nash.china"])]
+    assert round(max(cn_finite), 2) == 0.83
+    weapon = {n for n, _, r in rows if (r["equilibria.rare_earths.china"], r["equilibria.tariff.china"]) != (90.0, 32.6)}
+    assert len(weapon) == 10
+    assert {n for n, _, r in rows if r["equilibria.soybeans.china"] != 0} == {"soy_premium"}
+    assert {n for n, _, r in rows if r["equilibria.tech.us"] != 1} == {"us_tech_sales"}
+    # Section 3: all at once.
+    ranged = {n: "range" for n, p in scenario.parameters.items() if p.range is not None}
+    draws = sweep(path, ranged, ["equilibria", "self_enforcing"], sample="lhs:1000", seed=0)
+    assert round(draws["self_enforcing.truce"].mean(), 1) == 0.4
+    assert round(draws["self_enforcing.grim_nash.us"].mean(), 1) == 0.8
+    assert round(draws["self_enforcing.grim_nash.china"].mean(), 1) == 0.4
+    assert (draws["equilibria.soybeans.china"] == 0).all()
+    assert round((draws["equilibria.rare_earths.china"] == 90).mean(), 1) == 0.2
+    robust = robustness(path, draws=1000, seed=0, threat=(0, {"rare_earths": "October controls"}, {"tariff": "Oct threat"}))
+    result = robust.to_dict()
+    assert result["conclusions"]["threat_credible"] == 0 and result["conclusions"]["threat_deters"] > 0.99
+    assert round(result["conclusions"]["base_equilibrium"], 2) == 0.04
+    edge = result["knife_edges"][0]
+    assert (edge["conclusion"], edge["parameter"], round(edge["flips_at"], 2)) == ("base_equilibrium", "us_buyer_weight", 0.32)
+    # Section 4: the phase diagram over the US buyer weight and Beijing's audience weight.
+    table = sweep(path, {"us_buyer_weight": "0.1:1.0:10", "cn_audience": "0:2:11"}, ["equilibria", "self_enforcing"])
+    holds = table.pivot(index="parameters.cn_audience", columns="parameters.us_buyer_weight", values="self_enforcing.truce")
+    edge_bw = {round(a, 1): max(b for b in holds.columns if holds.loc[a, b]) for a in holds.index}
+    assert round(edge_bw[0.0], 1) == 0.2 and round(edge_bw[0.2], 1) == 0.3
+    assert all(round(edge_bw[a], 1) == 0.4 for a in edge_bw if a >= 0.4)
+    low_bw = table[table["parameters.us_buyer_weight"] <= 0.3].groupby("parameters.cn_audience")["equilibria.rare_earths.china"].unique()
+    assert [list(low_bw.iloc[k]) for k in (0, 1, 2)] == [[0.0], [40.0], [90.0]] and all(list(v) == [90.0] for v in low_bw.iloc[2:])
+    t2 = sweep(path, {"soy_premium": "0:80:9", "cn_audience": "0:2:11"}, ["self_enforcing", "critical_delta"])
+    assert t2["self_enforcing.truce"].all()
+    cn2 = t2.pivot(index="parameters.cn_audience", columns="parameters.soy_premium", values="critical_delta.grim_nash.china")
+    assert round(cn2.to_numpy().min(), 2) == 0.06 and round(cn2.loc[2.0].max(), 2) == 0.86
+    assert (cn2.max(axis=1) - cn2.min(axis=1)).max() < 0.075
+    variants = {}
+    for name in ("us_china_2025", "us_china_re_stockpile", "us_china_soy_diversified"):
+        variants[name] = truce_thresholds(build_game(load_scenario(ROOT / "scenarios" / f"{name}.toml")))
+    assert all(all(t.self_enforcing()) for t in variants.values())
+    tornado = {}
+    for n, e, r in rows:
+        tornado.setdefault(n, []).append(min(float(r["critical_delta.grim_nash.china"]), 1.0))
+    spread = sorted(tornado, key=lambda n: -(max(tornado[n]) - min(tornado[n])))
+    assert spread[0] == "us_buyer_weight"
+    assert set(spread[1:4]) == {"import_elast", "cn_revenue_weight", "cn_audience"}
+    assert spread[4:7] == ["cn_tech_cost", "export_elast", "cn_re_cost"]
+    assert set(spread[:7]) - weapon == {"cn_tech_cost"} and weapon - set(spread[:7]) == {
+        "cn_importer_share", "re_equiv", "tech_equiv", "us_tech_sales"}
+    t3 = sweep(path, {"repeated.noise": "0:0.2:5"}, ["play"], strategies={"us": "tit_for_tat", "china": "tit_for_tat"}, reps=50)
+    coop = t3["play.cooperation_rate"].to_numpy()
+    assert coop[0] == 1 and round(coop[1], 1) == 0.6 and round(coop[4] * 6) == 1
 
 
 def test_lesson6_claims():
@@ -270,8 +447,16 @@ def test_lesson6_claims():
         return sorted({k.split(",")[1] for k, a in m.policy_records()[t].items()
                        if "October controls" in next(iter(a["china"]))})
 
-    assert uses(finite, 1) == ["re_share=60%", "re_share=75%", "re_share=90%"]
-    assert uses(stationary, 0) == ["re_share=60%"]
+    for t in (0, 1, 2):  # the first three quarters: the controls held back at a 90% share
+        assert uses(finite, t) == ["re_share=60%", "re_share=75%"]
+    for t in range(3, 12):
+        assert uses(finite, t) == ["re_share=60%", "re_share=75%", "re_share=90%"]
+    at_90 = [next(iter(a["china"])) for k, a in finite.policy_records()[0].items() if "re_share=90%" in k]
+    assert all(c.startswith("rare_earths=general licences") and "tariff=peak" in c for c in at_90)  # swaps levers
+    assert uses(stationary, 0) == ["re_share=60%", "re_share=75%"]
+    at_90 = [next(iter(a["china"])) for k, a in stationary.policy_records()[0].items() if "re_share=90%" in k]
+    assert all("tariff=peak" in c for c in at_90)
     assert truce_by_state(forever).self_enforcing.all()
     share = state_path(dynamic, finite).mean[1]
-    assert [round(share[k]) for k in (4, 8, 12)] == [79, 69, 64]  # the README's numbers
+    assert [round(share[k]) for k in (0, 3)] == [90, 90]
+    assert [round(share[k]) for k in (4, 8, 12)] == [86, 73, 66]  # the README's numbers

@@ -139,7 +139,11 @@ truces easier once it has been spent* — a pattern you will test on the US–Ch
 
 `us_china_dynamic.toml` adds three states to the 2025 scenario: a US magnet stockpile, China's share
 of rare-earth processing (which erodes while controls are used) and Brazil's soybean capacity (which
-grows while China buys no US beans). It has a 12-quarter horizon (`[repeated] rounds`).
+grows while China buys no US beans). A fourth state is last quarter's US tech rule
+(`prev.us.tech`): China answers the rule the quarter after it is in force, and the rule can be in
+force, *suspended* (it comes back by notice, for about USD 1 bn) or *repealed* (it needs a new rule,
+about USD 10 bn). The game starts the quarter after the Affiliates rule came in
+(`[repeated] previous`) and has a 12-quarter horizon (`[repeated] rounds`).
 """),
     ("code", '''
 dynamic = build_dynamic_game(load_scenario(SCENARIOS / "us_china_dynamic.toml"))
@@ -149,12 +153,15 @@ print("China's expected processing share:", np.round(share.mean[1], 1))
 plot_state_path(share)
 '''),
     ("md", """
-China first **swaps levers**: for the first three quarters it answers US escalation with its peak
-tariff and keeps the rare-earth lever in reserve (general licences), so its share stays at 90%.
-From the fourth quarter, as the end nears and reserve leverage is worth less, it uses the October
-controls, and its expected share falls to about 86% after a year, 73% after two and 66% after
-three. The static game of lesson 1 said China withholds rare earths every quarter; with state,
-*when* it uses the lever becomes the question.
+Because China answers the rule a quarter later, the US **suspends** it in the first quarter (Busan):
+lifting it buys licences next quarter. It suspends rather than repeals, and re-imposes it in the
+last quarter, when no answer can follow: the threat stays loaded, and a suspended rule is the cheap
+way to keep it. In the first quarter China answers the rule still in force with its peak tariff and
+keeps the rare-earth lever in reserve; then it grants general licences while the rule stays
+suspended, so its share stays at 90% for two years. From the ninth quarter, as the end nears, it
+turns to the April licensing and its expected share falls to about 76% by the end of the third
+year. The static game of lesson 1 said China withholds rare earths every quarter; with state,
+*when* it uses the lever, and what the other side does to avoid provoking it, become the question.
 
 ## Exercises
 
@@ -192,12 +199,13 @@ for name, mpe_ in (("12 quarters, quarter 1", us_china), ("no end date", station
                    if "October controls" in next(iter(a["china"]))})
     print(f"{name}: China uses October controls when {uses}")
 ''', """
-With a 12-quarter horizon China holds the controls back at a 90% share for the first three
-quarters (using them only if its share has already fallen to 75% or 60%), and from the fourth
-quarter on uses them whatever its share: the leverage it would preserve is worth less and less as
-the end approaches. With no end date China never uses the controls at 90% (it answers with its
-peak tariff instead) and uses them at 75% and 60%, where less is left to lose. The answer to "does China use the lever?" hinges on how long Beijing expects the
-contest to last: a fragile conclusion, worth saying so.
+China uses the October controls only to answer a rule that was in force last quarter. With a
+12-quarter horizon it does so at a 60% share from the start, at 75% from the third quarter and at
+90% from the seventh, as the leverage it would preserve is worth less and less. With no end date it
+does so only at 60%, where little is left to lose. And with no end date the US *repeals* the rule:
+suspension is worth something only if the rule will be brought back, which an endless contest
+never gets to. Both answers hinge on how long each side expects the contest to last: fragile
+conclusions, worth saying so.
 """),
     ("exercise", """
 Is the Busan-style truce of the US–China scenario self-enforcing with no end date, from every initial
@@ -208,10 +216,10 @@ state? Use `truce_by_state(forever)` and count the states from which it holds fo
 holds = truce_by_state(forever).self_enforcing.all(axis=1)
 print(f"self-enforcing for both from {holds.sum()} of {len(holds)} initial states")
 ''', """
-From all 18: with no end date, reverting to the Markov perfect equilibrium (in which China's leverage
-erodes and Brazil expands) is bad enough for both sides that neither gains by breaking the truce, as
-in lesson 2's stage-game analysis. With the 12-quarter horizon the truce unravels from the end
-(`tradesim thresholds` without `--infinite-horizon`), as any finitely repeated game with a unique
-stage equilibrium does.
+From 12 of the 54: those where the rule was not in force last quarter, China's share is still 75%
+or 90% and Brazil has not expanded. Elsewhere the Markov perfect equilibrium the truce would revert
+to is mild (the US repeals the rule, China licences), so it does not deter a deviation. With the
+12-quarter horizon the truce unravels from the end (`tradesim thresholds` without
+`--infinite-horizon`), as any finitely repeated game with a unique stage equilibrium does.
 """),
 ]

@@ -41,6 +41,7 @@ from sim.model.game import (
     StageGame,
     compile_payoffs,
     expression_variables,
+    previous_levels,
     scenario_actions,
     scenario_cooperative,
 )
@@ -331,13 +332,14 @@ def build_dynamic_game(scenario: Scenario, parameters: Mapping[str, float] | Non
         init.append(level_index(info, var.initial, key=f"state.{name}.initial"))
     prev_order = [(pid, lever) for pid in ids for lever in (scenario.players[pid].levers or {})
                   if (pid, lever) in prev_used]
+    previous = previous_levels(scenario, source=source)
     for pid, lever_name in prev_order:
         lever = scenario.players[pid].levers[lever_name]
         names.append(f"prev.{pid}.{lever_name}")
         levels.append(tuple(float(v) for v in lever.levels))
         labels.append(lever.level_labels())
         units.append(lever.unit)
-        init.append(0)
+        init.append(previous.get((pid, lever_name), 0))
     sizes = [len(v) for v in levels]
     S = int(np.prod(sizes)) if sizes else 1
     if S > MAX_STATES:
@@ -356,8 +358,9 @@ def build_dynamic_game(scenario: Scenario, parameters: Mapping[str, float] | Non
         env[name] = states.values(name)[:, None, None]
     for pid, lever_name in [(p, lv) for p in ids for lv in (scenario.players[p].levers or {})]:
         key = f"prev.{pid}.{lever_name}"
-        if key not in env:  # a prev that no expression reads: its first level
-            env[key] = float(scenario.players[pid].levers[lever_name].levels[0])
+        if key not in env:  # a prev that no expression reads: its level before round 0
+            lever = scenario.players[pid].levers[lever_name]
+            env[key] = float(lever.levels[previous.get((pid, lever_name), 0)])
     for k, (pid, grid) in enumerate(zip(ids, space.action_levels)):
         for j, (lever_name, lever) in enumerate(scenario.players[pid].levers.items()):
             values = np.asarray(lever.levels, dtype=float)[grid[:, j]]

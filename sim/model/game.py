@@ -25,7 +25,7 @@ from sim.model.expressions import Expression, ExpressionError, parse_expression
 from sim.model.scenario import MAX_ACTIONS, MAX_PROFILES, Scenario, source_of
 from sim.render import HtmlRepr
 
-__all__ = ["LeverInfo", "StageGame", "build_game", "compile_payoffs", "action_grid", "MAX_PAYOFF"]
+__all__ = ["LeverInfo", "StageGame", "build_game", "compile_payoffs", "action_grid", "previous_levels", "MAX_PAYOFF"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -232,15 +232,40 @@ def initial_environment(scenario: "Scenario") -> dict[str, float]:
     """Values of state names, ``round`` and every ``prev.PLAYER.LEVER`` before the first round.
 
     A state starts at its ``initial`` level; ``round`` is 0; last round's level of every lever is
-    its first (most conciliatory) level, the status quo before the game starts.
+    the one ``[repeated] previous`` gives, else its first (most conciliatory) level.
     """
     env: dict[str, float] = {"round": 0.0}
     for name, var in scenario.state.items():
         env[name] = float(var.levels[_state_level(var, var.initial)])
+    previous = previous_levels(scenario)
     for pid, player in scenario.players.items():
         for lever_name, lever in (player.levers or {}).items():
-            env[f"prev.{pid}.{lever_name}"] = float(lever.levels[0])
+            env[f"prev.{pid}.{lever_name}"] = float(lever.levels[previous.get((pid, lever_name), 0)])
     return env
+
+
+def previous_levels(scenario: "Scenario", *, source: str | None = None) -> dict[tuple[str, str], int]:
+    """``(player id, lever) -> level index`` of ``[repeated] previous``: the levels in force before
+    round 0. A ``ScenarioError`` names ``repeated.previous.PLAYER.LEVER`` for an unknown player,
+    lever or level."""
+    source = source or source_of(scenario)
+    out: dict[tuple[str, str], int] = {}
+    for pid, levers in scenario.repeated.previous.items():
+        player = scenario.players.get(pid)
+        if player is None or player.levers is None:
+            what = "unknown player" if player is None else "has plain actions, no levers"
+            raise ScenarioError(f"{what} {pid!r}" if player is None else what, file=source,
+                                key=f"repeated.previous.{pid}")
+        for lever_name, ref in levers.items():
+            key = f"repeated.previous.{pid}.{lever_name}"
+            if lever_name not in player.levers:
+                raise ScenarioError(f"no lever {lever_name!r} (levers: {', '.join(player.levers)})", file=source,
+                                    key=key)
+            try:
+                out[(pid, lever_name)] = level_index(_lever_info(lever_name, player.levers[lever_name]), ref, key=key)
+            except InputError as exc:
+                raise ScenarioError(exc.message, file=source, key=key) from None
+    return out
 
 
 def _state_level(var: Any, ref: Any) -> int:

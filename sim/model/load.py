@@ -20,7 +20,12 @@ from pydantic import ValidationError
 
 from sim.errors import ScenarioError
 from sim.model.dynamic import check_state
-from sim.model.game import action_grid, compile_payoffs, scenario_cooperative
+from sim.model.game import (
+    action_grid,
+    compile_payoffs,
+    previous_levels,
+    scenario_cooperative,
+)
 from sim.model.priors import parameter_prior
 from sim.model.scenario import _ADAPTER, Scenario, source_of
 
@@ -84,6 +89,7 @@ def check_scenario(scenario: Scenario, *, source: str) -> None:
         action_grid(scenario, pid, source=source)
     compile_payoffs(scenario, source=source)
     scenario_cooperative(scenario, source=source)
+    previous_levels(scenario, source=source)
     check_state(scenario, source=source)
     for name, parameter in scenario.parameters.items():
         parameter_prior(name, parameter, source=source)

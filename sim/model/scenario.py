@@ -204,6 +204,11 @@ class Repeated:
         None, description="Per player id: an action label, or a lever -> level table (unnamed levers: level 0)."
     )
     events: tuple[Event, ...] = ()
+    previous: dict[Identifier, dict[Identifier, LevelRef]] = Field(
+        default_factory=dict,
+        description="Per player id, lever -> level in force before round 0: what prev.PLAYER.LEVER reads in the "
+        "first round (a lever left out: its first, most conciliatory level).",
+    )
 
     @property
     def play_rounds(self) -> int:

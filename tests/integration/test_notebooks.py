@@ -443,20 +443,22 @@ def test_lesson6_claims():
     forever = dataclasses.replace(dynamic, horizon=None)
     (stationary,) = markov_perfect_equilibria(forever)
 
-    def uses(m, t):
-        return sorted({k.split(",")[1] for k, a in m.policy_records()[t].items()
+    def uses(m, t):  # (share, last quarter's rule) where China uses the October controls
+        return sorted({(k.split(",")[1], k.split(",")[3]) for k, a in m.policy_records()[t].items()
                        if "October controls" in next(iter(a["china"]))})
 
-    for t in (0, 1, 2):  # the first three quarters: the controls held back at a 90% share
-        assert uses(finite, t) == ["re_share=60%", "re_share=75%"]
-    for t in range(3, 12):
-        assert uses(finite, t) == ["re_share=60%", "re_share=75%", "re_share=90%"]
-    at_90 = [next(iter(a["china"])) for k, a in finite.policy_records()[0].items() if "re_share=90%" in k]
-    assert all(c.startswith("rare_earths=general licences") and "tariff=peak" in c for c in at_90)  # swaps levers
-    assert uses(stationary, 0) == ["re_share=60%", "re_share=75%"]
-    at_90 = [next(iter(a["china"])) for k, a in stationary.policy_records()[0].items() if "re_share=90%" in k]
-    assert all("tariff=peak" in c for c in at_90)
-    assert truce_by_state(forever).self_enforcing.all()
+    answered = "prev.us.tech=affiliates rule"
+    assert uses(finite, 0) == [("re_share=60%", answered)]
+    assert uses(finite, 2) == [("re_share=60%", answered), ("re_share=75%", answered)]
+    assert uses(finite, 6) == [("re_share=60%", answered), ("re_share=75%", answered), ("re_share=90%", answered)]
+    assert uses(stationary, 0) == [("re_share=60%", answered)]
+    us_tech = [sorted({next(iter(a["us"])).split(", ")[1] for k, a in m.policy_records()[t].items()
+                       if "prev.us.tech=repealed" not in k}) for m, t in ((finite, 0), (finite, 10), (finite, 11))]
+    assert us_tech == [["tech=suspended"], ["tech=suspended"], ["tech=affiliates rule"]]  # suspend, re-impose at the end
+    assert {next(iter(a["us"])).split(", ")[1] for a in stationary.policy_records()[0].values()} == {"tech=repealed"}
+    start = finite.policy_records()[0]["us_stockpile=none,re_share=90%,brazil=2024 capacity," + answered]
+    assert next(iter(start["china"])).startswith("rare_earths=general licences") and "tariff=peak" in next(iter(start["china"]))
+    holds = truce_by_state(forever).self_enforcing.all(axis=1)
+    assert (holds.sum(), len(holds)) == (12, 54)
     share = state_path(dynamic, finite).mean[1]
-    assert [round(share[k]) for k in (0, 3)] == [90, 90]
-    assert [round(share[k]) for k in (4, 8, 12)] == [86, 73, 66]  # the README's numbers
+    assert [round(float(share[k]), 1) for k in (8, 12)] == [90.0, 75.8]  # the README's numbers

@@ -107,6 +107,25 @@ def test_fact_4_non_tariff_levers_traded_for_each_other():
     assert "tech=none" in g.actions[0][us] and "rare_earths=general licences" in g.actions[1][cn]
 
 
+def test_fact_6_suspend_do_not_repeal():
+    """Fact 6: suspend, don't repeal; the threat stays loaded (the Affiliates rule suspended one year).
+
+    In the game with state China answers the rule the quarter after it is in force, and a suspended
+    rule comes back by notice while a repealed one needs a new rule. The US suspends the rule at once,
+    never repeals it, and re-imposes it in the last quarter, when no answer can follow. Settings: the
+    12-quarter horizon; with no end date the US repeals (suspension is an option worth nothing if the
+    rule never comes back), which the test also pins down.
+    """
+    import dataclasses
+
+    dynamic = build_dynamic_game(load_scenario(SCENARIOS / "us_china_dynamic.toml"))
+    (mpe,) = markov_perfect_equilibria(dynamic)
+    tech = np.asarray(state_path(dynamic, mpe).mean[3])  # prev.us.tech: last quarter's rule, 0/1/2
+    assert np.allclose(tech, [2] + [1] * 11 + [2])  # in force, suspended for 11 quarters, re-imposed
+    (forever,) = markov_perfect_equilibria(dataclasses.replace(dynamic, horizon=None))
+    assert {next(iter(a["us"])).split(", ")[1] for a in forever.policy_records()[0].values()} == {"tech=repealed"}
+
+
 def test_fact_7_farm_purchases_and_lasting_diversion_to_brazil():
     """Fact 7: targeted farm purchases, and lasting diversion to Brazil.
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from sim.cli import main
 from sim.model.dynamic import build_dynamic_game, is_dynamic
-from sim.model.game import build_game
+from sim.model.game import build_game, initial_environment
 from sim.model.load import scenario_from_dict
 
 BASE = """
@@ -70,6 +70,12 @@ BAD = [
     ("levels-unsorted", _edit(("levels = [0, 1, 2]", "levels = [2, 0, 1]")), "state.s1", "increasing order"),
     ("prev-unknown-lever", _edit(('u = "b.y"', 'u = "prev.b.z"')), "players.b.payoff.u", "has no lever 'z'"),
     ("prev-without-lever", _edit(('u = "b.y"', 'u = "prev"')), "players.b.payoff.u", "prev needs a lever"),
+    ("previous-unknown-player", BASE + '[repeated]\nprevious = { c = { y = 1 } }\n', "repeated.previous.c",
+     "unknown player"),
+    ("previous-unknown-lever", BASE + '[repeated]\nprevious = { b = { z = 1 } }\n', "repeated.previous.b.z",
+     "no lever 'z'"),
+    ("previous-unknown-level", BASE + '[repeated]\nprevious = { b = { y = 7 } }\n', "repeated.previous.b.y",
+     "no level"),
 ]
 
 
@@ -108,6 +114,14 @@ def test_prev_lever_becomes_part_of_the_state():
     assert g.B[s] == pytest.approx(np.array([[-2, 1], [-2, 1]]))  # y - 2 |y - prev y| with prev y = 1
     # choosing y=1 moves prev.b.y to 1 whatever the previous level was
     assert all(g.states.key(int(g.successors[s, 0, 1, 0])).endswith("prev.b.y=1") for s in range(6))
+
+
+def test_previous_sets_the_levels_in_force_before_round_0():
+    """``[repeated] previous``: what prev.PLAYER.LEVER reads in the first round (else the first level)."""
+    text = _edit(('u = "b.y"', 'u = "b.y - 2 * abs(b.y - prev.b.y)"')) + "[repeated]\nprevious = { b = { y = 1 } }\n"
+    g = build_dynamic_game(scenario_from_dict(tomllib.loads(text)))
+    assert g.states.key(g.states.initial) == "s1=0,prev.b.y=1"
+    assert initial_environment(g.scenario)["prev.b.y"] == 1.0
 
 
 def test_stochastic_next_and_its_probabilities():

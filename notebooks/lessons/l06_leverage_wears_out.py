@@ -142,8 +142,10 @@ of rare-earth processing (which erodes while controls are used) and Brazil's soy
 grows while China buys no US beans). A fourth state is last quarter's US tech rule
 (`prev.us.tech`): China answers the rule the quarter after it is in force, and the rule can be in
 force, *suspended* (it comes back by notice, for about USD 1 bn) or *repealed* (it needs a new rule,
-about USD 10 bn). The game starts the quarter after the Affiliates rule came in
-(`[repeated] previous`) and has a 12-quarter horizon (`[repeated] rounds`).
+about USD 10 bn). A suspension runs a year (`suspension` counts its quarters): at the anniversary
+it lapses, bringing the rule back for free, unless the US pays a little to extend it. The game
+starts the quarter after the Affiliates rule came in (`[repeated] previous`) and has a 12-quarter
+horizon (`[repeated] rounds`).
 """),
     ("code", '''
 dynamic = build_dynamic_game(load_scenario(SCENARIOS / "us_china_dynamic.toml"))
@@ -154,8 +156,8 @@ plot_state_path(share)
 '''),
     ("md", """
 Because China answers the rule a quarter later, the US **suspends** it in the first quarter (Busan):
-lifting it buys licences next quarter. It suspends rather than repeals, and re-imposes it in the
-last quarter, when no answer can follow: the threat stays loaded, and a suspended rule is the cheap
+lifting it buys licences next quarter. It suspends rather than repeals, extends the suspension at
+each anniversary, and re-imposes the rule in the last quarter, when no answer can follow: the threat stays loaded, and a suspended rule is the cheap
 way to keep it. In the first quarter China answers the rule still in force with its peak tariff and
 keeps the rare-earth lever in reserve; then it grants general licences while the rule stays
 suspended, so its share stays at 90% for two years. From the ninth quarter, as the end nears, it
@@ -216,8 +218,8 @@ state? Use `truce_by_state(forever)` and count the states from which it holds fo
 holds = truce_by_state(forever).self_enforcing.all(axis=1)
 print(f"self-enforcing for both from {holds.sum()} of {len(holds)} initial states")
 ''', """
-From 12 of the 54: those where the rule was not in force last quarter, China's share is still 75%
-or 90% and Brazil has not expanded. Elsewhere the Markov perfect equilibrium the truce would revert
+From 48 of the 216: those where the rule was not in force last quarter, China's share is still 75%
+or 90% and Brazil has not expanded (at any point of a suspension). Elsewhere the Markov perfect equilibrium the truce would revert
 to is mild (the US repeals the rule, China licences), so it does not deter a deviation. With the
 12-quarter horizon the truce unravels from the end (`tradesim thresholds` without
 `--infinite-horizon`), as any finitely repeated game with a unique stage equilibrium does.

@@ -70,7 +70,8 @@ def test_thresholds_command_reports_the_truce_by_state():
     import json
 
     data = json.loads(result.stdout)["markov_truce"]
-    # 18 declared states x 3 levels of last quarter's tech rule (prev.us.tech)
-    assert data["horizon"] is None and len(data["by_initial_state"]) == 54
-    row = data["by_initial_state"]["us_stockpile=none,re_share=90%,brazil=2024 capacity,prev.us.tech=affiliates rule"]
+    # 18 states x 4 quarters of a suspension x 3 levels of last quarter's tech rule (prev.us.tech)
+    assert data["horizon"] is None and len(data["by_initial_state"]) == 216
+    row = data["by_initial_state"]["us_stockpile=none,re_share=90%,brazil=2024 capacity,suspension=0 quarters,"
+                                   "prev.us.tech=affiliates rule"]
     assert set(row) == {"us", "china"} and all("self_enforcing" in v for v in row.values())

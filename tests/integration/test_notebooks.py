@@ -444,7 +444,7 @@ def test_lesson6_claims():
     (stationary,) = markov_perfect_equilibria(forever)
 
     def uses(m, t):  # (share, last quarter's rule) where China uses the October controls
-        return sorted({(k.split(",")[1], k.split(",")[3]) for k, a in m.policy_records()[t].items()
+        return sorted({(k.split(",")[1], k.split(",")[4]) for k, a in m.policy_records()[t].items()
                        if "October controls" in next(iter(a["china"]))})
 
     answered = "prev.us.tech=affiliates rule"
@@ -456,9 +456,10 @@ def test_lesson6_claims():
                        if "prev.us.tech=repealed" not in k}) for m, t in ((finite, 0), (finite, 10), (finite, 11))]
     assert us_tech == [["tech=suspended"], ["tech=suspended"], ["tech=affiliates rule"]]  # suspend, re-impose at the end
     assert {next(iter(a["us"])).split(", ")[1] for a in stationary.policy_records()[0].values()} == {"tech=repealed"}
-    start = finite.policy_records()[0]["us_stockpile=none,re_share=90%,brazil=2024 capacity," + answered]
+    start = finite.policy_records()[0]["us_stockpile=none,re_share=90%,brazil=2024 capacity,suspension=0 quarters,"
+                                       + answered]
     assert next(iter(start["china"])).startswith("rare_earths=general licences") and "tariff=peak" in next(iter(start["china"]))
     holds = truce_by_state(forever).self_enforcing.all(axis=1)
-    assert (holds.sum(), len(holds)) == (12, 54)
+    assert (holds.sum(), len(holds)) == (48, 216)
     share = state_path(dynamic, finite).mean[1]
     assert [round(float(share[k]), 1) for k in (8, 12)] == [90.0, 75.8]  # the README's numbers

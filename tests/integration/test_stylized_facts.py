@@ -107,6 +107,31 @@ def test_fact_4_non_tariff_levers_traded_for_each_other():
     assert "tech=none" in g.actions[0][us] and "rare_earths=general licences" in g.actions[1][cn]
 
 
+def test_fact_3_deadline_truces_repeatedly_extended():
+    """Fact 3 (in part): deadline truces, repeatedly extended. The one-year suspension of the tech rule
+    lapses at its anniversary, bringing the rule back for free, unless the US pays to extend it. In
+    the Markov perfect equilibrium the US extends it at both deadlines on the path (quarters 4 and 8)
+    at the base extension cost. Fragile: an extension is worth the discounted saving of re-imposing a
+    suspended rule in the last quarter (about USD 5 bn x 0.85^7 = 1.6 at the first deadline), so at
+    the top of the cost's range the first suspension is repealed instead. (Threats clustering before
+    deadlines: not reproduced.)"""
+    scenario = load_scenario(SCENARIOS / "us_china_dynamic.toml")
+
+    def extended(cost):
+        dynamic = build_dynamic_game(scenario, {"extension_cost": cost})
+        (mpe,) = markov_perfect_equilibria(dynamic)
+        records = mpe.policy_records()
+        clock = np.asarray(state_path(dynamic, mpe).mean[3])
+        return clock, [all("tech=suspended" in next(iter(a["us"])) for k, a in records[t].items()
+                           if "suspension=0 quarters" in k and k.endswith("prev.us.tech=suspended")) for t in (4, 8)]
+
+    clock, base = extended(scenario.parameters["extension_cost"].value)
+    assert base == [True, True]
+    assert np.allclose(clock, [0, 1, 2, 3] * 3 + [0])  # a suspension running through both deadlines
+    assert extended(1.5)[1] == [True, True]
+    assert extended(scenario.parameters["extension_cost"].range[1])[1] == [False, True]
+
+
 def test_fact_6_suspend_do_not_repeal():
     """Fact 6: suspend, don't repeal; the threat stays loaded (the Affiliates rule suspended one year).
 
@@ -120,7 +145,7 @@ def test_fact_6_suspend_do_not_repeal():
 
     dynamic = build_dynamic_game(load_scenario(SCENARIOS / "us_china_dynamic.toml"))
     (mpe,) = markov_perfect_equilibria(dynamic)
-    tech = np.asarray(state_path(dynamic, mpe).mean[3])  # prev.us.tech: last quarter's rule, 0/1/2
+    tech = np.asarray(state_path(dynamic, mpe).mean[4])  # prev.us.tech: last quarter's rule, 0/1/2
     assert np.allclose(tech, [2] + [1] * 11 + [2])  # in force, suspended for 11 quarters, re-imposed
     (forever,) = markov_perfect_equilibria(dataclasses.replace(dynamic, horizon=None))
     assert {next(iter(a["us"])).split(", ")[1] for a in forever.policy_records()[0].values()} == {"tech=repealed"}

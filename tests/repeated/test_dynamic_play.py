@@ -126,7 +126,7 @@ def test_play_command_on_the_dynamic_scenario_reports_the_state(tmp_path):
                                        "--plot", str(tmp_path / "paths.png")])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data["state"]["mean"]) == {"us_stockpile", "re_share", "brazil", "prev.us.tech"}
+    assert set(data["state"]["mean"]) == {"us_stockpile", "re_share", "brazil", "suspension", "prev.us.tech"}
     assert data["state"]["mean"]["re_share"][0] == 90 and len(data["state"]["mean"]["re_share"]) == 13
     assert (tmp_path / "paths.png").stat().st_size > 10_000
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
+from pathlib import Path
 
 import click
 
 from sim._files import check_plot_path
-from sim.errors import InputError
-from sim.model.load import document_hash
+from sim.cli.results import check_scenario_unchanged, read_invocation
+from sim.errors import InputError, TradesimError
 
 
 @click.command()
@@ -25,7 +25,9 @@ def plot(ctx: click.Context, result: str, figure: str) -> None:
     thresholds. Its "invocation" block records the command, its options and the
     scenario file's hash; the result is made again from them (same seed, same
     numbers) and drawn as that command's --plot would. If the scenario file has
-    changed since, tradesim refuses rather than draw something else.
+    changed since, tradesim refuses rather than draw something else. FIGURE is
+    the only file written: output options recorded in RESULT (--plot-terms,
+    --plot-simplex, ...) are ignored. See docs/plot.md.
 
     \b
     Example:
@@ -33,32 +35,27 @@ def plot(ctx: click.Context, result: str, figure: str) -> None:
       tradesim plot run.json paths.png
     """
 
-    check_plot_path(figure)
     try:
-        with open(result, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"not a JSON result: {exc}", file=result) from None
-    record = data.get("invocation") if isinstance(data, dict) else None
-    if not isinstance(record, dict) or "command" not in record:
-        raise InputError("no 'invocation' block: save results with --format json", file=result, key="invocation")
+        check_plot_path(figure)
+    except InputError as exc:
+        raise InputError(exc.message, key="FIGURE") from None
+    saved = read_invocation(result)
+    check_scenario_unchanged(saved)
+    target = Path(figure).resolve()
+    for path, what in ((result, "the result file"), (saved.scenario, "the scenario file")):
+        if target == Path(path).resolve():
+            raise InputError(f"{figure} is {what}; name a new file for the figure", key="FIGURE")
     root = ctx.find_root().command
-    command = root.get_command(ctx, record["command"]) if isinstance(root, click.Group) else None
-    if command is None or command.name in ("plot", "sweep") or not any(p.name == "plot_path" for p in command.params):
-        raise InputError(f"results of {record['command']!r} have no figure", file=result, key="invocation.command")
-    if document_hash(record["scenario"]) != record.get("scenario_sha256"):
-        raise InputError(
-            f"scenario {record['scenario']} changed since the result was saved; run the command again",
-            file=result,
-            key="invocation.scenario_sha256",
-        )
-    params = dict(record["params"])
-    for param in command.params:
-        if param.multiple and param.name in params and params[param.name] is not None:
-            params[param.name] = tuple(params[param.name])
-    params.update(plot_path=figure, fmt="json")
-    with contextlib.redirect_stdout(io.StringIO()):
-        ctx.invoke(command, **params)
+    command = root.get_command(ctx, saved.command) if isinstance(root, click.Group) else None
+    if command is None:  # the schema knows a command this build of tradesim does not have
+        raise InputError(f"no command {saved.command!r}", file=result, key="invocation.command")
+    params = {**saved.params.run_params(), "plot_path": figure, "fmt": "json"}
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            ctx.invoke(command, **params)
+    except TradesimError as exc:  # an option the schema lets through but the command refuses
+        raise InputError(f"{saved.command} refused the recorded options: {exc}", file=result,
+                         key="invocation.params") from None
 
 
 def register(group: click.Group) -> None:

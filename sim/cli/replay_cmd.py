@@ -6,11 +6,11 @@ import csv
 import hashlib
 import io
 import time
-from pathlib import Path
 from typing import Any, Sequence
 
 import click
 
+from sim._files import MAX_EVENTS_BYTES, read_bytes_capped
 from sim.cli.common import dumps, format_option, invocation, write_text_atomic
 from sim.empirics.events import read_events
 from sim.empirics.fit import fit_events
@@ -39,7 +39,8 @@ def _load(scenario_path: str, events_path: str):
 def _invocation(ctx: click.Context, scenario_path: str, events_path: str) -> dict[str, Any]:
     out = invocation(ctx, scenario_path)
     out["events"] = events_path
-    out["events_sha256"] = hashlib.sha256(Path(events_path).read_bytes()).hexdigest()
+    out["events_sha256"] = hashlib.sha256(read_bytes_capped(events_path, what="events CSV",
+                                                            cap=MAX_EVENTS_BYTES)).hexdigest()
     return out
 
 

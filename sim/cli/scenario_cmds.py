@@ -32,15 +32,18 @@ def load_game(path: str):
 def validate(files: tuple[str, ...], fmt: str) -> None:
     """Check scenario FILES: format, payoff expressions, level references, sizes.
 
-    Prints one line per file; exits with status 2 if any file is invalid
-    (each problem as `error: FILE: key.path: what is wrong`).
+    Prints one line per valid file, and one line per problem of an invalid one
+    (`error: FILE: key.path: what is wrong`, every independent problem, in a fixed
+    order); exits with status 2 if any file is invalid. JSON lists each file's
+    `errors` (and `error`, the first).
     """
     results = []
     for path in files:
         try:
             scenario, game = load_game(path)
         except TradesimError as exc:
-            results.append({"file": path, "valid": False, "error": str(exc)})
+            errors = [str(problem) for problem in exc.problems]
+            results.append({"file": path, "valid": False, "error": errors[0], "errors": errors})
             continue
         m, n = game.shape
         results.append({"file": path, "valid": True, "name": scenario.meta.name, "actions": [m, n]})
@@ -51,7 +54,8 @@ def validate(files: tuple[str, ...], fmt: str) -> None:
             if r["valid"]:
                 click.echo(f"ok: {r['file']}: {r['name']} ({r['actions'][0]} x {r['actions'][1]} actions)")
             else:
-                click.echo(f"error: {r['error']}", err=True)
+                for error in r["errors"]:
+                    click.echo(f"error: {error}", err=True)
     if not all(r["valid"] for r in results):
         raise SystemExit(2)
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import shlex
 import sys
 import time
+import warnings
 
 import click
 
 from sim.cli.common import show_progress
 from sim.errors import InputError
+from sim.sweeps.execute import check_timeout
 from sim.sweeps.metrics import METRICS
 from sim.sweeps.run import run_sweep
 
@@ -38,7 +40,8 @@ Columns are METRIC.PART.PLAYER_ID (critical_delta.grim_nash.us); see docs/sweeps
 \b
 Output: --out results.parquet (or .csv) and results.parquet.manifest.json.
 Finished chunks are saved in OUT.parts/ as they complete; run again with
---resume after an interruption to compute only what is missing.
+--resume after an interruption to compute only what is missing. One sweep
+at a time may write OUT (a second one is refused while the first runs).
 
 \b
 Examples:
@@ -80,11 +83,13 @@ def sweep_command(file, params, metrics, out, sample, seed, replicates, strategy
         if not eq or not pid.strip() or not spec.strip():
             raise InputError(f"expected PID=SPEC, got {item!r}", key="--strategy")
         strategies[pid.strip()] = spec.strip()
-    if timeout <= 0:
-        raise InputError(f"must be positive, got {timeout:g}", key="--timeout")
+    check_timeout(timeout)
     command = shlex.join(["tradesim", *sys.argv[1:]]) if sys.argv else None
     start = time.perf_counter()
-    with _Progress(enabled=not quiet and show_progress()) as bar:
+    # the sweep checks what must be finite itself; no library warning may reach the terminal with (or
+    # instead of) its one-line result or error
+    with warnings.catch_warnings(), _Progress(enabled=not quiet and show_progress()) as bar:
+        warnings.simplefilter("ignore")
         table, manifest = run_sweep(
             file, out, params, metrics or ("equilibria",), resume=resume, overwrite=overwrite, command=command,
             sample=sample, seed=seed, replicates=replicates, strategies=strategies, reps=reps, workers=workers,

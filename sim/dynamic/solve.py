@@ -31,7 +31,8 @@ from sim.dynamic.result import MarkovPerfectEquilibrium
 from sim.errors import InputError
 from sim.model.dynamic import DynamicGame
 from sim.stage.equilibria import nash_equilibria, pure_equilibrium_mask
-from sim.stage.security import maxmin_mixed
+from sim.stage.lp import SolverError, game_label
+from sim.stage.security import zero_sum_solution
 
 __all__ = ["SELECTIONS", "markov_perfect_equilibria", "backward_induction", "pure_stationary_equilibria",
            "value_iteration", "shapley_value_iteration", "verify_stationary", "is_zero_sum"]
@@ -64,19 +65,22 @@ def _pick(eqs, selection: str):
     return next(e for e, v in zip(eqs, score) if v >= best - scale)
 
 
-def _solve_stage(Q0: np.ndarray, Q1: np.ndarray, selection: str, tol: float):
+def _solve_stage(Q0: np.ndarray, Q1: np.ndarray, selection: str, tol: float, where: str = "a state"):
     eqs = nash_equilibria((Q0, Q1), "auto", tol=tol, exact=False)
-    e = _pick(eqs, selection)
+    if not len(eqs.equilibria):  # every finite game has one; the search found none that verifies
+        raise SolverError(f"no Nash equilibrium of the stage game in {where} passed verification "
+                          f"(tolerance {tol:g}); notes: {'; '.join(eqs.notes) or 'none'}")
+    e = _pick(eqs.equilibria, selection)
     return np.asarray(e.row, float), np.asarray(e.col, float), len(eqs)
 
 
-def _solve_stages(Q0: np.ndarray, Q1: np.ndarray, selection: str, tol: float):
+def _solve_stages(Q0: np.ndarray, Q1: np.ndarray, selection: str, tol: float, where=None):
     """One equilibrium of each state's stage game ``(Q0[s], Q1[s])``: ``(x, y, counts)``.
 
     Pure equilibria are found for all states at once (:func:`~sim.stage.equilibria.pure_equilibrium_mask`);
     where a state has some, the selection rule picks among them (row-major order for ``first``, the
     order the full search reports them in). Only states without a pure equilibrium go to the full
-    search, which then also reports mixed ones.
+    search, which then also reports mixed ones. ``where(s)`` names state ``s`` in a solver error.
     """
     S, m, n = Q0.shape
     mask = pure_equilibrium_mask(Q0, Q1)
@@ -92,7 +96,8 @@ def _solve_stages(Q0: np.ndarray, Q1: np.ndarray, selection: str, tol: float):
             i, j = np.argwhere(masked >= best - 1e-9 * (1 + abs(best)))[0]
         x[s, i], y[s, j] = 1.0, 1.0
     for s in np.flatnonzero(counts == 0):
-        x[s], y[s], counts[s] = _solve_stage(Q0[s], Q1[s], selection, tol)
+        x[s], y[s], counts[s] = _solve_stage(Q0[s], Q1[s], selection, tol,
+                                             where(s) if where is not None else f"state {s}")
     return x, y, counts
 
 
@@ -102,10 +107,20 @@ def _scale(U: np.ndarray) -> float:
 
 
 def is_zero_sum(game: DynamicGame) -> bool:
-    """Whether ``A + B`` is one constant in every state and profile and both discount alike."""
-    total = np.asarray(game.A) + np.asarray(game.B)
-    return (not game.round_dependent and bool(np.allclose(total, total.flat[0], rtol=0, atol=1e-12))
+    """Whether ``A + B`` is one constant in every state and profile (to rounding error of the
+    payoffs' size) and both discount alike."""
+    A, B = np.asarray(game.A, dtype=float), np.asarray(game.B, dtype=float)
+    total = A + B
+    size = max(float(np.abs(A).max(initial=0.0)), float(np.abs(B).max(initial=0.0)), 1.0)
+    return (not game.round_dependent and bool(np.allclose(total, total.flat[0], rtol=0, atol=1e-12 * size))
             and math.isclose(game.discount[0], game.discount[1]))
+
+
+def _where(game: DynamicGame, t: int | None = None):
+    """``s -> "game 'name', state key (round t)"``: how a solver error names a stage game."""
+    keys = game.states.keys()
+    label = game_label(game)
+    return lambda s: f"{label}, state {keys[s]}" + ("" if t is None else f", round {t}")
 
 
 def _labels(game: DynamicGame) -> dict:
@@ -130,7 +145,7 @@ def backward_induction(game: DynamicGame, *, rounds: int | None = None, selectio
         A, B = game.payoffs(t)
         Q0 = A + d0 * game.expected(values[t + 1, :, 0])
         Q1 = B + d1 * game.expected(values[t + 1, :, 1])
-        x, y, counts = _solve_stages(Q0, Q1, selection, tol)
+        x, y, counts = _solve_stages(Q0, Q1, selection, tol, _where(game, t))
         multiple += int((counts > 1).sum())
         row[t], col[t] = x, y
         v0 = np.einsum("si,sij,sj->s", x, Q0, y)
@@ -208,9 +223,10 @@ def value_iteration(game: DynamicGame, *, selection: str = "utilitarian", tol: f
     x, y = np.zeros((S, m)), np.zeros((S, n))
     scale = max(_scale(A), _scale(B)) / max(1e-12, 1 - max(d0, d1))
     residual, it, multiple = math.inf, 0, 0
+    where = _where(game)
     for it in range(1, max_iter + 1):
         Q0, Q1 = A + d0 * game.expected(V[:, 0]), B + d1 * game.expected(V[:, 1])
-        x, y, counts = _solve_stages(Q0, Q1, selection, tol)
+        x, y, counts = _solve_stages(Q0, Q1, selection, tol, where)
         multiple = int((counts > 1).sum())
         new = np.column_stack([np.einsum("si,sij,sj->s", x, Q0, y), np.einsum("si,sij,sj->s", x, Q1, y)])
         residual = float(np.abs(new - V).max())
@@ -226,15 +242,15 @@ def value_iteration(game: DynamicGame, *, selection: str = "utilitarian", tol: f
                        iterations=it, residual=residual, notes=notes)
 
 
-def _matrix_games(Q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Value and optimal mixed actions of the zero-sum matrix game of each state (row maximises)."""
+def _matrix_games(Q: np.ndarray, where=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Value and optimal mixed actions of the zero-sum matrix game of each state (row maximises);
+    one checked LP per state (:func:`~sim.stage.security.zero_sum_solution`)."""
     vals, xs, ys = [], [], []
-    for Qs in Q:
-        v, x = maxmin_mixed(Qs)
-        _, y = maxmin_mixed(-Qs.T)
+    for s, Qs in enumerate(Q):
+        v, x, y = zero_sum_solution(Qs, game=where(s) if where is not None else f"state {s}", what="Shapley")
         vals.append(v)
-        xs.append(np.clip(x, 0, None) / np.clip(x, 0, None).sum())
-        ys.append(np.clip(y, 0, None) / np.clip(y, 0, None).sum())
+        xs.append(x)
+        ys.append(y)
     return np.array(vals), np.array(xs), np.array(ys)
 
 
@@ -243,7 +259,8 @@ def shapley_value_iteration(game: DynamicGame, *, tol: float = 1e-10, max_iter: 
     """Shapley's (1953) value iteration for a zero-sum game: the value and optimal stationary policies.
 
     Each step applies Shapley's operator ``T v = val(u + δ E v)``; the search stops when
-    ``|T v - v| <= tol (1 - δ)``, which bounds the error of ``v`` by ``tol``. Every 10 steps the
+    ``|T v - v| <= tol (1 - δ) R``, which bounds the error of ``v`` by ``tol R``, where ``R`` is the
+    range of the stage payoffs (so ``tol`` means the same in any payoff unit; 1 for constant payoffs). Every 10 steps the
     current optimal policies are also evaluated exactly (one linear solve); their value replaces the
     iterate when its Shapley residual is smaller, which shortens the search for δ near 1 without
     changing the stopping rule.
@@ -253,28 +270,30 @@ def shapley_value_iteration(game: DynamicGame, *, tol: float = 1e-10, max_iter: 
     d = game.discount[0]
     A, B = game.payoffs(0)
     c = float((A + B).flat[0])
+    where = _where(game)
+    stop = tol * (1 - d) * _scale(A)
     v = np.zeros(game.n_states)
     residual, it = math.inf, 0
     for it in range(1, max_iter + 1):
         Q = A + d * game.expected(v)
-        new = np.array([maxmin_mixed(Qs)[0] for Qs in Q])  # one LP per state: the value only
+        new, x, y = _matrix_games(Q, where)
         residual = float(np.abs(new - v).max())
         v = new
-        if residual <= tol * (1 - d):
+        if residual <= stop:
             break
         if it % 10 == 0:
-            _, x, y = _matrix_games(Q)
             V_e, _ = verify_stationary(game, x, y)
-            T_e, _, _ = _matrix_games(A + d * game.expected(V_e[:, 0]))
+            T_e, _, _ = _matrix_games(A + d * game.expected(V_e[:, 0]), where)
             r_e = float(np.abs(T_e - V_e[:, 0]).max())
             if r_e < residual:
                 v, residual = T_e, r_e
-                if residual <= tol * (1 - d):
+                if residual <= stop:
                     break
-    _, x, y = _matrix_games(A + d * game.expected(v))
+    _, x, y = _matrix_games(A + d * game.expected(v), where)
     return _stationary(game, x, y, "Shapley", "unique value", DEFAULT_TOL, iterations=it, residual=residual,
-                       notes=(f"zero-sum (payoffs sum to {c:g}): the value is unique; Shapley iteration converged "
-                              f"in {it} iterations",))
+                       notes=(f"zero-sum (payoffs sum to {c:g}): the value is unique; Shapley iteration "
+                              + ("converged" if residual <= stop else "did not converge")
+                              + f" in {it} iterations (last change {residual:.3g})",))
 
 
 def markov_perfect_equilibria(game: DynamicGame, *, selection: str = "utilitarian", tol: float = DEFAULT_TOL,

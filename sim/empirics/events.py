@@ -6,6 +6,9 @@ player, or a state variable), ``level`` (a level label or value; another number 
 nearest level of the grid), and optional ``kind`` (``move``, ``initial`` or ``state``), ``period``,
 ``note`` and ``source``. Row numbers in errors count the header as row 1, as a spreadsheet does.
 
+No cell of a column the file is read by may hold a control character (a terminal escape would reach
+the terminal through ``replay``'s output); ``note`` and ``source`` may hold tabs.
+
 Levels are read by :func:`sim.model.actions.level_index` (labels, values, ``"47%"``); only a number
 that is no level of the grid is snapped here (the *level mapping rule*: the nearest level, the more
 conciliatory one on an exact tie), and the row records that it was.
@@ -21,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from sim._files import MAX_EVENTS_BYTES, read_text_capped
 from sim.errors import InputError
 from sim.model.actions import LeverInfo, level_index
 
@@ -36,6 +40,9 @@ MAX_ROWS = 100_000
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_NOTES = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # a tab is text
+_FREE_TEXT = ("note", "source")
 
 
 @dataclass(frozen=True)
@@ -135,16 +142,7 @@ def read_events(path: str | Path, space: Any, *, state: Any = None) -> EventLog:
         naming the file, the row and the column of the first problem.
     """
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("no such file", file=source) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a CSV file", file=source) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", file=source) from None
-    except OSError as exc:
-        raise InputError(exc.strerror or str(exc), file=source) from None
+    text = read_text_capped(path, what="events CSV", cap=MAX_EVENTS_BYTES)
     reader = csv.reader(text.splitlines())
     try:
         header = [h.strip().lower() for h in next(reader)]
@@ -172,6 +170,12 @@ def read_events(path: str | Path, space: Any, *, state: Any = None) -> EventLog:
 def _check_row(values: dict[str, str], line: int, space: Any, state: Any, source: str) -> EventRow:
     def fail(column: str, message: str):
         raise InputError(message, file=source, key=f"row {line}, column {column}")
+
+    for column, text in values.items():
+        found = (_CONTROL_IN_NOTES if column in _FREE_TEXT else _CONTROL).search(text)
+        if found:
+            fail(column, f"contains the control character U+{ord(found.group()):04X}; control characters and "
+                 "terminal escapes are not allowed")
 
     date_text = values["date"]
     if not _DATE.fullmatch(date_text):

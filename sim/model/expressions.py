@@ -13,12 +13,21 @@ Everything else (attribute chains, subscripts, other calls, keywords, lambdas, s
 comprehensions, boolean operators) is rejected with the position of the offending token.
 
 Checked expressions compile to a tree of numpy closures, evaluated over all action profiles
-at once by broadcasting.
+at once by broadcasting. A chain of ``+``/``-`` (or of ``*``/``/``) is one level of nesting however
+long it is (``a + b + c`` is a flat sum), and is evaluated by a loop, so a long sum cannot exhaust
+Python's recursion; only parentheses, calls, powers and unary signs nest. Subexpressions of numbers
+alone are folded once, with the same IEEE float64 rules as evaluation: a negative number to a
+fractional power is ``nan``, never a complex number.
+
+Names the language gives a meaning (:data:`RESERVED_WORDS`: Python keywords, the functions,
+``round`` and ``prev``) cannot name a player, parameter or state; :func:`reserved_word` says why.
 """
 
 from __future__ import annotations
 
 import ast
+import difflib
+import keyword
 import operator
 from dataclasses import dataclass
 from typing import Callable, Mapping
@@ -27,7 +36,7 @@ import numpy as np
 
 #: Longest expression accepted, in characters.
 MAX_LENGTH = 2_000
-#: Deepest nesting of operations accepted.
+#: Deepest nesting of operations accepted (a chain of ``+ -`` or of ``* /`` is one level).
 MAX_DEPTH = 40
 #: Largest absolute value of a numeric literal.
 MAX_LITERAL = 1e12
@@ -46,6 +55,24 @@ FUNCTIONS: dict[str, tuple[Callable, int, int | None]] = {
     "where": (lambda c, a, b: np.where(np.asarray(c) != 0, a, b), 3, 3),
 }
 
+#: Names a scenario may not give a player, parameter or state: Python keywords cannot be written
+#: in an expression (``True.tariff`` is a syntax error), and the functions and ``round``/``prev``
+#: already mean something in it.
+_RESERVED_MEANING = {"round": "the round number", "prev": "prev.PLAYER.LEVER, last round's level"}
+RESERVED_WORDS = frozenset(keyword.kwlist) | frozenset(FUNCTIONS) | frozenset(_RESERVED_MEANING)
+
+
+def reserved_word(name: str) -> str | None:
+    """Why ``name`` cannot be an identifier of a scenario (``None`` when it can)."""
+    if keyword.iskeyword(name):
+        return f"{name!r} is a Python keyword, which an expression cannot name"
+    if name in FUNCTIONS:
+        return f"{name!r} is a function of the payoff language"
+    if name in _RESERVED_MEANING:
+        return f"{name!r} is reserved by the payoff language ({_RESERVED_MEANING[name]})"
+    return None
+
+
 _BINARY = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -53,6 +80,8 @@ _BINARY = {
     ast.Div: operator.truediv,
     ast.Pow: operator.pow,
 }
+#: Left-associative operator families whose chains count as one level of nesting.
+_CHAINS = ((ast.Add, ast.Sub), (ast.Mult, ast.Div))
 _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 _COMPARE = {
     ast.Lt: np.less,
@@ -97,6 +126,8 @@ class Expression:
     _fn: Callable[[Mapping[str, object]], np.ndarray]
     variables: frozenset[str] = frozenset()
     prev: frozenset[tuple[str, str]] = frozenset()
+    #: Syntax-tree nodes (numbers, names, operations): the work of one evaluation per profile.
+    nodes: int = 1
 
     @property
     def uses_round(self) -> bool:
@@ -145,7 +176,7 @@ def parse_expression(
         raise ExpressionError("too deeply nested") from None
     checker = _Checker(frozenset(parameters), {p: frozenset(v) for p, v in levers.items()},
                        frozenset(variables), prev)
-    fn = checker.compile(tree.body, depth=0)
+    fn, _ = checker.compile(tree.body, depth=0)
     return Expression(
         source=source,
         parameters=frozenset(checker.used_parameters),
@@ -153,11 +184,25 @@ def parse_expression(
         _fn=fn,
         variables=frozenset(checker.used_variables),
         prev=frozenset(checker.used_prev),
+        nodes=checker.nodes,
     )
 
 
+def _did_you_mean(word: str, candidates) -> str:
+    close = difflib.get_close_matches(word, sorted(candidates), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _constant(value) -> Callable:
+    return lambda env: value
+
+
 class _Checker:
-    """Walks the syntax tree once, rejecting what is not whitelisted and building closures."""
+    """Walks the syntax tree once, rejecting what is not whitelisted and building closures.
+
+    :meth:`compile` returns ``(closure, constant)``: ``constant`` is the folded value (a
+    ``numpy.float64``) when the subexpression reads no name, else ``None``.
+    """
 
     def __init__(self, parameters: frozenset[str], levers: dict[str, frozenset[str]],
                  variables: frozenset[str] = frozenset(), prev: bool = False):
@@ -169,13 +214,23 @@ class _Checker:
         self.used_levers: set[tuple[str, str]] = set()
         self.used_variables: set[str] = set()
         self.used_prev: set[tuple[str, str]] = set()
+        self.nodes = 0
 
     def fail(self, node: ast.AST, message: str):
         raise ExpressionError(message, getattr(node, "col_offset", -1) + 1)
 
-    def compile(self, node: ast.AST, depth: int) -> Callable:
+    def _fold(self, fn: Callable, parts) -> tuple[Callable, np.float64 | None]:
+        """Fold ``fn`` to a constant when every part is one (IEEE rules: ``nan``/``inf``, never complex)."""
+        if all(const is not None for _, const in parts):
+            with np.errstate(all="ignore"):
+                value = np.float64(np.asarray(fn({}), dtype=np.float64))
+            return _constant(value), value
+        return fn, None
+
+    def compile(self, node: ast.AST, depth: int) -> tuple[Callable, np.float64 | None]:
         if depth > MAX_DEPTH:
             self.fail(node, f"nested more than {MAX_DEPTH} levels deep")
+        self.nodes += 1
         d = depth + 1
         if isinstance(node, ast.Constant):
             value = node.value
@@ -184,57 +239,31 @@ class _Checker:
             if not abs(value) <= MAX_LITERAL:
                 self.fail(node, f"number {value!r} is larger than {MAX_LITERAL:g}")
             number = np.float64(value)
-            return lambda env: number
+            return _constant(number), number
         if isinstance(node, ast.Name):
-            name = node.id
-            if name in self.parameters:
-                self.used_parameters.add(name)
-                return lambda env: env[name]
-            if name in self.variables:
-                self.used_variables.add(name)
-                return lambda env: env[name]
-            if name in FUNCTIONS:
-                self.fail(node, f"function {name!r} must be called")
-            if name in self.levers:
-                self.fail(node, f"{name!r} is a player; name one of its levers as {name}.LEVER")
-            if name == "prev":
-                self.fail(node, "prev needs a lever: prev.PLAYER.LEVER")
-            what = "a parameter or state of this scenario" if self.variables - {"round"} else "a parameter of this scenario"
-            self.fail(node, f"unknown name {name!r} (not {what})")
+            return self._name(node), None
         if isinstance(node, ast.Attribute):
-            is_prev = (isinstance(node.value, ast.Attribute) and isinstance(node.value.value, ast.Name)
-                       and node.value.value.id == "prev")
-            if is_prev and not self.prev:
-                self.fail(node, "prev.PLAYER.LEVER is not allowed here")
-            if not is_prev and not isinstance(node.value, ast.Name):
-                self.fail(node, "only PLAYER.LEVER and prev.PLAYER.LEVER attribute access is allowed")
-            player, lever = (node.value.attr, node.attr) if is_prev else (node.value.id, node.attr)
-            if player not in self.levers:
-                self.fail(node, f"unknown player {player!r} in {player}.{lever}")
-            if lever not in self.levers[player]:
-                known = ", ".join(sorted(self.levers[player])) or "none"
-                self.fail(node, f"player {player!r} has no lever {lever!r} (levers: {known})")
-            if is_prev:
-                key = f"prev.{player}.{lever}"
-                self.used_prev.add((player, lever))
-                return lambda env: env[key]
-            key = f"{player}.{lever}"
-            self.used_levers.add((player, lever))
-            return lambda env: env[key]
+            return self._attribute(node), None
         if isinstance(node, ast.BinOp):
+            for family in _CHAINS:
+                if isinstance(node.op, family):
+                    return self._chain(node, family, d)
             op = _BINARY.get(type(node.op))
             if op is None:
                 self.fail(node, f"operator {type(node.op).__name__} is not allowed")
-            if isinstance(node.op, ast.Pow):
-                self._check_exponent(node.right)
-            left, right = self.compile(node.left, d), self.compile(node.right, d)
-            return lambda env: op(left(env), right(env))
+            left = self.compile(node.left, d)
+            right = self.compile(node.right, d)
+            if right[1] is not None and abs(right[1]) > MAX_EXPONENT:  # only ** is left: x ** 200 can only overflow
+                self.fail(node.right, f"exponent {right[1]:g} is larger than {MAX_EXPONENT:g}")
+            lf, rf = left[0], right[0]
+            return self._fold(lambda env: op(lf(env), rf(env)), (left, right))
         if isinstance(node, ast.UnaryOp):
             op = _UNARY.get(type(node.op))
             if op is None:
                 self.fail(node, f"operator {type(node.op).__name__} is not allowed")
             operand = self.compile(node.operand, d)
-            return lambda env: op(operand(env))
+            of = operand[0]
+            return self._fold(lambda env: op(of(env)), (operand,))
         if isinstance(node, ast.Compare):
             ops = []
             for op_node in node.ops:
@@ -242,54 +271,100 @@ class _Checker:
                 if fn is None:
                     self.fail(node, f"comparison {type(op_node).__name__} is not allowed")
                 ops.append(fn)
-            operands = [self.compile(node.left, d)] + [self.compile(c, d) for c in node.comparators]
+            parts = [self.compile(node.left, d)] + [self.compile(c, d) for c in node.comparators]
+            operands = [f for f, _ in parts]
 
             def compare(env):
                 values = [f(env) for f in operands]
-                result = np.ones(np.broadcast(*values).shape, dtype=bool) if len(values) else True
+                result = np.ones(np.broadcast(*values).shape, dtype=bool)
                 for fn, a, b in zip(ops, values, values[1:]):
                     result = result & fn(a, b)
                 return result.astype(float)
 
-            return compare
+            return self._fold(compare, parts)
         if isinstance(node, ast.Call):
-            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-                shown = node.func.id if isinstance(node.func, ast.Name) else "this"
-                allowed = " ".join(FUNCTIONS)
-                self.fail(node, f"call of {shown!r} is not allowed (functions: {allowed})")
-            if node.keywords:
-                self.fail(node.keywords[0].value, "keyword arguments are not allowed")
-            if any(isinstance(a, ast.Starred) for a in node.args):
-                self.fail(node, "starred arguments are not allowed")
-            fn, lo, hi = FUNCTIONS[node.func.id]
-            count = len(node.args)
-            if count < lo or (hi is not None and count > hi):
-                expected = f"{lo}" if lo == hi else f"at least {lo}"
-                self.fail(node, f"{node.func.id}() takes {expected} arguments, got {count}")
-            args = [self.compile(a, d) for a in node.args]
-            return lambda env: fn(*(a(env) for a in args))
+            return self._call(node, d)
         self.fail(node, f"{type(node).__name__} is not allowed in a payoff expression")
 
-    def _check_exponent(self, node: ast.AST) -> None:
-        """Reject literal exponents that can only overflow (``9 ** 9 ** 9``)."""
-        literal = _literal_value(node)
-        if literal is not None and abs(literal) > MAX_EXPONENT:
-            self.fail(node, f"exponent {literal:g} is larger than {MAX_EXPONENT:g}")
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
-            self._check_exponent(node.right)
+    def _chain(self, node: ast.BinOp, family, depth: int) -> tuple[Callable, np.float64 | None]:
+        """A left-deep chain ``a + b - c + ...`` of one operator family: one level, evaluated by a loop."""
+        rights, ops = [], []
+        while isinstance(node, ast.BinOp) and isinstance(node.op, family):
+            rights.append(node.right)
+            ops.append(_BINARY[type(node.op)])
+            node = node.left
+        self.nodes += len(ops) - 1  # compile() counted the first operation
+        parts = [self.compile(node, depth)] + [self.compile(r, depth) for r in reversed(rights)]
+        steps = tuple(zip(reversed(ops), (f for f, _ in parts[1:])))
+        first = parts[0][0]
 
+        def chain(env):
+            out = first(env)
+            for op, f in steps:
+                out = op(out, f(env))
+            return out
 
-def _literal_value(node: ast.AST) -> float | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-        return float(node.value)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        inner = _literal_value(node.operand)
-        return None if inner is None else (-inner if isinstance(node.op, ast.USub) else inner)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
-        base, exp = _literal_value(node.left), _literal_value(node.right)
-        if base is not None and exp is not None and abs(exp) <= MAX_EXPONENT:
-            try:
-                return float(base**exp) if abs(base) < 1e6 else None
-            except (OverflowError, ZeroDivisionError):
-                return float("inf")
-    return None
+        return self._fold(chain, parts)
+
+    def _call(self, node: ast.Call, depth: int) -> tuple[Callable, np.float64 | None]:
+        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+            shown = node.func.id if isinstance(node.func, ast.Name) else "this"
+            allowed = " ".join(FUNCTIONS)
+            hint = _did_you_mean(shown, FUNCTIONS) if isinstance(node.func, ast.Name) else ""
+            self.fail(node, f"call of {shown!r} is not allowed (functions: {allowed}){hint}")
+        if node.keywords:
+            self.fail(node.keywords[0].value, "keyword arguments are not allowed")
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            self.fail(node, "starred arguments are not allowed")
+        fn, lo, hi = FUNCTIONS[node.func.id]
+        count = len(node.args)
+        if count < lo or (hi is not None and count > hi):
+            expected = f"{lo}" if lo == hi else f"at least {lo}"
+            self.fail(node, f"{node.func.id}() takes {expected} arguments, got {count}")
+        parts = [self.compile(a, depth) for a in node.args]
+        args = [f for f, _ in parts]
+        return self._fold(lambda env: fn(*(a(env) for a in args)), parts)
+
+    def _lever_names(self) -> list[str]:
+        return [f"{p}.{lv}" for p, levers in self.levers.items() for lv in levers]
+
+    def _name(self, node: ast.Name) -> Callable:
+        name = node.id
+        if name in self.parameters:
+            self.used_parameters.add(name)
+            return lambda env: env[name]
+        if name in self.variables:
+            self.used_variables.add(name)
+            return lambda env: env[name]
+        if name in FUNCTIONS:
+            self.fail(node, f"function {name!r} must be called")
+        if name in self.levers:
+            self.fail(node, f"{name!r} is a player; name one of its levers as {name}.LEVER")
+        if name == "prev":
+            self.fail(node, "prev needs a lever: prev.PLAYER.LEVER")
+        what = "a parameter or state of this scenario" if self.variables - {"round"} else "a parameter of this scenario"
+        known = {*self.parameters, *self.variables, *self._lever_names()}
+        self.fail(node, f"unknown name {name!r} (not {what}){_did_you_mean(name, known)}")
+
+    def _attribute(self, node: ast.Attribute) -> Callable:
+        is_prev = (isinstance(node.value, ast.Attribute) and isinstance(node.value.value, ast.Name)
+                   and node.value.value.id == "prev")
+        if is_prev and not self.prev:
+            self.fail(node, "prev.PLAYER.LEVER is not allowed here")
+        if not is_prev and not isinstance(node.value, ast.Name):
+            self.fail(node, "only PLAYER.LEVER and prev.PLAYER.LEVER attribute access is allowed")
+        player, lever = (node.value.attr, node.attr) if is_prev else (node.value.id, node.attr)
+        if player not in self.levers:
+            hint = _did_you_mean(f"{player}.{lever}", self._lever_names()) or _did_you_mean(player, self.levers)
+            self.fail(node, f"unknown player {player!r} in {player}.{lever}{hint}")
+        if lever not in self.levers[player]:
+            known = ", ".join(sorted(self.levers[player])) or "none"
+            hint = _did_you_mean(lever, self.levers[player])
+            self.fail(node, f"player {player!r} has no lever {lever!r} (levers: {known}){hint}")
+        if is_prev:
+            key = f"prev.{player}.{lever}"
+            self.used_prev.add((player, lever))
+            return lambda env: env[key]
+        key = f"{player}.{lever}"
+        self.used_levers.add((player, lever))
+        return lambda env: env[key]

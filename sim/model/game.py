@@ -22,10 +22,18 @@ from sim.model.actions import (
     resolve_profile,
 )
 from sim.model.expressions import Expression, ExpressionError, parse_expression
-from sim.model.scenario import MAX_ACTIONS, MAX_PROFILES, Scenario, source_of
+from sim.model.scenario import (
+    MAX_ACTIONS,
+    MAX_EVALUATION,
+    MAX_PROFILES,
+    MAX_TERM_CELLS,
+    Scenario,
+    source_of,
+)
 from sim.render import HtmlRepr
 
-__all__ = ["LeverInfo", "StageGame", "build_game", "compile_payoffs", "action_grid", "previous_levels", "MAX_PAYOFF"]
+__all__ = ["LeverInfo", "StageGame", "build_game", "compile_payoffs", "action_grid", "previous_levels", "MAX_PAYOFF",
+           "MAX_TERM_CELLS", "MAX_EVALUATION"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -220,7 +228,45 @@ def compile_payoffs(scenario: "Scenario", *, source: str = "<scenario>") -> Comp
             except ExpressionError as exc:
                 raise ScenarioError(str(exc), file=source, key=f"players.{pid}.payoff.{term}") from None
         compiled.append(tuple(terms))
-    return CompiledPayoffs(terms=(compiled[0], compiled[1]))
+    out = CompiledPayoffs(terms=(compiled[0], compiled[1]))
+    _check_budget(scenario, out, sizes[0] * sizes[1], source)
+    return out
+
+
+def payoff_states(scenario: "Scenario", compiled: CompiledPayoffs) -> int:
+    """States the payoffs are evaluated over, as far as they alone tell: the product of the declared
+    state grids and of the levers the payoffs read as ``prev.PLAYER.LEVER`` (1 without state)."""
+    states = 1
+    for var in scenario.state.values():
+        states *= len(var.levels)
+    for pid, lever in {pl for terms in compiled.terms for _, e in terms for pl in e.prev}:
+        states *= len(scenario.players[pid].levers[lever].levels)
+    return states
+
+
+def _check_budget(scenario: "Scenario", compiled: CompiledPayoffs, profiles: int, source: str) -> None:
+    """Refuse, before any evaluation, payoffs past the memory (:data:`MAX_TERM_CELLS`) or work
+    (:data:`MAX_EVALUATION`) limits. The stage game keeps a matrix per term (profiles x terms); a
+    game with state holds both payoffs over profiles x states, and evaluates every term over them."""
+    states = payoff_states(scenario, compiled)
+    cells = profiles * states
+    what = f"{profiles:,} profiles" + (f" x {states:,} states" if states > 1 else "")
+    held = 2 * cells if states > 1 else 0
+    terms, nodes = 0, 0
+    for pid, compiled_terms in zip(scenario.player_ids, compiled.terms):
+        terms += len(compiled_terms)
+        if profiles * terms + held > MAX_TERM_CELLS:
+            over_states = f" + 2 payoffs x {what}" if held else ""
+            raise ScenarioError(f"{profiles:,} profiles x {terms} payoff terms (both players, so far){over_states} is "
+                                f"{profiles * terms + held:,} values, more than the limit of {MAX_TERM_CELLS:,}: use "
+                                "fewer terms or fewer actions", file=source, key=f"players.{pid}.payoff")
+        for term, expr in compiled_terms:
+            nodes += expr.nodes
+            if cells * nodes > MAX_EVALUATION:
+                raise ScenarioError(f"evaluating the payoff terms up to this one takes {what} x {nodes:,} expression "
+                                    f"nodes = {cells * nodes:,}, more than the limit of {MAX_EVALUATION:,}: use "
+                                    "shorter or fewer terms, or fewer actions", file=source,
+                                    key=f"players.{pid}.payoff.{term}")
 
 
 def expression_variables(scenario: "Scenario") -> frozenset[str]:
@@ -312,6 +358,11 @@ def scenario_actions(scenario: "Scenario", *, source: str = "<scenario>") -> _Sc
         tuple(scenario.players[pid].actions) if scenario.players[pid].actions is not None else action_labels(lv, g)
         for pid, lv, g in zip(ids, levers, grids)
     )
+    for pid, names in zip(ids, labels):
+        if len(set(names)) != len(names):  # the format's label rules exclude it; a label must name one action
+            twice = next(x for x in names if names.count(x) > 1)
+            kind = "actions" if scenario.players[pid].actions is not None else "levers"
+            raise ScenarioError(f"two actions are labelled {twice!r}", file=source, key=f"players.{pid}.{kind}")
     return _ScenarioActions(ids, labels, levers, grids)  # type: ignore[arg-type]
 
 
@@ -387,6 +438,9 @@ def build_game(
                 if bad.any():
                     i, j = np.argwhere(bad)[0]
                     beyond = "" if not np.isfinite(value[i, j]) else f", beyond the limit of ±{MAX_PAYOFF:g}"
+                    if np.isnan(value[i, j]):
+                        beyond = (" (not a real number: a negative number to a fractional power, log or sqrt of "
+                                  "a negative, 0/0 or inf - inf?)")
                     raise ScenarioError(
                         f"is {value[i, j]:g} at ({labels[0][i]} | {labels[1][j]}){beyond}",
                         file=source,

@@ -1,9 +1,19 @@
 """Reading scenario files: ``load_scenario`` reads, merges ``extends`` and validates the whole scenario.
 
-It is the only entry point that reads files; everything after it trusts its input. The structural
-checks come from the format's dataclasses (:mod:`sim.model.scenario`); the checks that need the
-whole scenario (payoff expressions, level references, matrix shapes, sizes) from building its
-action sets and compiling its payoffs (:mod:`sim.model.game`).
+It is the only entry point that reads scenario files; everything after it trusts its input. The
+structural checks come from the format's dataclasses (:mod:`sim.model.scenario`); the checks that
+need the whole scenario (payoff expressions, level references, matrix shapes, sizes) from building
+its action sets and compiling its payoffs (:mod:`sim.model.game`). Every independent problem is
+reported (:class:`~sim.errors.ScenarioProblems`); a check that needs an earlier one is skipped
+when that one failed.
+
+A file is read only if it is a regular file of at most ``MAX_SCENARIO_BYTES``
+(:func:`sim._files.read_text_capped`); a UTF-8 byte-order mark is dropped; before parsing, a scan
+of the text refuses keys of more than ``MAX_NESTING`` dotted parts and brackets nested deeper
+(the TOML parser takes quadratic time in the parts of one key), and after it the document itself
+may nest at most ``MAX_NESTING`` levels. ``extends`` names a file in the directory of the file
+that says it, or below: a relative path without ``..`` that, with symbolic links resolved, stays
+in that directory. See docs/security.md.
 """
 
 from __future__ import annotations
@@ -12,13 +22,15 @@ import copy
 import dataclasses
 import hashlib
 import json
-from pathlib import Path
+import re
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Mapping
 
 import tomllib
 from pydantic import ValidationError
 
-from sim.errors import ScenarioError
+from sim._files import MAX_SCENARIO_BYTES, read_text_capped, resolve_path
+from sim.errors import ScenarioError, raise_problems
 from sim.model.dynamic import check_state
 from sim.model.game import (
     action_grid,
@@ -30,10 +42,15 @@ from sim.model.priors import parameter_prior
 from sim.model.scenario import _ADAPTER, Scenario, source_of
 
 __all__ = ["load_scenario", "scenario_from_dict", "check_scenario", "read_document", "document_hash",
-           "deep_merge", "source_of", "welfare_scenario", "MAX_EXTENDS_DEPTH"]
+           "deep_merge", "source_of", "welfare_scenario", "parse_toml",
+           "MAX_EXTENDS_DEPTH", "MAX_NESTING", "MAX_SCENARIO_BYTES"]
 
 #: Longest chain of ``extends`` followed before giving up.
 MAX_EXTENDS_DEPTH = 16
+#: Deepest nesting in a scenario document: dotted parts of one key or table header, brackets open
+#: at once, and tables and arrays within each other in the parsed document (the bundled files
+#: reach 6). Keeps the TOML parser linear and every later recursive step far from Python's limit.
+MAX_NESTING = 32
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -60,8 +77,9 @@ def scenario_from_dict(document: Mapping[str, Any], *, source: str = "<scenario>
     try:
         scenario = _ADAPTER.validate_python(dict(document))
     except ValidationError as exc:
-        message, key = _first_error(exc)
-        raise ScenarioError(message, file=source, key=key) from None
+        problems = [ScenarioError(message, file=source, key=key) for key, message in _validation_problems(exc)]
+        raise_problems(problems)
+        raise  # unreachable: pydantic reports at least one error
     check_scenario(scenario, source=source)
     return scenario
 
@@ -81,25 +99,42 @@ def read_document(path: str | Path) -> dict[str, Any]:
 def check_scenario(scenario: Scenario, *, source: str) -> None:
     """Check what needs the whole scenario: expressions, matrices, level references, sizes.
 
-    Strategy specs in ``[repeated].strategies`` name code of the repeated-play layer; they are
-    checked against its registry by :func:`sim.repeated.strategies.check_scenario_strategies`,
-    which ``tradesim validate`` and every command that plays call after loading.
+    Independent checks all run and every problem is reported (one :class:`ScenarioError`, or
+    :class:`~sim.errors.ScenarioProblems` for several, in a fixed order); a check that needs an
+    earlier one (payoffs need each player's actions; state needs payoffs and ``previous``) is
+    skipped when that one failed. Strategy specs in ``[repeated].strategies`` name code of the
+    repeated-play layer; they are checked against its registry by
+    :func:`sim.repeated.strategies.check_scenario_strategies`, which ``tradesim validate`` and
+    every command that plays call after loading.
     """
-    for pid in scenario.players:
-        action_grid(scenario, pid, source=source)
-    compile_payoffs(scenario, source=source)
-    scenario_cooperative(scenario, source=source)
-    previous_levels(scenario, source=source)
-    check_state(scenario, source=source)
+    problems: list[ScenarioError] = []
+
+    def passes(check, *args) -> bool:
+        try:
+            check(*args, source=source)
+        except ScenarioError as exc:
+            problems.append(exc)
+            return False
+        return True
+
+    actions = all([passes(action_grid, scenario, pid) for pid in scenario.players])  # a list: check both
+    payoffs = actions and passes(compile_payoffs, scenario)
+    if actions:
+        passes(scenario_cooperative, scenario)
+    previous = passes(previous_levels, scenario)
+    if payoffs and previous:
+        passes(check_state, scenario)
     for name, parameter in scenario.parameters.items():
-        parameter_prior(name, parameter, source=source)
+        passes(parameter_prior, name, parameter)
     for name in scenario.welfare:
         if name not in scenario.parameters:
             known = ", ".join(scenario.parameters) or "none"
-            raise ScenarioError(f"no parameter {name!r} (parameters: {known})", file=source, key=f"welfare.{name}")
+            problems.append(ScenarioError(f"no parameter {name!r} (parameters: {known})", file=source,
+                                          key=f"welfare.{name}"))
     for pid in scenario.repeated.strategies:
         if pid not in scenario.players:
-            raise ScenarioError(f"unknown player {pid!r}", file=source, key=f"repeated.strategies.{pid}")
+            problems.append(ScenarioError(f"unknown player {pid!r}", file=source, key=f"repeated.strategies.{pid}"))
+    raise_problems(problems)
 
 
 def welfare_scenario(scenario: Scenario, *, source: str | None = None) -> Scenario:
@@ -120,40 +155,128 @@ def welfare_scenario(scenario: Scenario, *, source: str | None = None) -> Scenar
     return out
 
 
-def _read_merged(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+def _read_merged(path: Path, chain: tuple[Path, ...], named_by: tuple[str, str] | None = None) -> dict[str, Any]:
+    """``path`` merged with what it extends; ``named_by`` is (file, its extends) when a file named it,
+    so that a file which cannot be opened is that file's ``extends`` problem."""
     shown = str(path)
     try:
-        resolved = path.resolve()
-    except OSError as exc:
-        raise ScenarioError(f"cannot resolve path: {exc.strerror}", file=shown) from None
+        resolved = resolve_path(path, error=ScenarioError)
+        text = read_text_capped(path, what="scenario file", cap=MAX_SCENARIO_BYTES, error=ScenarioError)
+    except ScenarioError as exc:
+        if named_by is None:
+            raise
+        raise ScenarioError(f"{named_by[1]!r}: {exc.message}", file=named_by[0], key="extends") from None
     if resolved in chain:
         cycle = " -> ".join(p.name for p in (*chain, resolved))
         raise ScenarioError(f"extends cycle: {cycle}", file=shown, key="extends")
     if len(chain) >= MAX_EXTENDS_DEPTH:
         raise ScenarioError(f"extends chain longer than {MAX_EXTENDS_DEPTH}", file=shown, key="extends")
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError("no such file", file=shown) from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot read: {exc.strerror}", file=shown) from None
-    try:
-        document = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ScenarioError("not UTF-8 text", file=shown) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"not valid TOML: {exc}", file=shown) from None
-    except RecursionError:
-        raise ScenarioError("not valid TOML: nested too deeply", file=shown) from None
+    document = parse_toml(text, source=shown)
     parent = document.get("extends")
     if parent is None:
         return document
-    if not isinstance(parent, str) or not parent:
-        raise ScenarioError("must be a file name (a string)", file=shown, key="extends")
-    base = _read_merged(path.parent / parent, chain=(*chain, resolved))
+    base = _read_merged(_extends_target(path, parent), chain=(*chain, resolved), named_by=(shown, parent))
     merged = deep_merge(base, document)
     merged["extends"] = parent
     return merged
+
+
+def _extends_target(path: Path, parent: Any) -> Path:
+    """The file ``extends = parent`` in ``path`` names, confined to the directory of ``path``."""
+    shown = str(path)
+    if not isinstance(parent, str) or not parent:
+        raise ScenarioError("must be a file name (a string)", file=shown, key="extends")
+    if "\x00" in parent:
+        raise ScenarioError("must be a file name: it contains a NUL character", file=shown, key="extends")
+    outside = ScenarioError(f"{parent!r} is outside the directory of {path.name}: extends names a file in that "
+                            "directory or below it (a relative path without '..')", file=shown, key="extends")
+    posix, windows = PurePosixPath(parent), PureWindowsPath(parent)
+    if posix.is_absolute() or windows.anchor or ".." in posix.parts or ".." in windows.parts:
+        raise outside
+    target = path.parent / parent
+    try:
+        inside = resolve_path(target, error=ScenarioError).is_relative_to(resolve_path(path.parent, error=ScenarioError))
+    except ScenarioError as exc:
+        raise ScenarioError(f"{parent!r}: {exc.message}", file=shown, key="extends") from None
+    if not inside:  # a symbolic link out of the tree
+        raise outside
+    return target
+
+
+# One key part: a bare key or a one-line string; an unterminated string runs to the end of its line,
+# so every match consumes what it starts (linear time whatever the text).
+_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\[^\n]?)*(?:"|(?=\n)|\Z)|'[^'\n]*(?:'|(?=\n)|\Z))"""
+_PART_RE = re.compile(_PART)
+_SCAN = re.compile(rf"""(?P<ml>\"\"\"|\'\'\')|(?P<run>{_PART}(?:[ \t]*\.[ \t]*{_PART})*)|(?P<comment>\#[^\n]*)"""
+                   r"|(?P<open>[\[{])|(?P<close>[\]}])")
+
+
+def parse_toml(text: str, *, source: str) -> dict[str, Any]:
+    """Parse TOML text after a linear scan for keys and brackets nested past :data:`MAX_NESTING`."""
+    _scan_nesting(text, source)
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"not valid TOML: {exc}", file=source) from None
+    except RecursionError:
+        raise ScenarioError("not valid TOML: nested too deeply", file=source) from None
+    stack: list[tuple[Any, int]] = [(document, 0)]  # [a.b] is two levels, as it is two parts
+    while stack:  # a loop, not recursion: the document is not trusted yet
+        value, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise ScenarioError(f"tables and arrays nested more than {MAX_NESTING} levels deep", file=source)
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return document
+
+
+def _scan_nesting(text: str, source: str) -> None:
+    """Refuse a key with more than :data:`MAX_NESTING` dotted parts, or brackets nested deeper.
+
+    A tokenizer of just enough TOML to tell keys from strings and comments: multi-line strings are
+    skipped whole, every one-line string and bare word is a key part, and a run of parts joined by
+    dots is a dotted key (a number such as ``1.5`` is a run of two).
+    """
+    pos, depth, end = 0, 0, len(text)
+    while (m := _SCAN.search(text, pos)) is not None:
+        kind, pos = m.lastgroup, m.end()
+        if kind == "ml":
+            pos = _multiline_end(text, m.start(), m.group())
+        elif kind == "run":
+            run = m.group()
+            if run.count(".") >= MAX_NESTING and len(_PART_RE.findall(run)) > MAX_NESTING:
+                raise ScenarioError(f"a key of more than {MAX_NESTING} dotted parts "
+                                    f"(line {_line(text, m.start())})", file=source)
+        elif kind == "open":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise ScenarioError(f"brackets nested more than {MAX_NESTING} levels deep "
+                                    f"(line {_line(text, m.start())})", file=source)
+        elif kind == "close":
+            depth = max(depth - 1, 0)
+        if pos >= end:
+            break
+
+
+def _multiline_end(text: str, start: int, quote: str) -> int:
+    """The end of the multi-line string opened at ``start`` (the text's end if it is never closed)."""
+    at = start + 3
+    while (k := text.find(quote, at)) >= 0:
+        if quote == '"""':
+            backslashes = len(text[at:k]) - len(text[at:k].rstrip("\\"))
+            if backslashes % 2:  # an escaped quote: the delimiter may start one further on
+                at = k + 1
+                continue
+        k += 3
+        extra = 0
+        while k < len(text) and text[k] == quote[0] and extra < 2:  # up to two quotes end the content
+            k, extra = k + 1, extra + 1
+        return k
+    return len(text)
+
+
+def _line(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -176,17 +299,21 @@ _MESSAGES = {
 }
 
 
-def _first_error(exc: ValidationError) -> tuple[str, str]:
-    errors = exc.errors(include_url=False)
-    first = errors[0]
-    loc = [str(part) for part in first["loc"] if not _is_union_tag(part)]
-    message = _MESSAGES.get(first["type"], first["msg"])
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    more = len(errors) - 1
-    if more:
-        message += f" (and {more} more problem{'s' if more > 1 else ''})"
-    return message, ".".join(loc) or "(top level)"
+def _validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
+    """Every pydantic error as ``(key path, message)``, in pydantic's order, one entry per key path.
+
+    The branches of a union fail together at one key; their messages are joined with "; or ".
+    """
+    out: dict[str, list[str]] = {}
+    for error in exc.errors(include_url=False):
+        key = ".".join(str(part) for part in error["loc"] if not _is_union_tag(part)) or "(top level)"
+        message = _MESSAGES.get(error["type"], error["msg"])
+        if message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        messages = out.setdefault(key, [])
+        if message not in messages:
+            messages.append(message)
+    return [(key, "; or ".join(messages)) for key, messages in out.items()]
 
 
 def _is_union_tag(part: Any) -> bool:

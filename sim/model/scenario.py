@@ -4,42 +4,118 @@ The format is defined once; the same definitions validate files (with the key pa
 error, :mod:`sim.model.load`) and generate the JSON Schema that ``tradesim schema`` prints for
 editors. Reading files, ``extends`` and the checks that need the whole scenario live in
 :mod:`sim.model.load`.
+
+Every string is checked where it is declared: no C0/C1 control character (a terminal escape such
+as ``ESC ] 0 ;`` would reach the user's terminal through ``show`` or ``solve``), except newline and
+tab in the long texts (descriptions, sources, assumptions). Level labels may not contain ``,`` or
+``=``, the separators of an action label (``tariff=truce, tech=none``), so action labels are
+unique and read back to one action. Player ids, parameter and state names may not be a word the
+payoff language reserves (:data:`sim.model.expressions.RESERVED_WORDS`), nor may lever names be a
+Python keyword: an expression could not name them.
 """
 
 from __future__ import annotations
 
+import keyword
+import re
 from typing import Annotated, Any, Union
 
-from pydantic import ConfigDict, Field, TypeAdapter, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 from pydantic.dataclasses import dataclass
 
+from sim.model.expressions import reserved_word
 from sim.render import HtmlRepr
 
 #: Largest number of actions one player may have (product of its lever sizes).
 MAX_ACTIONS = 4_096
 #: Largest number of action profiles (row actions x column actions) in one game.
 MAX_PROFILES = 1_000_000
+#: Most payoff terms one player may have.
+MAX_TERMS = 64
+#: Most payoff values a game holds: profiles x the terms of both players (each term keeps its own
+#: float64 matrix), plus profiles x states x 2 in a game with state (about 200 MB at the limit).
+MAX_TERM_CELLS = 25_000_000
+#: Most work one evaluation of the payoffs may take: profiles x states x the syntax-tree nodes of
+#: every term (seconds at the limit). Both limits are checked before anything is evaluated.
+MAX_EVALUATION = 3_000_000_000
 #: Rounds of repeated play when ``[repeated] rounds`` is not given.
 DEFAULT_ROUNDS = 20
 
 _CONFIG = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_LONG_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # newline and tab are text
+#: Characters that separate the parts of an action label (``lever=level, lever=level``).
+LABEL_SEPARATORS = (",", "=")
+
+
+def _no_control(pattern: re.Pattern):
+    def check(text: str) -> str:
+        found = pattern.search(text)
+        if found:
+            raise ValueError(f"contains the control character U+{ord(found.group()):04X} (character "
+                             f"{found.start() + 1}); control characters and terminal escapes are not allowed")
+        return text
+
+    return check
+
+
+def _label(text: str) -> str:
+    if not text:
+        raise ValueError("a label may not be empty")
+    for sep in LABEL_SEPARATORS:
+        if sep in text:
+            raise ValueError(f"label {text!r} contains {sep!r}, which separates the levers of an action label "
+                             "(lever=level, lever=level); choose another character")
+    return text
+
+
+def _name(text: str) -> str:
+    why = reserved_word(text)
+    if why:
+        raise ValueError(f"{why}; choose another name")
+    return text
+
+
+def _lever_name(text: str) -> str:
+    if keyword.iskeyword(text):
+        raise ValueError(f"{text!r} is a Python keyword, which an expression cannot name; choose another name")
+    return text
+
+
+#: A string of one line: no control characters.
+Text = Annotated[str, AfterValidator(_no_control(_CONTROL))]
+#: A description, source or assumption: newlines and tabs allowed, no other control character.
+LongText = Annotated[str, AfterValidator(_no_control(_CONTROL_IN_LONG_TEXT))]
+#: A level label: one line, not empty, without the separators ``,`` and ``=``.
+Label = Annotated[Text, AfterValidator(_label)]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
+#: A name an expression reads (player id, parameter, state): not a reserved word of the language.
+Name = Annotated[Identifier, AfterValidator(_name)]
+#: A lever name (read as ``player.LEVER``): not a Python keyword.
+LeverName = Annotated[Identifier, AfterValidator(_lever_name)]
 #: Largest absolute value of any number in a scenario, and of any payoff built from one.
 MAX_NUMBER = 1e12
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_NUMBER, le=MAX_NUMBER)]
-LevelRef = Union[FiniteFloat, str]
+LevelRef = Union[FiniteFloat, Text]
 
 
 @dataclass(frozen=True, config=_CONFIG)
 class Meta:
     """The ``[scenario]`` table: what the scenario is and where its numbers come from."""
 
-    name: str
-    description: str = ""
-    period: str = Field("round", description="What one round of the repeated game is, e.g. 'quarter'.")
-    payoff_unit: str = Field("", description="Unit of every payoff, e.g. 'USD bn per year'.")
-    sources: tuple[str, ...] = ()
+    name: Text
+    description: LongText = ""
+    period: Text = Field("round", description="What one round of the repeated game is, e.g. 'quarter'.")
+    payoff_unit: Text = Field("", description="Unit of every payoff, e.g. 'USD bn per year'.")
+    sources: tuple[LongText, ...] = ()
 
 
 @dataclass(frozen=True, config=_CONFIG)
@@ -47,15 +123,15 @@ class Parameter:
     """A named number. Either ``source`` (where it comes from) or ``assumption`` (why it is what it is)."""
 
     value: FiniteFloat
-    unit: str = ""
+    unit: Text = ""
     range: tuple[FiniteFloat, FiniteFloat] | None = Field(None, description="Plausible [low, high] for sweeps.")
-    prior: Annotated[str, Field(max_length=200)] | None = Field(
+    prior: Annotated[Text, Field(max_length=200)] | None = Field(
         None, description="Distribution for `tradesim robust`: uniform(lo, hi), normal(mean, sd), lognormal(mu, sigma) "
         "(of the log), triangular(lo, mode, hi) or beta(a, b) (scaled onto the range, which it requires); truncated "
         "to the range when there is one. Without a prior a parameter with a range is uniform on it.")
-    source: str | None = None
-    assumption: str | None = None
-    description: str = ""
+    source: LongText | None = None
+    assumption: LongText | None = None
+    description: LongText = ""
 
     @model_validator(mode="after")
     def _sourced(self):
@@ -71,10 +147,10 @@ class Lever:
     """A policy lever: ordered levels, most conciliatory first."""
 
     levels: Annotated[tuple[FiniteFloat, ...], Field(min_length=1, max_length=64)]
-    labels: tuple[str, ...] | None = None
-    unit: str = ""
-    description: str = ""
-    source: str | None = None
+    labels: tuple[Label, ...] | None = None
+    unit: Text = ""
+    description: LongText = ""
+    source: LongText | None = None
 
     @model_validator(mode="after")
     def _labels_match(self):
@@ -92,22 +168,25 @@ class Lever:
         if self.labels is not None:
             return self.labels
         suffix = "%" if self.unit == "%" else ""
-        return tuple(f"{v:g}{suffix}" for v in self.levels)
+        return tuple(f"{text}{suffix}" for text in number_labels(self.levels))
 
 
 @dataclass(frozen=True, config=_CONFIG)
 class Player:
     """One side: either levers with payoff terms, or plain ``actions`` with a ``[payoffs]`` matrix."""
 
-    name: str
+    name: Text
     discount: Annotated[float, Field(ge=0.0, lt=1.0, description="Per-round discount factor, in [0, 1).")] = 0.9
-    description: str = ""
-    levers: dict[Identifier, Lever] | None = None
+    description: LongText = ""
+    levers: dict[LeverName, Lever] | None = None
     forbid: tuple[dict[Identifier, LevelRef], ...] = Field(
         (), description="Lever settings that may not be combined: each table removes the actions matching all of it."
     )
-    payoff: dict[Identifier, str] | None = Field(None, description="Named payoff terms; the payoff is their sum.")
-    actions: Annotated[tuple[str, ...], Field(min_length=1)] | None = None
+    payoff: Annotated[dict[Identifier, Text], Field(max_length=MAX_TERMS)] | None = Field(
+        None, description=f"Named payoff terms; the payoff is their sum. At most {MAX_TERMS} per player; per game "
+        f"at most {MAX_TERM_CELLS:,} values (profiles x terms of both players, plus profiles x states x 2) and "
+        f"{MAX_EVALUATION:,} node evaluations (profiles x states x expression nodes of every term).")
+    actions: Annotated[tuple[Text, ...], Field(min_length=1)] | None = None
 
     @model_validator(mode="after")
     def _one_kind(self):
@@ -124,7 +203,13 @@ class Player:
         return self
 
 
-Formula = Union[FiniteFloat, str]
+Formula = Union[FiniteFloat, Text]
+
+
+def number_labels(levels) -> tuple[str, ...]:
+    """Levels written as labels: ``f"{v:g}"``, or the shortest exact form when two would read alike."""
+    short = tuple(f"{float(v):g}" for v in levels)
+    return short if len(set(short)) == len(short) else tuple(repr(float(v)) for v in levels)
 
 
 @dataclass(frozen=True, config=_CONFIG)
@@ -147,11 +232,11 @@ class StateVariable:
 
     levels: Annotated[tuple[FiniteFloat, ...], Field(min_length=1, max_length=64)]
     initial: LevelRef
-    labels: tuple[str, ...] | None = None
-    unit: str = ""
-    description: str = ""
-    source: str | None = None
-    assumption: str | None = None
+    labels: tuple[Label, ...] | None = None
+    unit: Text = ""
+    description: LongText = ""
+    source: LongText | None = None
+    assumption: LongText | None = None
     next: Union[Formula, Annotated[tuple[Outcome, ...], Field(min_length=1, max_length=16)], None] = Field(
         None, description="Deterministic: an expression snapped to the grid. Stochastic: a list of { p, value }."
     )
@@ -173,7 +258,7 @@ class StateVariable:
         """The labels, or the levels as written (``2``, ``0.5``)."""
         if self.labels is not None:
             return self.labels
-        return tuple(f"{v:g}" for v in self.levels)
+        return number_labels(self.levels)
 
 
 #: Names the payoff language reserves in games with state.
@@ -185,8 +270,8 @@ class Event:
     """A dated moment to mark on outcome-path plots (a deadline, a summit)."""
 
     round: Annotated[int, Field(ge=0)]
-    label: str
-    date: str = ""
+    label: Text
+    date: Text = ""
 
 
 @dataclass(frozen=True, config=_CONFIG)
@@ -199,8 +284,8 @@ class Repeated:
     )
     noise: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
     continuation: Annotated[float, Field(gt=0.0, le=1.0)] | None = None
-    strategies: dict[Identifier, str] = Field(default_factory=dict)
-    cooperative: dict[Identifier, Union[str, dict[Identifier, LevelRef]]] | None = Field(
+    strategies: dict[Identifier, Text] = Field(default_factory=dict)
+    cooperative: dict[Identifier, Union[Text, dict[Identifier, LevelRef]]] | None = Field(
         None, description="Per player id: an action label, or a lever -> level table (unnamed levers: level 0)."
     )
     events: tuple[Event, ...] = ()
@@ -221,18 +306,18 @@ class Scenario(HtmlRepr):
     """A validated scenario. ``players`` keeps file order: the first player is the row player."""
 
     scenario: Meta
-    players: dict[Identifier, Player]
-    parameters: dict[Identifier, Parameter] = Field(default_factory=dict)
+    players: dict[Name, Player]
+    parameters: dict[Name, Parameter] = Field(default_factory=dict)
     payoffs: dict[Identifier, tuple[tuple[FiniteFloat, ...], ...]] | None = None
     repeated: Repeated = Field(default_factory=Repeated)
-    state: dict[Identifier, StateVariable] = Field(
+    state: dict[Name, StateVariable] = Field(
         default_factory=dict, description="State variables, in declaration order (a game with state)."
     )
     welfare: dict[Identifier, FiniteFloat] = Field(
         default_factory=dict, description="The parameter values under which every player's payoff is national welfare "
         "(for example buyer and revenue weights of 1 where the file's base values are political weights); "
         "commands use them with --welfare.")
-    extends: str | None = Field(None, description="Path of a scenario this one overrides, relative to this file.")
+    extends: Text | None = Field(None, description="Path of a scenario this one overrides, relative to this file.")
 
     @field_validator("players")
     @classmethod

@@ -65,11 +65,15 @@ class _TftProblem:
         index = {int(s): k for k, s in enumerate(self.states)}
         self.start = index[int(coop[1 - player])]
         self.nxt = np.array([index[int(s)] for s in mirror])
-        self.payoff = U[:, self.states]  # own action x state
         self.coop_payoff = float(U[coop[player], coop[1 - player]])
+        # measured from the truce payoff in units of the payoff range: the sign of the gap is
+        # unchanged, and a large common offset no longer swamps the linear solves
+        self.span = float(np.ptp(U)) if np.ptp(U) > 0 else 1.0
+        self.payoff = (U[:, self.states] - self.coop_payoff) / self.span  # own action x state
 
     def gap(self, delta: float) -> float:
-        """Best value from the truce state minus the value of keeping the truce, per round."""
+        """Best value from the truce state minus the value of keeping the truce, per round, in units
+        of the player's payoff range."""
         S = len(self.states)
         policy = np.argmax(self.payoff, axis=0)
         V = np.zeros(S)
@@ -84,7 +88,7 @@ class _TftProblem:
             if not improve.any():
                 break
             policy = np.where(improve, Q.argmax(axis=0), policy)
-        return float((1.0 - delta) * V[self.start] - self.coop_payoff)
+        return float((1.0 - delta) * V[self.start])
 
 
 def tft_critical_discount(game: StageGame, player: int, cooperative: tuple[int, int] | None = None,
@@ -98,7 +102,7 @@ def tft_critical_discount(game: StageGame, player: int, cooperative: tuple[int, 
     """
     coop = cooperative_profile(game, cooperative)
     problem = _TftProblem(game, player, coop)
-    scale = 1e-12 * (1 + abs(problem.coop_payoff))
+    scale = 1e-11  # gaps are in units of the payoff range, measured from the truce payoff
     grid = np.linspace(0.0, 0.999, 201)
     ok = np.array([problem.gap(d) <= scale for d in grid])
     if not ok[-1]:

@@ -24,8 +24,9 @@ import numpy as np
 
 from sim.errors import InputError
 from sim.render import HtmlRepr
-from sim.stage.equilibria import as_arrays, nash_equilibria
+from sim.stage.equilibria import as_arrays, nash_equilibria, payoff_scale
 from sim.stage.labels import labelled
+from sim.stage.lp import SolverError, game_label, simplex_point, solve_lp, unit_payoffs
 from sim.stage.security import security_levels
 
 
@@ -114,13 +115,14 @@ def disagreement_point(game, source: str = "nash") -> tuple[tuple[float, float],
     """The threat point: ``"nash"`` (each player's lowest equilibrium payoff) or ``"security"``."""
     A, B, _, _ = as_arrays(game)
     if source == "security":
-
-        s = security_levels(A, B)
+        s = security_levels(A, B, game=game_label(game), player_ids=as_arrays(game)[3])
         return (s[0].mixed_value, s[1].mixed_value), "security levels (mixed maxmin)"
     if source == "nash":
-
-        eq = nash_equilibria((A, B), "auto", max_seconds=30.0)
-        pay = np.array([e.payoffs for e in eq])
+        eq = nash_equilibria(game, "auto", max_seconds=30.0)
+        if not len(eq.equilibria):
+            raise SolverError(f"no Nash equilibrium of {game_label(game)} passed verification, so there is no "
+                              "Nash disagreement point; use the security disagreement point")
+        pay = np.array([e.payoffs for e in eq.equilibria])
         return (float(pay[:, 0].min()), float(pay[:, 1].min())), "worst-for-both Nash equilibrium payoffs"
 
     raise InputError(f"unknown disagreement point {source!r}; use nash or security", key="disagreement")
@@ -129,7 +131,12 @@ def disagreement_point(game, source: str = "nash") -> tuple[tuple[float, float],
 def _resolve_d(game, disagreement):
     if isinstance(disagreement, str):
         return disagreement_point(game, disagreement)
-    d = tuple(float(v) for v in disagreement)
+    try:
+        d = tuple(float(v) for v in disagreement)
+    except (TypeError, ValueError):
+        d = ()
+    if len(d) != 2 or not all(np.isfinite(d)):
+        raise InputError("a disagreement point is nash, security or two finite payoffs", key="disagreement")
     return d, "given"
 
 
@@ -139,6 +146,24 @@ def _lottery(prof, p, q, t):
         if w > 1e-12:
             lot[pr] = lot.get(pr, 0.0) + float(w)
     return lot
+
+
+def _units(A: np.ndarray, B: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
+    """``(lo, span)`` of each player's payoffs (:func:`~sim.stage.lp.unit_payoffs`)."""
+    return tuple(unit_payoffs(U)[1:] for U in (A, B))  # type: ignore[return-value]
+
+
+def _unit(A: np.ndarray, B: np.ndarray, d) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """Both payoff matrices mapped onto [0, 1] and the disagreement point mapped with them, so the
+    tolerances below mean the same whatever the payoff unit or offset."""
+    (Au, la, sa), (Bu, lb, sb) = unit_payoffs(A), unit_payoffs(B)
+    return (Au, Bu), np.array([(d[0] - la) / sa, (d[1] - lb) / sb])
+
+
+def _expected(A: np.ndarray, B: np.ndarray, lottery: dict[tuple[int, int], float]) -> tuple[float, float]:
+    """Expected payoff pair of a lottery over pure profiles, on the original payoffs."""
+    return (float(sum(w * A[i, j] for (i, j), w in lottery.items())),
+            float(sum(w * B[i, j] for (i, j), w in lottery.items())))
 
 
 @labelled
@@ -151,28 +176,30 @@ def nash_bargaining(game, disagreement="nash") -> BargainingSolution:
     """
     A, B, _, _ = as_arrays(game)
     d, src = _resolve_d(game if not isinstance(game, tuple) else (A, B), disagreement)
-    pts, prof = _frontier(A, B)
+    U, du = _unit(A, B, d)  # the solution is invariant to each player's positive affine rescaling
+    pts, prof = _frontier(*U)
     best = (-1.0, None)
     for k in range(len(pts)):
         segs = [(k, k)] if k == len(pts) - 1 else [(k, k), (k, k + 1)]
         for p, q in segs:
             a = pts[q] - pts[p]
-            g = pts[p] - np.array(d)
+            g = pts[p] - du
             cands = [0.0, 1.0]
             if a[0] * a[1] != 0:
                 cands.append(-(g[0] * a[1] + g[1] * a[0]) / (2 * a[0] * a[1]))
             for t in cands:
                 t = min(max(t, 0.0), 1.0)
                 u = pts[p] + t * a
-                if u[0] >= d[0] - 1e-12 and u[1] >= d[1] - 1e-12:
-                    val = (u[0] - d[0]) * (u[1] - d[1])
+                if u[0] >= du[0] - 1e-12 and u[1] >= du[1] - 1e-12:
+                    val = (u[0] - du[0]) * (u[1] - du[1])
                     if val > best[0] + 1e-15:
                         best = (val, (p, q, t, u))
     if best[1] is None or best[0] <= 1e-12:
         return BargainingSolution("Nash bargaining", d, {}, d, src, gains=False,
                                   notes=("no feasible agreement gives both players more than the disagreement point",))
-    p, q, t, u = best[1]
-    return BargainingSolution("Nash bargaining", (float(u[0]), float(u[1])), _lottery(prof, p, q, t), d, src)
+    p, q, t, _ = best[1]
+    lot = _lottery(prof, p, q, t)
+    return BargainingSolution("Nash bargaining", _expected(A, B, lot), lot, d, src)
 
 
 @labelled
@@ -180,9 +207,10 @@ def kalai_smorodinsky(game, disagreement="nash") -> BargainingSolution:
     """Kalai–Smorodinsky solution: the last feasible point on the ray from ``d`` to the ideal point
     (each player's best feasible payoff among agreements that give the other at least ``d``)."""
     A, B, _, _ = as_arrays(game)
-    d, src = _resolve_d(game if not isinstance(game, tuple) else (A, B), disagreement)
-    d = np.array(d)
-    pts, prof = _frontier(A, B)
+    d_given, src = _resolve_d(game if not isinstance(game, tuple) else (A, B), disagreement)
+    d_given = tuple(map(float, d_given))
+    U, d = _unit(A, B, d_given)  # the solution is invariant to each player's positive affine rescaling
+    pts, prof = _frontier(*U)
     ideal = d.copy()
     clipped = []
     for k in range(max(len(pts) - 1, 1)):
@@ -202,7 +230,7 @@ def kalai_smorodinsky(game, disagreement="nash") -> BargainingSolution:
             clipped.append((p, q))
     w = ideal - d
     if not clipped or w.min() <= 1e-12:
-        return BargainingSolution("Kalai-Smorodinsky", tuple(map(float, d)), {}, tuple(map(float, d)), src, gains=False,
+        return BargainingSolution("Kalai-Smorodinsky", d_given, {}, d_given, src, gains=False,
                                   notes=("no feasible agreement gives both players more than the disagreement point",))
     best = (-1.0, None)
     for p, q in clipped:
@@ -214,11 +242,12 @@ def kalai_smorodinsky(game, disagreement="nash") -> BargainingSolution:
         if -1e-12 <= t <= 1 + 1e-12 and lam > best[0]:
             best = (lam, (p, q, min(max(t, 0.0), 1.0)))
     if best[1] is None:
-        return BargainingSolution("Kalai-Smorodinsky", tuple(map(float, d)), {}, tuple(map(float, d)), src, gains=False)
+        return BargainingSolution("Kalai-Smorodinsky", d_given, {}, d_given, src, gains=False)
     p, q, t = best[1]
-    u = pts[p] + t * (pts[q] - pts[p])
-    return BargainingSolution("Kalai-Smorodinsky", (float(u[0]), float(u[1])), _lottery(prof, p, q, t),
-                              tuple(map(float, d)), src, notes=(f"ideal point {tuple(map(float, ideal))}",))
+    lot = _lottery(prof, p, q, t)
+    ideal_given = tuple(float(lo + span * v) for (lo, span), v in zip(_units(A, B), ideal))
+    return BargainingSolution("Kalai-Smorodinsky", _expected(A, B, lot), lot, d_given, src,
+                              notes=(f"ideal point {ideal_given}",))
 
 
 @labelled
@@ -257,12 +286,10 @@ class CorrelatedEquilibrium(HtmlRepr):
                 "distribution": rows, "max_violation": self.max_violation}
 
 
-@labelled
-def correlated_equilibrium(game) -> CorrelatedEquilibrium:
-    """Correlated equilibrium maximising ``A + B`` (LP over the m*n profile probabilities)."""
-    from scipy.optimize import linprog
-
-    A, B, _, _ = as_arrays(game)
+def correlated_incentives(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """``(k, m*n)`` rows ``g`` with ``g @ p <= 0`` iff ``p`` (row-major profile probabilities) is a
+    correlated equilibrium: one row per ordered pair of distinct actions of either player (none for
+    a player with one action, who has nothing to deviate to)."""
     m, n = A.shape
     # row incentive: for i != k: sum_j p[i, j] (A[k, j] - A[i, j]) <= 0
     ii, kk = np.nonzero(~np.eye(m, dtype=bool))
@@ -271,15 +298,32 @@ def correlated_equilibrium(game) -> CorrelatedEquilibrium:
     jj, ll = np.nonzero(~np.eye(n, dtype=bool))
     C = np.zeros((len(jj), m, n))
     C[np.arange(len(jj)), :, jj] = (B[:, ll] - B[:, jj]).T
-    A_ub = np.concatenate([R.reshape(len(ii), -1), C.reshape(len(jj), -1)])
-    scale = max(1.0, float(np.abs(A).max()), float(np.abs(B).max()))
-    res = linprog(-(A + B).ravel() / scale, A_ub=A_ub / scale if len(A_ub) else None,
-                  b_ub=np.zeros(len(A_ub)) if len(A_ub) else None,
-                  A_eq=np.ones((1, m * n)), b_eq=[1.0], bounds=(0, None), method="highs")
-    if res.status != 0:  # pragma: no cover
-        raise RuntimeError(f"correlated-equilibrium LP failed: {res.message}")
-    p = np.maximum(res.x, 0.0)
-    p /= p.sum()
-    viol = float(max(0.0, (A_ub @ p).max())) if len(A_ub) else 0.0
+    return np.concatenate([R.reshape(len(ii), m * n), C.reshape(len(jj), m * n)])
+
+
+@labelled
+def correlated_equilibrium(game) -> CorrelatedEquilibrium:
+    """Correlated equilibrium maximising ``A + B`` (LP over the m*n profile probabilities).
+
+    The LP's objective sees ``A`` and ``B`` shifted and divided by one common range (which keeps
+    the maximiser of the sum) and each player's incentive rows divided by that player's payoff
+    range (which keeps their half-spaces); the answer is checked against the original payoffs.
+    """
+    A, B, _, _ = as_arrays(game)
+    m, n = A.shape
+    name = game_label(game)
+    G = correlated_incentives(A, B)
+    ranges = payoff_scale(A, B)
+    # row incentives in units of the row player's range, column ones in the column player's
+    G_unit = G / np.repeat(ranges, [m * (m - 1), n * (n - 1)])[:, None]
+    common = max(ranges)
+    objective = -((A - A.min()) + (B - B.min())).ravel() / common
+    res = solve_lp(objective, A_ub=G_unit, b_ub=np.zeros(len(G)), A_eq=np.ones((1, m * n)), b_eq=[1.0],
+                   bounds=(0, None), what="correlated-equilibrium", game=name)
+    p = simplex_point(res.x, "correlated-equilibrium", name)
+    viol = float(max(0.0, (G @ p).max())) if len(G) else 0.0
+    if len(G) and float((G_unit @ p).max()) > 1e-6:
+        raise SolverError(f"the correlated-equilibrium LP on {name} returned a distribution that violates "
+                          f"an incentive constraint by {viol:.3g} (payoff ranges {ranges[0]:.3g}, {ranges[1]:.3g})")
     P = p.reshape(m, n)
     return CorrelatedEquilibrium(P, (float((P * A).sum()), float((P * B).sum())), max_violation=viol)

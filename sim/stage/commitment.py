@@ -21,8 +21,9 @@ from sim.errors import InputError
 from sim.model.actions import resolve_action
 from sim.model.game import StageGame
 from sim.render import HtmlRepr
-from sim.stage.equilibria import as_arrays
+from sim.stage.equilibria import as_arrays, payoff_scale
 from sim.stage.labels import labelled
+from sim.stage.lp import SolverError, game_label, simplex_point, solve_lp, unit_payoffs
 
 TIE_RULES = ("leader", "against")
 
@@ -75,7 +76,7 @@ def stackelberg(game, leader: int = 0, *, tie: str = "leader", tol: float = 1e-9
         raise InputError("leader must be 0 (row) or 1 (column)", key="leader")
     A, B, _, _ = as_arrays(game)
     L, F = (A, B) if leader == 0 else (B.T, A.T)  # rows = leader actions
-    br = F >= F.max(axis=1, keepdims=True) - tol * max(1.0, float(np.abs(F).max()))
+    br = F >= F.max(axis=1, keepdims=True) - tol * payoff_scale(F, F)[0]  # ties: relative to the range
     masked = np.where(br, L, -np.inf if tie == "leader" else np.inf)
     resp = masked.argmax(axis=1) if tie == "leader" else masked.argmin(axis=1)
     vals = L[np.arange(len(L)), resp]
@@ -148,7 +149,8 @@ def threat_check(
         the player concerned, other levers held fixed).
     baseline : the current profile ``(row action, column action)``; default the game's cooperative
         profile.
-    tol : payoff tolerance for "best response" and "less than".
+    tol : payoff tolerance for "best response" and "less than", relative to the payoff range of the
+        side concerned (max - min of its matrix).
 
     Credible: the response is a best reply of the threatener to the trigger (gap = best reply payoff
     minus response payoff). Deterrent: the target's payoff from trigger-then-response is below its
@@ -177,16 +179,16 @@ def threat_check(
 
     replies = np.array([pay(t, a, x) for a in range(A.shape[t])])
     gap = float(replies.max() - replies[y])
-    scale = max(1.0, float(np.abs(A).max()), float(np.abs(B).max()))
+    scale = payoff_scale(A, B)  # tolerances relative to each side's payoff range, not its offset
     base_o = float(U[o][b0, b1])
     carried = pay(o, y, x)
     ignored = pay(o, base[t], x)
     return ThreatAssessment(
         threatener=t, trigger=x, response=y, baseline=base,
-        credible=gap <= tol * scale, credibility_gap=gap, best_response=int(replies.argmax()),
-        deterrent=carried < base_o - tol * scale,
+        credible=gap <= tol * scale[t], credibility_gap=gap, best_response=int(replies.argmax()),
+        deterrent=carried < base_o - tol * scale[o],
         target_baseline_payoff=base_o, target_payoff_if_carried_out=carried, target_payoff_if_ignored=ignored,
-        trigger_profitable_without_threat=ignored > base_o + tol * scale,
+        trigger_profitable_without_threat=ignored > base_o + tol * scale[o],
         threatener_cost=pay(t, base[t], x) - pay(t, y, x), tol=tol,
     )
 
@@ -200,23 +202,29 @@ def stackelberg_mixed(game, leader: int = 0) -> StackelbergOutcome:
     ``j`` a best response; the best of these LPs is the strong Stackelberg equilibrium.
     ``leader_action`` is the most likely action of the committed mixture.
     """
-    from scipy.optimize import linprog
-
     if leader not in (0, 1):
         raise InputError("leader must be 0 (row) or 1 (column)", key="leader")
-    A, B, _, _ = as_arrays(game)
+    A, B, _, ids = as_arrays(game)
     L, F = (A, B) if leader == 0 else (B.T, A.T)
     m, n = L.shape
+    name = f"{game_label(game)}, leader {ids[leader]}"
+    # both rescaled into [0, 1]: the best mixture is the same, HiGHS sees entries of unit size
+    Lu, Fu = unit_payoffs(L)[0], unit_payoffs(F)[0]
     best = (-np.inf, None, None)
     for j in range(n):
         # x^T F[:, k] - x^T F[:, j] <= 0 for all k
-        res = linprog(-L[:, j], A_ub=(F - F[:, [j]]).T, b_ub=np.zeros(n), A_eq=np.ones((1, m)), b_eq=[1.0],
-                      bounds=(0, None), method="highs")
-        if res.status == 0 and -res.fun > best[0] + 1e-12:
+        res = solve_lp(-Lu[:, j], A_ub=(Fu - Fu[:, [j]]).T, b_ub=np.zeros(n), A_eq=np.ones((1, m)),
+                       b_eq=[1.0], bounds=(0, None), what="Stackelberg commitment", game=name, infeasible_ok=True)
+        if res is not None and -res.fun > best[0] + 1e-12:
             best = (-res.fun, j, res.x)
     _, j, x = best
-    x = np.maximum(x, 0.0)
-    x /= x.sum()
+    if j is None:  # some follower action is a best reply to every mixture: an LP is always feasible
+        raise SolverError(f"the Stackelberg commitment LPs on {name} found no feasible follower reply")
+    x = simplex_point(x, "Stackelberg commitment", name)
+    reply = x @ F
+    if reply.max() - reply[j] > 1e-6 * payoff_scale(F, F)[0]:
+        raise SolverError(f"the Stackelberg commitment LP on {name} returned a mixture to which the follower's "
+                          f"reply is not a best response (gap {reply.max() - reply[j]:.3g})")
     pay = (float(x @ L[:, j]), float(x @ F[:, j]))
     payoffs = pay if leader == 0 else (pay[1], pay[0])
     return StackelbergOutcome(leader, int(x.argmax()), int(j), payoffs, "leader", (), (),

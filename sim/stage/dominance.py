@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.render import HtmlRepr
+from sim.stage.lp import simplex_point, solve_lp, unit_payoffs
 
 
 @dataclass(frozen=True)
@@ -81,24 +82,29 @@ def _pure_dominated(U: np.ndarray, tol: float) -> dict[int, tuple[int, float]]:
 
 
 def _mixed_dominated(U: np.ndarray, i: int, tol: float) -> tuple[dict[int, float], float] | None:
-    from scipy.optimize import linprog
+    """Row ``i`` of ``U`` strictly dominated by a mix of the other rows: ``(weights, margin)``.
 
+    The LP sees ``U`` mapped onto [0, 1] (:func:`~sim.stage.lp.unit_payoffs`; the best mix is the
+    same and the margin scales back by the range), and the margin is confirmed on ``U`` itself.
+    """
     others = [k for k in range(len(U)) if k != i]
     if not others:
         return None
+    V, _, span = unit_payoffs(U)
     k = len(others)
     # variables: sigma (k), eps; maximise eps
     c = np.zeros(k + 1)
     c[-1] = -1.0
-    A_ub = np.hstack([-U[others].T, np.ones((U.shape[1], 1))])
-    b_ub = -U[i]
+    A_ub = np.hstack([-V[others].T, np.ones((V.shape[1], 1))])
+    b_ub = -V[i]
     A_eq = np.hstack([np.ones((1, k)), np.zeros((1, 1))])
-    bounds = [(0, None)] * k + [(None, None)]
-    res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=[1.0], bounds=bounds, method="highs")
-    if res.status != 0 or -res.fun <= tol:
+    bounds = [(0, None)] * k + [(None, 1.0)]  # eps <= 1 bounds the LP (payoffs lie in [0, 1])
+    res = solve_lp(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=[1.0], bounds=bounds, what="mixed-dominance")
+    w = simplex_point(res.x[:k], "mixed-dominance", "the game")
+    margin = float((w @ U[others] - U[i]).min())  # the margin the mix really has, in payoff units
+    if margin <= tol or -res.fun * span <= tol:
         return None
-    w = res.x[:k]
-    return {others[a]: float(w[a]) for a in range(k) if w[a] > 1e-12}, float(-res.fun)
+    return {others[a]: float(w[a]) for a in range(k) if w[a] > 1e-12}, margin
 
 
 def iterated_dominance(

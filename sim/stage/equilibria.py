@@ -33,6 +33,7 @@ from sim.stage.enumeration import (
 )
 from sim.stage.equilibrium_set import Equilibrium, EquilibriumSet
 from sim.stage.lemke_howson import lemke_howson_arrays
+from sim.stage.lp import SolverError, game_label
 
 METHODS = ("auto", "pure", "support", "vertex", "lemke-howson")
 #: ``auto`` enumerates vertices when min(m, n) of the reduced game is at most this.
@@ -198,11 +199,27 @@ def _raw_lemke_howson(A, B, labels, tol, deadline) -> RawEquilibria:
         if deadline is not None and time.perf_counter() > deadline:
             complete = False
             break
-        x, y, piv, ok = lemke_howson_arrays(A, B, int(k))
+        try:
+            x, y, piv, ok = lemke_howson_arrays(A, B, int(k))
+        except FloatingPointError:  # a ray: numerical trouble on this path; the others may still end
+            x, y, piv, ok = None, None, -1, False
         paths.append({"label": int(k), "pivots": piv, "converged": ok})
         if ok:
             pairs.append((x, y))
     return RawEquilibria(pairs, False, complete, {"paths": paths})
+
+
+def _check_labels(labels: Sequence[int], count: int) -> list[int]:
+    """Lemke-Howson starting labels as a list of ints in ``[0, count)``, or InputError."""
+    bad = InputError(f"labels must be a non-empty list of integers in 0..{count - 1}", key="labels")
+    try:
+        items = list(labels)
+    except TypeError:
+        raise bad from None
+    if not items or any(isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer))
+                        or not 0 <= k < count for k in items):
+        raise bad
+    return [int(k) for k in items]
 
 
 def nash_equilibria(
@@ -245,6 +262,8 @@ def nash_equilibria(
     if max_seconds is not None and not (max_seconds > 0):
         raise InputError("max_seconds must be positive", key="max_seconds")
     A, B, actions, ids = as_arrays(game)
+    if labels is not None:
+        labels = _check_labels(labels, sum(A.shape))
     t0 = time.perf_counter()
     deadline = None if max_seconds is None else t0 + max_seconds
     m, n = A.shape
@@ -434,4 +453,8 @@ def stage_nash_profiles(game) -> list[tuple[np.ndarray, np.ndarray]]:
         out.append((x, y))
     if out:
         return out
-    return [(np.asarray(e.row, float), np.asarray(e.col, float)) for e in nash_equilibria(game, "auto")]
+    eqs = nash_equilibria(game, "auto")
+    if not len(eqs.equilibria):  # every finite game has one; none found passed verification
+        raise SolverError(f"no Nash equilibrium of {game_label(game)} passed verification "
+                          f"(tolerance {eqs.tol:g}); notes: {'; '.join(eqs.notes) or 'none'}")
+    return [(np.asarray(e.row, float), np.asarray(e.col, float)) for e in eqs.equilibria]

@@ -12,6 +12,7 @@ import numpy as np
 
 from sim.stage.equilibria import as_arrays
 from sim.stage.labels import attach_labels
+from sim.stage.lp import SolverError, game_label, simplex_point, solve_lp, unit_payoffs
 
 
 @dataclass(frozen=True)
@@ -63,53 +64,71 @@ class SecurityLevel:
         }
 
 
-def maxmin_mixed(U: np.ndarray) -> tuple[float, np.ndarray]:
-    """``max_x min_j x^T U[:, j]`` over the simplex of rows: value and strategy (LP)."""
-    from scipy.optimize import linprog
+def zero_sum_solution(U: np.ndarray, *, game: str = "the game", what: str = "maxmin"
+                      ) -> tuple[float, np.ndarray, np.ndarray]:
+    """Value and optimal mixes ``(v, x, y)`` of the matrix game ``U`` (rows maximise, columns minimise).
 
-    m, n = U.shape
+    One LP, ``max_x min_j x^T U[:, j]`` over the simplex, on ``U`` rescaled into [0, 1]
+    (:func:`~sim.stage.lp.unit_payoffs`); its dual prices are the column chooser's optimal ``y``.
+    The pair is checked: the duality gap ``max_i (U y)_i - min_j (x^T U)_j`` must be within 1e-6
+    of the payoff range, else :class:`~sim.stage.lp.SolverError` (``game`` names the game in it).
+    """
+    U = np.asarray(U, dtype=float)
+    V, _, span = unit_payoffs(U)
+    m, n = V.shape
     c = np.zeros(m + 1)
     c[-1] = -1.0
-    A_ub = np.hstack([-U.T, np.ones((n, 1))])
+    A_ub = np.hstack([-V.T, np.ones((n, 1))])
     A_eq = np.hstack([np.ones((1, m)), np.zeros((1, 1))])
-    res = linprog(c, A_ub=A_ub, b_ub=np.zeros(n), A_eq=A_eq, b_eq=[1.0],
-                  bounds=[(0, None)] * m + [(None, None)], method="highs")
-    if res.status != 0:  # pragma: no cover - a bounded feasible LP
-        raise RuntimeError(f"maxmin LP failed: {res.message}")
-    x = np.maximum(res.x[:m], 0.0)
-    x /= x.sum()
-    return float((x @ U).min()), x
+    res = solve_lp(c, A_ub=A_ub, b_ub=np.zeros(n), A_eq=A_eq, b_eq=[1.0],
+                   bounds=[(0, None)] * m + [(None, None)], what=what, game=game)
+    x = simplex_point(res.x[:m], what, game)
+    y = simplex_point(-np.asarray(res.ineqlin.marginals, dtype=float), f"{what} (dual)", game)
+    gap = float((V @ y).max() - (x @ V).min())
+    if gap > 1e-6:
+        raise SolverError(f"the {what} LP on {game} returned a strategy that is not optimal "
+                          f"(duality gap {gap * span:.3g} in payoff units)")
+    return float((x @ U).min()), x, y
 
 
-def security_levels(A: np.ndarray, B: np.ndarray) -> tuple[SecurityLevel, SecurityLevel]:
+def maxmin_mixed(U: np.ndarray, *, game: str = "the game") -> tuple[float, np.ndarray]:
+    """``max_x min_j x^T U[:, j]`` over the simplex of rows: value and strategy (LP, checked)."""
+    v, x, _ = zero_sum_solution(U, game=game)
+    return v, x
+
+
+def security_levels(A: np.ndarray, B: np.ndarray, *, game: str = "the game",
+                    player_ids: tuple[str, str] = ("row", "col")) -> tuple[SecurityLevel, SecurityLevel]:
     """Security levels of both players of the bimatrix game ``(A, B)``.
 
     For player p with payoff matrix U (rows = own actions): maxmin pure ``max_i min_j U``, maxmin
     mixed by LP, minmax pure ``min_j max_i U`` and minmax mixed ``min_y max_i (U y)_i`` by LP.
+    ``game`` and ``player_ids`` name the game and player in a solver error.
     """
     out = []
     for p, U in enumerate((np.asarray(A, float), np.asarray(B, float).T)):
         worst = U.min(axis=1)
         i = int(worst.argmax())
-        v, x = maxmin_mixed(U)
+        who = f"{game}, player {player_ids[p]}"
+        v, x = maxmin_mixed(U, game=who)
         best = U.max(axis=0)
         j = int(best.argmin())
-        value, y = minmax_mixed(U)
+        value, y = minmax_mixed(U, game=who)
         out.append(SecurityLevel(p, float(worst[i]), i, v, x, float(best[j]), j, value, y))
     return out[0], out[1]
 
 
-def minmax_mixed(U: np.ndarray) -> tuple[float, np.ndarray]:
+def minmax_mixed(U: np.ndarray, *, game: str = "the game") -> tuple[float, np.ndarray]:
     """``min_y max_i (U y)_i``: the least the opponent can hold the row chooser of ``U`` to, and the
     opponent's punishing mix ``y`` (LP; the opponent maximises ``min_i (-U y)_i``)."""
-    _, y = maxmin_mixed(-U.T)
+    _, y, _ = zero_sum_solution(-np.asarray(U, dtype=float).T, game=game, what="minmax")
     return float((U @ y).max()), y
 
 
 def security(game) -> tuple[SecurityLevel, SecurityLevel]:
     """:func:`security_levels` of a StageGame or ``(A, B)``."""
-    A, B, _, _ = as_arrays(game)
-    return attach_labels(security_levels(A, B), game)
+    A, B, _, ids = as_arrays(game)
+    return attach_labels(security_levels(A, B, game=game_label(game), player_ids=ids), game)
 
 
 def minmax_profile(game, player: int) -> tuple[float, np.ndarray]:
@@ -118,7 +137,8 @@ def minmax_profile(game, player: int) -> tuple[float, np.ndarray]:
     ``min_y max_a u_player(a, y)``: the least the opponent can hold ``player`` to.
     """
     U = np.asarray(game.A if player == 0 else game.B.T, float)  # own actions x opponent actions
-    value, y = minmax_mixed(U)
+    ids = tuple(getattr(game, "player_ids", ("row", "col")))
+    value, y = minmax_mixed(U, game=f"{game_label(game)}, player {ids[player]}")
     y = np.clip(y, 0.0, None)
     y[y < 1e-10] = 0.0
     y /= y.sum()

@@ -232,6 +232,8 @@ def parse_axis(text: str, paths: Mapping[str, NumberPath]) -> Axis:
             raise InputError(f"range {low:g}:{high:g} is reversed", key=key)
         if high == low and (n is None or n > 1):
             raise InputError(f"range {low:g}:{high:g} is empty", key=key)
+        if not math.isfinite(high - low):
+            raise InputError(f"range {low:g}:{high:g} is too wide: HI - LO is not a finite number", key=key)
         for v in (low, high):
             _check(path, v, key)
         return Axis(path, text, low=low, high=high, n=n)

@@ -7,6 +7,7 @@ the table does not depend on which one ran it, on the number of workers, or on f
 
 from __future__ import annotations
 
+import math
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -17,7 +18,10 @@ from sim.sweeps.evaluate import PointEvaluator
 from sim.sweeps.metrics import SweepJob
 from sim.sweeps.plan import SweepPlan
 
-__all__ = ["run_seeds", "execute", "check_executor", "evaluator"]
+__all__ = ["run_seeds", "execute", "check_executor", "check_timeout", "evaluator", "MAX_TIMEOUT"]
+
+#: Longest wait for a scheduler, in seconds (a day).
+MAX_TIMEOUT = 86_400.0
 
 
 # ----------------------------------------------------------------------------- workers
@@ -35,7 +39,18 @@ def evaluator(key: str, job: SweepJob) -> PointEvaluator:
 
 def _run_chunk(key: str, job: SweepJob, index: int, lo: int, values: np.ndarray,
                integer_paths: tuple[str, ...]) -> tuple[int, dict[str, np.ndarray]]:
-    """Columns of the runs ``lo .. lo + len(values) - 1`` (chunk ``index``)."""
+    """Columns of the runs ``lo .. lo + len(values) - 1`` (chunk ``index``).
+
+    Floating-point warnings are off: every metric checks what it must be finite explicitly (a
+    non-finite payoff is an error naming the point; NaN columns mean "none"), and a numpy warning
+    would reach the user beside the error, from any executor.
+    """
+    with np.errstate(all="ignore"):
+        return _run_chunk_quietly(key, job, index, lo, values, integer_paths)
+
+
+def _run_chunk_quietly(key: str, job: SweepJob, index: int, lo: int, values: np.ndarray,
+                       integer_paths: tuple[str, ...]) -> tuple[int, dict[str, np.ndarray]]:
     ev = evaluator(key, job)
     rows = np.arange(lo, lo + len(values), dtype=np.int64)
     seeds = run_seeds(job.seed, rows)
@@ -55,6 +70,10 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_process(key: str, job: SweepJob) -> None:
+    import warnings
+
+    # our own worker process: a warning would reach the user's terminal beside (or before) the error
+    warnings.simplefilter("ignore")
     _WORKER["key"], _WORKER["job"] = key, job
     evaluator(key, job)
 
@@ -126,12 +145,43 @@ def _connect(scheduler: Any, timeout: float):
         return Client(cluster), cluster, True
     if "://" not in text:
         raise InputError(f"expected tcp://HOST:PORT or local:N, got {text!r}", key="--scheduler")
-    try:
-        client = Client(text, timeout=timeout)
-    except Exception as exc:  # refused, timed out, or something that is not a Dask scheduler
-        raise InputError(f"cannot reach the scheduler at {text} within {timeout:g} s ({type(exc).__name__})",
-                         key="--scheduler") from None
-    return client, None, True
+    return _connect_remote(Client, text, timeout), None, True
+
+
+def _connect_remote(client_class, address: str, timeout: float):
+    """A Client of the scheduler at ``address``, or an :class:`InputError` saying what failed.
+
+    The connection runs in a daemon thread with a hard deadline: a port that accepts and then
+    says nothing keeps Dask's own handshake waiting for ever.
+    """
+    import threading
+
+    outcome: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            outcome["client"] = client_class(address, timeout=timeout)
+        except BaseException as exc:  # reported below, in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=connect, name="tradesim-dask-connect", daemon=True)
+    thread.start()
+    thread.join(timeout + 2.0)
+    if "client" in outcome:
+        return outcome["client"]
+    exc = outcome.get("error")
+    if exc is None or isinstance(exc, (OSError, TimeoutError)):
+        why = f"nothing answered within {timeout:g} s"
+    elif isinstance(exc, (ValueError, TypeError)) and str(exc):
+        why = f"not a usable address ({_first_line(exc)})"
+    else:  # it answered, but not as a Dask scheduler (or the connection broke mid-handshake)
+        why = f"something answered, but not as a Dask scheduler ({type(exc).__name__}: {_first_line(exc)})"
+    raise InputError(f"cannot reach the scheduler at {address}: {why}", key="--scheduler")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else "no message")[:200]
 
 
 def _prepare(key: str, job: SweepJob) -> None:
@@ -164,8 +214,18 @@ def _execute_dask(plan: SweepPlan, indices: Sequence[int], scheduler: Any, timeo
             cluster.close()
 
 
-def check_executor(workers: Any, scheduler: Any) -> None:
-    """Raise :class:`InputError` for a bad worker count or scheduler address (before any work)."""
+def check_timeout(timeout: Any) -> None:
+    """Raise :class:`InputError` unless ``timeout`` is a finite number of seconds in (0, a day]."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float, np.integer, np.floating)):
+        raise InputError(f"must be a number of seconds, got {timeout!r}", key="--timeout")
+    if not math.isfinite(timeout) or not 0 < timeout <= MAX_TIMEOUT:
+        raise InputError(f"must be a finite number of seconds > 0 and <= {MAX_TIMEOUT:,.0f}, got {timeout:g}",
+                         key="--timeout")
+
+
+def check_executor(workers: Any, scheduler: Any, timeout: Any = 10.0) -> None:
+    """Raise :class:`InputError` for a bad worker count, scheduler address or timeout (before any work)."""
+    check_timeout(timeout)
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
         raise InputError(f"must be an integer >= 1, got {workers!r}", key="--workers")
     if scheduler is None or not isinstance(scheduler, str):

@@ -14,8 +14,9 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from sim import __version__
 from sim.errors import InputError
-from sim.model.load import document_hash, read_document, scenario_from_dict
+from sim.model.load import read_document, scenario_from_dict
 from sim.repeated.strategies import get_strategy
 from sim.sweeps.design import (
     HARD_MAX_POINTS,
@@ -143,6 +144,7 @@ def plan_sweep(
     if rows > MAX_POINTS and not yes:
         raise InputError(f"{rows:,} runs is more than {MAX_POINTS:,}; pass --yes to run it anyway", key="--param")
     design = make_design(axes, parsed_sample, int(seed))
+    _check_distinct_levels(sc, axes, design)
     if chunk_size is None:
         cap = 100 if SLOW_METRICS & set(names) else 1000
         chunk_size = max(1, min(cap, -(-rows // 32)))
@@ -158,8 +160,10 @@ def plan_sweep(
         seed=int(seed),
         replicates=int(replicates),
     )
-    scenario_hash = document_hash(source)
+    # the hash of the very document the workers evaluate (the file may change while we plan)
+    scenario_hash = _document_digest(document)
     ident = {
+        "tradesim_version": __version__,  # the code computes the numbers too
         "scenario_hash": scenario_hash,
         "axes": [a.to_dict() for a in axes],
         "sample": parsed_sample,
@@ -186,4 +190,39 @@ def _spec_text(value: Any) -> str:
     return repr(float(value))
 
 
-# ----------------------------------------------------------------------------- checkpoints
+def _document_digest(document: Mapping[str, Any]) -> str:
+    """SHA-256 of a merged document, computed as :func:`sim.model.load.document_hash` computes it
+    from the file (a test checks that the two agree)."""
+    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+
+
+#: Points checked at once for repeated lever levels (bounds the memory of a huge design).
+_LEVEL_BLOCK = 100_000
+
+
+def _check_distinct_levels(sc, axes, design: Design) -> None:
+    """A swept lever level may not equal another level of its lever at any point (the file format's rule)."""
+    levers: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for a, axis in enumerate(axes):
+        if axis.path.kind == "level":
+            levers.setdefault((axis.path.player, axis.path.name), []).append((axis.path.index[0], a))
+    for (pid, lever), swept in levers.items():
+        base = np.asarray(sc.players[pid].levers[lever].levels, dtype=float)
+        for lo in range(0, len(design), _LEVEL_BLOCK):
+            pts = design.points[lo : lo + _LEVEL_BLOCK]
+            table = np.tile(base, (len(pts), 1))
+            for k, a in swept:
+                table[:, k] = pts[:, a]
+            same = table[:, :, None] == table[:, None, :]  # (points, levels, levels)
+            same &= ~np.eye(len(base), dtype=bool)
+            hit = np.argwhere(same.any(axis=(1, 2)))
+            if len(hit):
+                i = int(hit[0][0])
+                for k, a in swept:
+                    others = [j for j in range(len(base)) if j != k and table[i, j] == table[i, k]]
+                    if others:
+                        raise InputError(
+                            f"level {k} of {pid}.{lever} would be {table[i, k]:g}, the same as level {others[0]} "
+                            f"(at point {lo + i}); a lever's levels must be distinct",
+                            key=f"--param {axes[a].spec}")
+

@@ -14,6 +14,7 @@ executor, the number of workers or the order in which chunks finish.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -25,6 +26,12 @@ import numpy as np
 
 from sim._files import write_atomic
 from sim.errors import InputError
+from sim.sweeps.checkpoint import (
+    CheckpointLock,
+    load_chunk,
+    open_checkpoint,
+    save_chunk,
+)
 from sim.sweeps.design import (
     MAX_POINTS,
 )
@@ -46,33 +53,6 @@ def parts_path(out: str | os.PathLike) -> Path:
 def manifest_path(out: str | os.PathLike) -> Path:
     """Manifest beside a results file: ``OUT.manifest.json``."""
     return Path(f"{out}.manifest.json")
-
-
-def _chunk_file(parts: Path, index: int) -> Path:
-    return parts / f"chunk-{index:06d}.parquet"
-
-
-def _save_chunk(parts: Path, index: int, cols: Mapping[str, np.ndarray]) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    table = pa.table({k: np.asarray(v) for k, v in cols.items()})
-    write_atomic(_chunk_file(parts, index), lambda tmp: pq.write_table(table, tmp))
-
-
-def _load_chunk(parts: Path, index: int, rows: int) -> dict[str, np.ndarray] | None:
-    import pyarrow.parquet as pq
-
-    path = _chunk_file(parts, index)
-    if not path.exists():
-        return None
-    try:
-        table = pq.read_table(path)
-    except Exception:  # a damaged file is recomputed, never trusted
-        return None
-    if table.num_rows != rows:
-        return None
-    return {name: table.column(name).to_numpy() for name in table.column_names}
 
 
 # ----------------------------------------------------------------------------- entry points
@@ -120,15 +100,22 @@ def sweep(
     """
     plan = plan or plan_sweep(scenario, params, metrics, sample=sample, seed=seed, replicates=replicates,
                               strategies=strategies, reps=reps, chunk_size=chunk_size, yes=yes)
-    check_executor(workers, scheduler)
-    results: dict[int, dict[str, np.ndarray]] = {}
+    check_executor(workers, scheduler, timeout)
     parts = Path(checkpoint) if checkpoint is not None else None
+    with CheckpointLock(parts) if parts is not None else contextlib.nullcontext():
+        return _compute(plan, parts, workers, scheduler, timeout, progress)
+
+
+def _compute(plan: SweepPlan, parts: Path | None, workers: int, scheduler: Any, timeout: float,
+             progress: Callable[[int, int], None] | None):
+    """The table of ``plan``, resuming from and saving to ``parts`` (whose lock the caller holds)."""
+    results: dict[int, dict[str, np.ndarray]] = {}
     created = parts is not None and not parts.exists()
     if parts is not None:
-        _open_checkpoint(parts, plan)
+        ident = open_checkpoint(parts, plan)
+        names = _names(plan)
         for index in range(plan.chunks):
-            lo, hi = plan.chunk_bounds(index)
-            cols = _load_chunk(parts, index, hi - lo)
+            cols = load_chunk(parts, plan, index, names)
             if cols is not None:
                 results[index] = cols
     done_rows = sum(len(c["point"]) for c in results.values())
@@ -138,7 +125,7 @@ def sweep(
     try:
         for index, cols in (execute(plan, missing, workers, scheduler, timeout) if missing else ()):
             if parts is not None:
-                _save_chunk(parts, index, cols)
+                save_chunk(parts, ident, plan, index, cols)
             results[index] = cols
             done_rows += len(cols["point"])
             if progress is not None:
@@ -150,31 +137,14 @@ def sweep(
     return _table(plan, [results[i] for i in range(plan.chunks)])
 
 
-def _open_checkpoint(parts: Path, plan: SweepPlan) -> None:
-    design_file = parts / "design.json"
-    if design_file.exists():
-        try:
-            saved = json.loads(design_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            saved = {}
-        if saved.get("key") != plan.key:
-            raise InputError(f"the checkpoint in {parts} belongs to a different sweep "
-                             "(scenario, design, metrics or chunking differ); use --overwrite to start again",
-                             key="--resume")
-        return
-    try:
-        parts.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create {str(parts)!r}: {exc.strerror}", key="--out") from None
-    text = json.dumps(plan.describe(), indent=2)
-    write_atomic(design_file, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+def _names(plan: SweepPlan) -> list[str]:
+    return [*_ID_COLUMNS, *plan.job.paths, *evaluator(plan.key, plan.job).columns()]
 
 
 def _table(plan: SweepPlan, chunks: list[dict[str, np.ndarray]]):
     import pandas as pd
 
-    ev = evaluator(plan.key, plan.job)
-    names = [*_ID_COLUMNS, *plan.job.paths, *ev.columns()]
+    names = _names(plan)
     if chunks:
         data = {name: np.concatenate([c[name] for c in chunks]) for name in names}
     else:  # pragma: no cover - a design always has a point
@@ -211,32 +181,40 @@ def run_sweep(
     parts = parts_path(out)
     keys = {"sample", "seed", "replicates", "strategies", "reps", "chunk_size", "yes"}
     plan = plan_sweep(scenario, params, metrics, **{k: v for k, v in options.items() if k in keys})
-    if not resume and not overwrite:
-        if out.exists():
-            raise InputError(f"{out} exists; pass --overwrite to replace it or --resume to finish it", key="--out")
-        if parts.exists():
-            raise InputError(f"an interrupted sweep left {parts}; pass --resume to finish it or --overwrite",
-                             key="--out")
-    if overwrite and parts.exists():
-        shutil.rmtree(parts)
-    if resume and out.exists() and not parts.exists():
-        manifest = _read_manifest(out)
-        if manifest.get("sweep", {}).get("key") == plan.key:
-            return _read_table(out, fmt), manifest
-        raise InputError(f"{out} holds a different sweep; pass --overwrite to replace it", key="--resume")
     run_options = {k: v for k, v in options.items() if k not in keys}
-    check_executor(run_options.get("workers", 1), run_options.get("scheduler"))
-    start = time.perf_counter()
-    table = sweep(scenario, params, metrics, checkpoint=parts, plan=plan, **run_options)
-    elapsed = time.perf_counter() - start
-    if fmt == "parquet":
-        write_atomic(out, lambda tmp: table.to_parquet(tmp, index=False))
-    else:
-        write_atomic(out, lambda tmp: table.to_csv(tmp, index=False))
-    manifest = _manifest(plan, out, command, elapsed, options, list(table.columns))
-    text = json.dumps(manifest, indent=2, default=str)
-    write_atomic(manifest_path(out), lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    shutil.rmtree(parts, ignore_errors=True)
+    unknown = sorted(set(run_options) - {"workers", "scheduler", "timeout", "progress"})
+    if unknown:
+        raise TypeError(f"run_sweep() got an unexpected keyword argument {unknown[0]!r}")
+    check_executor(run_options.get("workers", 1), run_options.get("scheduler"),
+                   run_options.get("timeout", DEFAULT_TIMEOUT))
+    # one writer per results file: everything below, from the first look at OUT, happens under the lock
+    with CheckpointLock(parts):
+        if not resume and not overwrite:
+            if out.exists():
+                raise InputError(f"{out} exists; pass --overwrite to replace it or --resume to finish it",
+                                 key="--out")
+            if parts.exists():
+                raise InputError(f"an interrupted sweep left {parts}; pass --resume to finish it or --overwrite",
+                                 key="--out")
+        if overwrite and parts.exists():
+            shutil.rmtree(parts)
+        if resume and out.exists() and not parts.exists():
+            manifest = _read_manifest(out)
+            if manifest.get("sweep", {}).get("key") == plan.key:
+                return _read_table(out, fmt), manifest
+            raise InputError(f"{out} holds a different sweep; pass --overwrite to replace it", key="--resume")
+        start = time.perf_counter()
+        table = _compute(plan, parts, run_options.get("workers", 1), run_options.get("scheduler"),
+                         run_options.get("timeout", DEFAULT_TIMEOUT), run_options.get("progress"))
+        elapsed = time.perf_counter() - start
+        if fmt == "parquet":
+            write_atomic(out, lambda tmp: table.to_parquet(tmp, index=False))
+        else:
+            write_atomic(out, lambda tmp: table.to_csv(tmp, index=False))
+        manifest = _manifest(plan, out, command, elapsed, options, list(table.columns))
+        text = json.dumps(manifest, indent=2, default=str)
+        write_atomic(manifest_path(out), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        shutil.rmtree(parts, ignore_errors=True)
     return table, manifest
 
 

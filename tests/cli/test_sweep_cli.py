@@ -90,9 +90,15 @@ def test_play_metric_with_strategy_options(pd_levers, tmp_path):
         (["-p", "T=5", "--chunk-size", "0"], "--chunk-size"),
         (["-p", "T=5", "--timeout", "0"], "--timeout"),
         (["-p", "T=5", "--scheduler", "local:0"], "local:N"),
+        (["-p", "T=5", "--timeout", "nan"], "--timeout: must be a finite number"),
+        (["-p", "T=5", "--timeout", "inf"], "--timeout: must be a finite number"),
+        (["-p", "T=-1e308:1e308:3"], "too wide"),
+        (["-p", "T=1e999"], "must be finite"),
+        (["-p", "players.row.levers.act.levels.1=0"], "the same as level 0"),
     ],
     ids=["reversed", "empty", "n0", "unknown-path", "too-big", "scheduler", "metric", "strategy", "workers",
-         "replicates", "seed", "chunk-size", "timeout", "local0"],
+         "replicates", "seed", "chunk-size", "timeout", "local0", "timeout-nan", "timeout-inf", "overflow",
+         "infinite-value", "repeated-level"],
 )
 def test_bad_input_is_one_error_line_and_status_2(pd_levers, tmp_path, args, message):
     out = tmp_path / "r.parquet"

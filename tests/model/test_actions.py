@@ -14,7 +14,10 @@ from sim.model.actions import (
     resolve_action,
     resolve_profile,
 )
-from sim.model.game import StageGame
+from sim.model.game import StageGame, scenario_actions
+from sim.model.load import load_scenario
+from sim.model.scenario import number_labels
+from tests.conftest import SCENARIOS
 
 US_COOP = "tariff=truce, tech=suspended, port_fees=suspended"
 
@@ -274,3 +277,19 @@ def test_actions_where_rejects_unknown_levers_and_levels(us_china_game):
 def test_resolve_action_errors(us_china_game, spec, match):
     with pytest.raises(InputError, match=match):
         resolve_action(us_china_game, 1, spec, base=us_china_game.cooperative[1])
+
+
+@pytest.mark.parametrize("name", ["us_china_2025.toml", "us_china_dynamic.toml", "leverage_game.toml",
+                                  "prisoners_dilemma.toml"])
+def test_every_action_label_names_its_own_action(name):
+    space = scenario_actions(load_scenario(SCENARIOS / name))
+    for player in (0, 1):
+        labels = space.actions[player]
+        assert len(set(labels)) == len(labels)
+        assert [resolve_action(space, player, label) for label in labels] == list(range(len(labels)))
+
+
+def test_number_labels_read_alike_fall_back_to_exact_numbers():
+    assert number_labels([0, 12.5, 47]) == ("0", "12.5", "47")
+    labels = number_labels([1.0000001, 1.0000002])
+    assert len(set(labels)) == 2 and [float(x) for x in labels] == [1.0000001, 1.0000002]

@@ -149,3 +149,75 @@ def test_valid_arithmetic_matches_python(text):
     except ZeroDivisionError:
         return  # IEEE arithmetic gives inf or a finite limit where Python raises
     assert math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12)
+
+
+@pytest.mark.parametrize("text, hint", [
+    ("elst * 2", "did you mean 'elast'?"),
+    ("us.tarif", "did you mean 'tariff'?"),
+    ("usa.tariff", "did you mean 'us.tariff'?"),
+    ("tarif + 1", "did you mean 'us.tariff'?"),
+    ("sqr(a)", "did you mean 'sqrt'?"),
+    ("mx(a, b)", "did you mean 'max'?"),
+])
+def test_unknown_names_suggest_the_closest(text, hint):
+    with pytest.raises(ExpressionError, match=hint.replace("?", r"\?").replace(".", r"\.")):
+        parse(text)
+
+
+def test_no_suggestion_when_nothing_is_close():
+    with pytest.raises(ExpressionError) as info:
+        parse("zzzzzz + 1")
+    assert "did you mean" not in str(info.value)
+
+
+@pytest.mark.parametrize("text", [
+    "2 ** ((-8) ** 0.5)", "(-8) ** 0.5", "a ** ((-1) ** 0.5)", "log(-1)", "sqrt(-a)", "(-a) ** 0.5",
+    "(-8) ** (1/3) + 1", "(-1e6) ** 0.5 ** 2",
+])
+def test_leaving_the_reals_gives_nan_never_complex(text):
+    value = parse(text).evaluate({"a": 2.0})
+    assert value.dtype == np.float64 and np.isnan(value).all()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(
+    st.sampled_from(["-8", "0.5", "2", "0", "-1", "3", "a", "(-a)"]),
+    lambda inner: st.tuples(inner, st.sampled_from(["**", "*", "-", "/"]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})")
+    | inner.map(lambda x: f"sqrt({x})") | inner.map(lambda x: f"log({x})") | inner.map(lambda x: f"-{x}"),
+    max_leaves=8,
+))
+def test_folding_and_evaluation_stay_real(text):
+    try:
+        expr = parse(text)
+    except ExpressionError:
+        return
+    value = expr.evaluate({"a": 2.0})
+    assert value.dtype == np.float64
+
+
+@pytest.mark.parametrize("op", ["+", "-", "*", "/"])
+def test_flat_chains_are_one_level_and_evaluate_left_to_right(op):
+    text = op.join(["a"] * 60)
+    want = 2.0
+    for _ in range(59):
+        want = {"+": want + 2.0, "-": want - 2.0, "*": want * 2.0, "/": want / 2.0}[op]
+    assert float(parse(text).evaluate({"a": 2.0})) == want
+
+
+def test_mixed_chains_and_parentheses_nest():
+    assert float(parse("a + b*a - a/b + 1").evaluate({"a": 2.0, "b": 4.0})) == 2 + 8 - 0.5 + 1
+    assert parse("(" * 60 + "a" + " + 1)" * 60).nodes == 121  # ((a + 1) + 1) ... is the flat a + 1 + 1 ...
+    with pytest.raises(ExpressionError, match="nested more than"):
+        parse("(1 + " * 41 + "a" + ")" * 41)  # right-nested: 1 + (1 + (...))
+    parse("(1 + " * 39 + "a" + ")" * 39 + " + a" * 50)
+
+
+def test_long_unary_chain_in_an_exponent_is_an_error_not_a_recursion_error():
+    with pytest.raises(ExpressionError, match="nested more than"):
+        parse("a ** " + "-" * 1900 + "1")
+
+
+def test_node_count():
+    assert parse("a").nodes == 1
+    assert parse("a + b + 1").nodes == 5
+    assert parse("max(a, b) * -us.tariff").nodes == 6

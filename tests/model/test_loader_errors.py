@@ -71,3 +71,6 @@ def test_fuzz_loader_valid_or_one_clean_error(doc):
         text = str(exc)
         assert text.startswith("fuzz.toml")
         assert "\n" not in text
+        for problem in exc.problems:  # what ``tradesim validate`` prints, one line each
+            assert str(problem).startswith("fuzz.toml: ") and "\n" not in str(problem)
+        assert len({str(p) for p in exc.problems}) == len(exc.problems)

@@ -11,7 +11,7 @@ OUT    := out
 BENCH  := .venv-bench
 BPY    := $(BENCH)/bin/python
 
-.PHONY: demo test test-fast lint bench bench-env schema clean help
+.PHONY: demo test test-fast lint bench bench-env schema clean help fuzz
 
 help:
 	@echo "make demo   - set up .venv, then analyse $(SCENARIO) and write results to $(OUT)/"
@@ -23,7 +23,7 @@ help:
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,distributed,notebook]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,distributed,notebook,classroom]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -65,6 +65,10 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow and not notebooks"
+
+# The long fuzz run: FUZZ_EXAMPLES generated scenario files through the CLI in a memory-capped worker.
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10000} $(PY) -m pytest -q -m slow tests/fuzz -p no:cacheprovider
 
 # Peer libraries (Axelrod, QuantEcon, lrsnash, sgamesolver) are benchmark rivals only: they live in a
 # separate environment, never in tradesim's own dependencies. Axelrod needs torch; the CPU

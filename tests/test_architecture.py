@@ -22,6 +22,7 @@ LAYERS = [
     ("sim.sweeps",),
     ("sim.empirics",),
     ("sim.viz",),
+    ("sim.classroom",),
     ("sim.cli",),
 ]
 EXEMPT = {"sim", "sim.__main__"}

@@ -19,6 +19,7 @@ _COMMAND_MODULES = (
     "sim.cli.plot_cmd",
     "sim.cli.robust_cmd",
     "sim.cli.replay_cmd",
+    "sim.cli.classroom_cmd",
 )
 
 

@@ -1,0 +1,167 @@
+"""The stage game as the classroom plays it: one student's levers, the action their chosen levels
+make, a library strategy's reply to a recorded history, and how long each pair plays.
+
+A strategy is played by replaying the recorded history through the same :class:`Observation`
+the engine builds, one replicate keyed by (session seed, pair, side), so its moves (random ones
+too) are the ones :func:`sim.repeated.engine.play` would draw and are the same after a restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from sim._random import row_keys, side_keys
+from sim.classroom.errors import ClassroomError
+from sim.errors import InputError
+from sim.model.actions import cooperative_profile, level_index
+from sim.model.game import StageGame
+from sim.repeated.context import PlayerContext
+from sim.repeated.engine import match_lengths
+from sim.repeated.strategies import get_strategy
+from sim.repeated.strategy import Observation, Strategy
+
+__all__ = ["ClassGame", "pair_key", "strategy_moves", "check_strategy", "MAX_ROUNDS"]
+
+#: Most rounds a pair may play (a fixed horizon, or the cap of a random one).
+MAX_ROUNDS = 200
+
+
+def pair_key(seed_key: int, pair: int) -> np.ndarray:
+    """The 64-bit key of one pair of a session (as the engine keys match ``pair``, replicate 0)."""
+    return row_keys(seed_key, np.array([pair]), np.array([0]))
+
+
+def check_strategy(spec: str) -> Strategy:
+    """A configured strategy from its spec; refuses strategies that need a game with state."""
+    try:
+        strategy = get_strategy(spec)
+    except InputError as exc:
+        raise ClassroomError(f"opponent: {exc.message}", key="opponent") from None
+    if strategy.needs_state:
+        raise ClassroomError(f"opponent: {strategy.name} needs a game with state; the classroom plays the stage "
+                             "game", key="opponent")
+    return strategy
+
+
+def strategy_moves(game: StageGame, strategy: Strategy, side: int, opp_moves: Sequence[int], key: np.ndarray,
+                   cooperative: tuple[int, int]) -> list[int]:
+    """The moves of ``strategy`` on ``side`` in rounds ``0..len(opp_moves)`` against ``opp_moves``.
+
+    Round ``t``'s move sees the opponent's moves of rounds before ``t`` only, so the last entry is
+    the strategy's move in the round the opponent has not played yet.
+    """
+    T = len(opp_moves) + 1
+    ctx = PlayerContext.build(game, side, cooperative)
+    own = np.zeros((1, T), dtype=np.int64)
+    opp = np.zeros((1, T), dtype=np.int64)
+    opp[0, : T - 1] = np.asarray(opp_moves, dtype=np.int64)
+    obs = Observation(ctx, own, opp, side_keys(key, side))
+    for t in range(T):
+        obs.t = t
+        own[0, t] = int(np.asarray(strategy.act(obs)).reshape(-1)[0])
+    return own[0].tolist()
+
+
+@dataclass(frozen=True, eq=False)
+class ClassGame:
+    """A stage game with what the classroom needs of it.
+
+    Attributes
+    ----------
+    game : the stage game (for a scenario with state, the stage game of its initial state).
+    cooperative : the cooperative profile (the scenario's ``[repeated] cooperative``, else the
+        least hostile actions).
+    rounds, continuation, max_rounds : the ending rule: a fixed number of rounds, or another round
+        with probability ``continuation`` up to ``max_rounds``.
+    """
+
+    game: StageGame
+    cooperative: tuple[int, int]
+    rounds: int | None
+    continuation: float | None
+    max_rounds: int
+
+    @classmethod
+    def build(cls, game: StageGame, *, rounds: int | None, continuation: float | None,
+              max_rounds: int = 50) -> "ClassGame":
+        if continuation is not None:
+            if rounds is not None:
+                raise ClassroomError("give --rounds or --continuation, not both", key="rounds")
+            if not 0.0 <= continuation < 1.0:
+                raise ClassroomError(f"continuation must be in [0, 1), got {continuation}", key="continuation")
+            if not 1 <= max_rounds <= MAX_ROUNDS:
+                raise ClassroomError(f"max_rounds must be in 1..{MAX_ROUNDS}, got {max_rounds}", key="max_rounds")
+        else:
+            rounds = 10 if rounds is None else rounds
+            if not 1 <= rounds <= MAX_ROUNDS:
+                raise ClassroomError(f"rounds must be in 1..{MAX_ROUNDS}, got {rounds}", key="rounds")
+            max_rounds = rounds
+        return cls(game, cooperative_profile(game), rounds, continuation, int(max_rounds))
+
+    @property
+    def player_ids(self) -> tuple[str, str]:
+        return self.game.player_ids
+
+    def length(self, seed_key: int, pair: int) -> int:
+        """Rounds pair ``pair`` plays: fixed, or drawn (geometric, seeded) as the engine draws it."""
+        return int(match_lengths(pair_key(seed_key, pair), self.rounds, self.continuation, self.max_rounds)[0])
+
+    def levers(self, side: int) -> list[dict[str, Any]]:
+        """The levers of ``side`` with their level labels, conciliatory first."""
+        return [{"name": lv.name, "labels": list(lv.labels), "unit": lv.unit} for lv in self.game.levers[side]]
+
+    def action_of(self, side: int, levels: Any) -> int:
+        """The action of ``side`` whose levers are at ``levels`` (``{lever: level label}``, every lever)."""
+        if not isinstance(levels, Mapping):
+            raise ClassroomError("levels must be an object {lever: level}", key="levels")
+        levers = self.game.levers[side]
+        names = [lv.name for lv in levers]
+        unknown = sorted(str(k) for k in levels if k not in names)
+        if unknown:
+            raise ClassroomError(f"no lever {unknown[0][:40]!r} (levers: {', '.join(names)})", key="levels")
+        missing = [n for n in names if n not in levels]
+        if missing:
+            raise ClassroomError(f"choose a level of every lever; missing {missing[0]!r}", key="levels")
+        target = []
+        for lv in levers:
+            ref = levels[lv.name]
+            if not isinstance(ref, str) or len(ref) > 100:
+                raise ClassroomError(f"the level of {lv.name!r} must be one of its labels", key=f"levels.{lv.name}")
+            try:
+                target.append(level_index(lv, ref, key=f"levels.{lv.name}"))
+            except InputError as exc:
+                raise ClassroomError(exc.message, key=exc.key) from None
+        rows = np.flatnonzero((np.asarray(self.game.action_levels[side]) == np.array(target)).all(axis=1))
+        if rows.size == 0:
+            raise ClassroomError("the scenario forbids that combination of levels", key="levels")
+        return int(rows[0])
+
+    def levels_of(self, side: int, action: int) -> dict[str, str]:
+        """``{lever: level label}`` of an action of ``side``."""
+        row = np.asarray(self.game.action_levels[side])[action]
+        return {lv.name: lv.labels[int(k)] for lv, k in zip(self.game.levers[side], row)}
+
+    def payoffs(self, i: int, j: int) -> tuple[float, float]:
+        return float(self.game.A[i, j]), float(self.game.B[i, j])
+
+    def terms(self, i: int, j: int) -> tuple[dict[str, float], dict[str, float]]:
+        """Each side's payoff terms at profile ``(i, j)``; they sum to its payoff."""
+        return tuple({name: float(m[i, j]) for name, m in self.game.terms[p].items()}  # type: ignore[return-value]
+                     for p in (0, 1))
+
+    def hostile(self, side: int, action: int) -> bool:
+        """Whether ``action`` is more hostile than ``side``'s cooperative action (by lever order)."""
+        h = self.game.hostility(side)
+        return bool(h[action] > h[self.cooperative[side]] + 1e-12)
+
+    def outcome(self, i: int, j: int) -> str:
+        """``cooperated`` (both at the cooperative profile), ``escalated`` (both more hostile than
+        it) or ``mixed`` (anything else)."""
+        if (i, j) == self.cooperative:
+            return "cooperated"
+        if self.hostile(0, i) and self.hostile(1, j):
+            return "escalated"
+        return "mixed"

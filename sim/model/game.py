@@ -383,9 +383,18 @@ def scenario_cooperative(scenario: "Scenario", *, source: str = "<scenario>",
             raise ScenarioError(f"unknown player {pid!r}", file=source, key=f"repeated.cooperative.{pid}")
         if player.actions is not None and not isinstance(wanted, str):
             raise ScenarioError("name one of the player's actions", file=source, key=f"repeated.cooperative.{pid}")
-    first = tuple(resolve_action(space, p, {}) for p in (0, 1))  # every lever at its first level
+    first = []
+    for p, pid in enumerate(space.player_ids):  # a player left out: every lever at its first level
+        try:
+            first.append(resolve_action(space, p, {}))
+        except InputError:
+            if pid in spec:
+                first.append(0)  # not used: the player's own table says its cooperative action
+                continue
+            raise ScenarioError("leaves out a player whose first levels a forbid rule removes; name its cooperative "
+                                f"action ({pid} = {{ ... }})", file=source, key="repeated.cooperative") from None
     try:
-        return resolve_profile(space, dict(spec), default=first, key="repeated.cooperative")  # type: ignore[arg-type]
+        return resolve_profile(space, dict(spec), default=tuple(first), key="repeated.cooperative")  # type: ignore[arg-type]
     except InputError as exc:
         raise ScenarioError(exc.message, file=source, key=exc.key) from None
 

@@ -370,3 +370,14 @@ def test_the_scan_counts_the_parts_tomllib_sees(prefix, parts, sep, form):
             parse_toml(text, source="t.toml")
     elif levels <= MAX_NESTING:
         assert parse_toml(text, source="t.toml") == tomllib.loads(text)
+
+
+def test_cooperative_default_removed_by_a_forbid_rule_names_the_file_and_key(write_scenario):
+    """Found by the long fuzz run: a player left out of [repeated] cooperative defaults to its first
+    levels; when a forbid rule removes them the error had no file and the key 'action'."""
+    text = LEVERS.replace('[players.b]\nname = "B"', '[players.b]\nname = "B"\nforbid = [{ y = "low" }]')
+    path = write_scenario(text + '[repeated]\ncooperative = { a = { x = 1 } }\n')
+    line = _one_error(_validate(str(path)), path, "repeated.cooperative")
+    assert "forbid" in line
+    ok = write_scenario(text + '[repeated]\ncooperative = { a = { x = 1 }, b = { y = "high" } }\n', "ok.toml")
+    assert _validate(str(ok)).exit_code == 0

@@ -66,16 +66,18 @@ def _umask() -> int:
 FORMATS = (".png", ".svg", ".pdf")
 
 
-def check_plot_path(path: str | os.PathLike) -> Path:
-    """Check a plot path before any work: known extension, existing writable directory."""
+def check_plot_path(path: str | os.PathLike, *, option: str = "--plot") -> Path:
+    """Check a plot path before any work: known extension, existing writable directory; errors
+    name ``option``, the command-line option that gave the path."""
     target = Path(path)
     if target.suffix.lower() not in FORMATS:
-        raise InputError(f"unknown plot format {target.suffix or '(none)'!r}; use one of {', '.join(FORMATS)}", key="--plot")
+        raise InputError(f"unknown plot format {target.suffix or '(none)'!r}; use one of {', '.join(FORMATS)}",
+                         key=option)
     directory = target.parent
     if not directory.is_dir():
-        raise InputError(f"directory {str(directory)!r} does not exist", key="--plot")
+        raise InputError(f"directory {str(directory)!r} does not exist", key=option)
     if not os.access(directory, os.W_OK):
-        raise InputError(f"directory {str(directory)!r} is not writable", key="--plot")
+        raise InputError(f"directory {str(directory)!r} is not writable", key=option)
     return target
 
 

@@ -346,7 +346,7 @@ def evolve(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, noise,
 
     if simplex_path is not None:
 
-        check_plot_path(simplex_path)
+        check_plot_path(simplex_path, option="--plot-simplex")
         if len(split_specs(spec_lists)) != 3:
             raise InputError("a simplex plot needs exactly three strategies (--strategies a,b,c)", key="--plot-simplex")
     _, game, result = _run_tournament(file, spec_lists, rounds, continuation, max_rounds, reps, noise,

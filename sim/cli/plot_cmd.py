@@ -36,7 +36,7 @@ def plot(ctx: click.Context, result: str, figure: str) -> None:
     """
 
     try:
-        check_plot_path(figure)
+        check_plot_path(figure, option="FIGURE")
     except InputError as exc:
         raise InputError(exc.message, key="FIGURE") from None
     saved = read_invocation(result)

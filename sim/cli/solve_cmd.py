@@ -107,9 +107,10 @@ Games with state ([state] tables, or payoffs using round or prev.PLAYER.LEVER):
 @click.pass_context
 def solve(ctx, file, method, max_seconds, disagreement, tie, selection, mixed_dominance, fmt, plot_path, terms_path,
           matrix_path, state_path, policy_path, infinite, welfare, no_knife):
-    for extra in (terms_path, matrix_path, state_path, policy_path):
+    for option, extra in (("--plot-terms", terms_path), ("--plot-matrix", matrix_path),
+                          ("--plot-state", state_path), ("--plot-policy", policy_path)):
         if extra is not None:
-            check_plot_path(extra)
+            check_plot_path(extra, option=option)
     scenario, game = load_payoffs(file, welfare)
     report = analyse(game, method=method, max_seconds=max_seconds, disagreement=disagreement, tie=tie,
                      mixed_dominance=mixed_dominance)

@@ -128,3 +128,10 @@ def test_evolve_simplex_needs_three_strategies(tmp_path):
     assert out.read_bytes().startswith(b"\x89PNG")
     bad = runner.invoke(main, [*args, "--strategies", "tit_for_tat,always_defect", "--plot-simplex", str(out)])
     assert bad.exit_code == 2 and "exactly three strategies" in bad.stderr
+
+
+@pytest.mark.parametrize("option", ["--plot-terms", "--plot-matrix", "--plot-state", "--plot-policy"])
+def test_bad_extra_plot_path_names_its_own_option(tmp_path, option):
+    result = CliRunner().invoke(main, ["solve", US_CHINA, option, str(tmp_path / "x.txt")])
+    assert result.exit_code == 2 and result.stderr.strip().splitlines() == [
+        f"error: {option}: unknown plot format '.txt'; use one of .png, .svg, .pdf"]

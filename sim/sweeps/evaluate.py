@@ -137,7 +137,7 @@ class PointEvaluator:
                         if (pid, nm) in swept_levels:
                             table[:, :, j] = swept_levels[(pid, nm)][:, self.grids[k][:, j]]
                     levels[k] = table
-        if params or swept_levels:
+        if (params or swept_levels) and self.compiled is not None:  # a matrix game's payoffs read no parameter
             A, B = self._payoffs(c, params, swept_levels, values)
         else:
             A = np.broadcast_to(game.A, (c, *game.shape))

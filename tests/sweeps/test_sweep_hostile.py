@@ -142,3 +142,32 @@ def test_an_unreachable_scheduler_names_the_address_and_that_nothing_answered(pd
             sweep(pd_levers, ["T=5,6"], ["critical_delta"], scheduler=address, timeout=0.5)
         assert str(info.value) == f"--scheduler: cannot reach the scheduler at {address}: nothing answered within 0.5 s"
         assert time.perf_counter() - start < 10
+
+
+MATRIX_WITH_RANGE = """
+[scenario]
+name = "matrix with a ranged parameter"
+[parameters]
+z = { value = 2.75, range = [2.0, 22444.0], assumption = "read by no payoff" }
+[players.row]
+name = "Row"
+actions = ["A0", "A1"]
+[players.col]
+name = "Col"
+actions = ["A0", "A1"]
+[payoffs]
+row = [[1, -5], [3, 4]]
+col = [[-4, 0], [-4, -4]]
+"""
+
+
+def test_a_matrix_game_with_a_ranged_parameter_sweeps_solves_and_is_robust(write_scenario, tmp_path):
+    """Found by the long fuzz run: a parameter a matrix game's payoffs never read crashed the batch
+    evaluator (knife edges of solve, robust, sweep) with an AttributeError."""
+    path = str(write_scenario(MATRIX_WITH_RANGE))
+    runner = CliRunner()
+    for args in (["solve", path], ["robust", path, "--draws", "20"], ["thresholds", path],
+                 ["sweep", path, "-p", "z=2:10:3", "-m", "equilibria", "-o", str(tmp_path / "s.csv")]):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 0, (args, result.output)
+    assert "none: the pure equilibrium set stays the same" in runner.invoke(main, ["solve", path]).output

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 pytest.importorskip("starlette")
-pytest.importorskip("httpx")
+pytest.importorskip("httpx2")  # what starlette.testclient uses
 
 from starlette.testclient import TestClient  # noqa: E402
 

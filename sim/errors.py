@@ -69,7 +69,7 @@ class ScenarioProblems(ScenarioError):
 
 def raise_problems(problems: Sequence[TradesimError]) -> None:
     """Raise the one problem, or :class:`ScenarioProblems` for several; nothing when there is none."""
-    if len(problems) == 1 and len(problems[0].problems) == 1:
+    if len(problems) == 1:  # already one error, or a ScenarioProblems of its own
         raise problems[0]
     if problems:
         raise ScenarioProblems(problems)

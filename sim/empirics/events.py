@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any, Sequence
 
 from sim._files import MAX_EVENTS_BYTES, read_text_capped
 from sim.errors import InputError
-from sim.model.actions import LeverInfo, level_index
+from sim.model.actions import LeverInfo, snap_level
 
 __all__ = ["KINDS", "REQUIRED", "EventRow", "EventLog", "read_events"]
 
@@ -39,7 +38,6 @@ STATE_PLAYER = "state"
 MAX_ROWS = 100_000
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_IN_NOTES = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # a tab is text
 _FREE_TEXT = ("note", "source")
@@ -107,23 +105,6 @@ class EventLog:
             else:
                 groups.append([r])
         return groups
-
-
-def snap_level(info: LeverInfo, text: str, *, key: str) -> tuple[int, bool]:
-    """Index of the level ``text`` names (label or value), or of the nearest level to a number.
-
-    Returns ``(index, snapped)``; a text that is neither a level nor a number is the parser's error.
-    """
-    try:
-        return level_index(info, text, key=key), False
-    except InputError:
-        number = text.strip()
-        number = number[:-1].strip() if number.endswith("%") else number
-        if not _NUMBER.fullmatch(number) or not math.isfinite(float(number)):
-            raise
-    value = float(number)
-    distance = [abs(level - value) for level in info.levels]
-    return distance.index(min(distance)), True  # index(): the first, most conciliatory, on a tie
 
 
 def read_events(path: str | Path, space: Any, *, state: Any = None) -> EventLog:

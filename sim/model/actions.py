@@ -44,6 +44,7 @@ __all__ = [
     "LeverInfo",
     "ActionSpace",
     "level_index",
+    "snap_level",
     "resolve_action",
     "resolve_profile",
     "actions_where",
@@ -146,6 +147,24 @@ def _target_levels(space: ActionSpace, player: int, settings: Mapping[str, Any],
             target[k] = level_index(lever, settings[lever.name], key=f"{key}.{lever.name}")
             named[k] = True
     return target, named
+
+
+def snap_level(info: LeverInfo, text: str, *, key: str) -> tuple[int, bool]:
+    """Index of the level ``text`` names (label or value), or of the nearest level to a number
+    (the events files' rule for continuous figures such as average tariffs).
+
+    Returns ``(index, snapped)``; a text that is neither a level nor a number is the parser's error.
+    """
+    try:
+        return level_index(info, text, key=key), False
+    except InputError:
+        number = text.strip()
+        number = number[:-1].strip() if number.endswith("%") else number
+        if not _NUMBER.fullmatch(number) or not math.isfinite(float(number)):
+            raise
+    value = float(number)
+    distance = [abs(level - value) for level in info.levels]
+    return distance.index(min(distance)), True  # index(): the first, most conciliatory, on a tie
 
 
 def resolve_action(space: ActionSpace, player: int, spec: Any, *, base: int | None = None,

@@ -29,23 +29,22 @@ from typing import Any, Mapping
 import numpy as np
 
 from sim.errors import InputError, ScenarioError
-from sim.model.actions import LeverInfo, level_index
-from sim.model.expressions import (
-    FUNCTIONS,
-    Expression,
-    ExpressionError,
-    parse_expression,
-)
+from sim.model.actions import LeverInfo
+from sim.model.expressions import Expression, ExpressionError, parse_expression
 from sim.model.game import (
     MAX_PAYOFF,
+    CompiledPayoffs,
     StageGame,
     compile_payoffs,
     expression_variables,
+    initial_level,
+    payoff_environment,
     previous_levels,
     scenario_actions,
     scenario_cooperative,
+    state_info,
 )
-from sim.model.scenario import RESERVED_NAMES, Scenario, source_of
+from sim.model.scenario import Scenario, source_of
 from sim.render import HtmlRepr
 
 __all__ = ["StateSpace", "DynamicGame", "build_dynamic_game", "is_dynamic", "check_state", "MAX_STATES",
@@ -82,7 +81,7 @@ class StateSpace:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.sizes)) if self.sizes else 1
+        return int(np.prod(self.sizes))
 
     def indices(self) -> np.ndarray:
         """``(S, n_variables)`` level index of every variable in every state (computed once; read-only)."""
@@ -108,9 +107,8 @@ class StateSpace:
         return ",".join(f"{n}={self.labels[k][int(i)]}" for k, (n, i) in enumerate(zip(self.names, idx)))
 
     def keys(self) -> tuple[str, ...]:
-        idx = self.indices()
-        return tuple(",".join(f"{n}={self.labels[k][int(i)]}" for k, (n, i) in enumerate(zip(self.names, row)))
-                     for row in idx)
+        """:meth:`key` of every state, in order."""
+        return tuple(self.key(s) for s in range(self.size))
 
 
 @dataclass(frozen=True, eq=False)
@@ -207,12 +205,11 @@ class DynamicGame(HtmlRepr):
 def is_dynamic(scenario: Scenario) -> bool:
     """Whether the scenario is a game with state: ``[state]`` tables, or payoffs that read
     ``round`` or ``prev.PLAYER.LEVER``."""
-    if scenario.state:
-        return True
-    compiled = compile_payoffs(scenario, source=source_of(scenario))
-    if compiled is None:
-        return False
-    return any(e.uses_round or e.prev for terms in compiled.terms for _, e in terms)
+    return bool(scenario.state) or _payoffs_read_state(compile_payoffs(scenario, source=source_of(scenario)))
+
+
+def _payoffs_read_state(compiled: CompiledPayoffs | None) -> bool:
+    return compiled is not None and any(e.uses_round or e.prev for terms in compiled.terms for _, e in terms)
 
 
 @dataclass(frozen=True)
@@ -223,43 +220,40 @@ class _Transitions:
     prev: tuple[tuple[str, str], ...]
 
 
-def _formula(text: Any, scenario: Scenario, key: str, source: str) -> Expression | float:
-    if not isinstance(text, str):
-        return float(text)
-    levers = {pid: set(p.levers or ()) for pid, p in scenario.players.items()}
-    try:
-        return parse_expression(text, parameters=set(scenario.parameters), levers=levers,
-                                variables=expression_variables(scenario), prev=True)
-    except ExpressionError as exc:
-        raise ScenarioError(str(exc), file=source, key=key) from None
-
-
 def check_state(scenario: Scenario, *, source: str) -> None:
     """Check the ``[state]`` tables: names, grids, ``initial``, ``next`` expressions; then build the
-    transition law once so that probabilities, sizes and ``round`` without a horizon are checked."""
-    if not scenario.state and not is_dynamic(scenario):
+    transition law once so that probabilities, sizes and ``round`` without a horizon are checked.
+
+    Reserved words and functions as state names are refused by the format (``Name``)."""
+    compiled = compile_payoffs(scenario, source=source)
+    if not scenario.state and not _payoffs_read_state(compiled):
         return
-    if scenario.is_matrix_game:
+    if compiled is None:
         raise ScenarioError("a game with state needs levers and payoff terms, not plain actions", file=source,
                             key="state")
     for name, var in scenario.state.items():
         key = f"state.{name}"
-        for what, names in (("a player", scenario.players), ("a parameter", scenario.parameters),
-                            ("a function", FUNCTIONS), ("reserved", RESERVED_NAMES)):
+        for what, names in (("a player", scenario.players), ("a parameter", scenario.parameters)):
             if name in names:
                 raise ScenarioError(f"state name {name!r} is {what}; choose another name", file=source, key=key)
         if var.source is not None and var.assumption is not None:
             raise ScenarioError("give 'source' or 'assumption', not both", file=source, key=key)
-        try:
-            level_index(LeverInfo(name, tuple(var.levels), var.level_labels()), var.initial, key=f"{key}.initial")
-        except InputError:
-            shown = ", ".join(var.level_labels())
-            raise ScenarioError(f"{var.initial!r} is not on the grid (levels: {shown})", file=source,
-                                key=f"{key}.initial") from None
-    build_dynamic_game(scenario, source=source)
+        initial_level(name, var, source=source)
+    build_dynamic_game(scenario, source=source, compiled=compiled)
 
 
 def _compile_transitions(scenario: Scenario, source: str) -> _Transitions:
+    levers = {pid: set(p.levers or ()) for pid, p in scenario.players.items()}
+    parameters, variables = set(scenario.parameters), expression_variables(scenario)
+
+    def formula(text: Any, key: str) -> Expression | float:
+        if not isinstance(text, str):
+            return float(text)
+        try:
+            return parse_expression(text, parameters=parameters, levers=levers, variables=variables, prev=True)
+        except ExpressionError as exc:
+            raise ScenarioError(str(exc), file=source, key=key) from None
+
     laws: list = []
     prev: set[tuple[str, str]] = set()
     for name, var in scenario.state.items():
@@ -268,15 +262,11 @@ def _compile_transitions(scenario: Scenario, source: str) -> _Transitions:
             laws.append(None)
             continue
         if isinstance(var.next, tuple):
-            outcomes = tuple((_formula(o.p, scenario, f"{key}.{k}.p", source),
-                              _formula(o.value, scenario, f"{key}.{k}.value", source))
+            outcomes = tuple((formula(o.p, f"{key}.{k}.p"), formula(o.value, f"{key}.{k}.value"))
                              for k, o in enumerate(var.next))
         else:
-            outcomes = ((1.0, _formula(var.next, scenario, key, source)),)
-        for p, v in outcomes:
-            for e in (p, v):
-                if isinstance(e, Expression):
-                    prev |= set(e.prev)
+            outcomes = ((1.0, formula(var.next, key)),)
+        prev.update(pl for pair in outcomes for e in pair if isinstance(e, Expression) for pl in e.prev)
         laws.append(outcomes)
     return _Transitions(tuple(laws), tuple(sorted(prev)))
 
@@ -291,8 +281,11 @@ def _snap(values: np.ndarray, grid: np.ndarray) -> np.ndarray:
 
 
 def build_dynamic_game(scenario: Scenario, parameters: Mapping[str, float] | None = None, *,
-                       source: str | None = None) -> DynamicGame:
+                       source: str | None = None, compiled: CompiledPayoffs | None = None) -> DynamicGame:
     """Build the stochastic game of a scenario with state (see the module docstring).
+
+    ``compiled`` is the scenario's compiled payoffs (:func:`~sim.model.game.compile_payoffs`), to
+    skip re-parsing them when building for many parameter values (as :func:`~sim.model.game.build_game`).
 
     Raises :class:`~sim.errors.ScenarioError` naming the key of a bad transition, a probability
     that is negative or does not sum to 1, a state space over the limits, or ``round`` without a
@@ -301,71 +294,47 @@ def build_dynamic_game(scenario: Scenario, parameters: Mapping[str, float] | Non
     source = source or source_of(scenario)
     ids = scenario.player_ids
     space = scenario_actions(scenario, source=source)
-    compiled = compile_payoffs(scenario, source=source)
+    compiled = compiled or compile_payoffs(scenario, source=source)
     if compiled is None:
         raise ScenarioError("a game with state needs levers and payoff terms, not plain actions", file=source,
                             key="state")
     trans = _compile_transitions(scenario, source)
     prev_used = set(trans.prev)
-    round_used = False
-    for k, pid in enumerate(ids):
-        for term, expr in compiled.terms[k]:
-            prev_used |= set(expr.prev)
-            if expr.uses_round:
-                round_used = True
-                if scenario.repeated.rounds is None:
-                    raise ScenarioError("uses round, which needs a finite horizon: give [repeated] rounds",
-                                        file=source, key=f"players.{pid}.payoff.{term}")
-    for law_k, (name, law) in enumerate(zip(scenario.state, trans.laws)):
-        for p, v in law or ():
-            if any(isinstance(e, Expression) and e.uses_round for e in (p, v)) and scenario.repeated.rounds is None:
+    round_used = any(expr.uses_round for terms in compiled.terms for _, expr in terms)  # transitions: round 0 only
+    readers = [(f"players.{pid}.payoff.{term}", (expr,)) for pid, terms in zip(ids, compiled.terms)
+               for term, expr in terms]
+    readers += [(f"state.{name}.next", pair) for name, law in zip(scenario.state, trans.laws) for pair in law or ()]
+    for key, exprs in readers:
+        for e in exprs:
+            if not isinstance(e, Expression):
+                continue
+            prev_used |= e.prev
+            if e.uses_round and scenario.repeated.rounds is None:
                 raise ScenarioError("uses round, which needs a finite horizon: give [repeated] rounds",
-                                    file=source, key=f"state.{name}.next")
+                                    file=source, key=key)
     # ---- the grid: declared variables, then prev.PLAYER.LEVER
-    names, levels, labels, units, init = [], [], [], [], []
-    for name, var in scenario.state.items():
-        info = LeverInfo(name, tuple(float(v) for v in var.levels), var.level_labels())
-        names.append(name)
-        levels.append(info.levels)
-        labels.append(info.labels)
-        units.append(var.unit)
-        init.append(level_index(info, var.initial, key=f"state.{name}.initial"))
-    prev_order = [(pid, lever) for pid in ids for lever in (scenario.players[pid].levers or {})
-                  if (pid, lever) in prev_used]
+    infos = [state_info(name, var) for name, var in scenario.state.items()]
+    init = [initial_level(name, var, source=source) for name, var in scenario.state.items()]
     previous = previous_levels(scenario, source=source)
-    for pid, lever_name in prev_order:
+    for pid, lever_name in [(pid, lv) for pid in ids for lv in scenario.players[pid].levers if (pid, lv) in prev_used]:
         lever = scenario.players[pid].levers[lever_name]
-        names.append(f"prev.{pid}.{lever_name}")
-        levels.append(tuple(float(v) for v in lever.levels))
-        labels.append(lever.level_labels())
-        units.append(lever.unit)
+        infos.append(LeverInfo(f"prev.{pid}.{lever_name}", tuple(float(v) for v in lever.levels),
+                               lever.level_labels(), lever.unit))
         init.append(previous.get((pid, lever_name), 0))
+    names = [info.name for info in infos]
+    levels = [info.levels for info in infos]
     sizes = [len(v) for v in levels]
-    S = int(np.prod(sizes)) if sizes else 1
+    S = int(np.prod(sizes))
     if S > MAX_STATES:
         raise ScenarioError(f"{S} states (product of grid sizes {sizes}) exceeds the limit of {MAX_STATES}",
                             file=source, key="state")
-    states = StateSpace(tuple(names), tuple(levels), tuple(labels), tuple(units),
-                        int(np.ravel_multi_index(init, sizes)) if sizes else 0)
+    states = StateSpace(tuple(names), tuple(levels), tuple(info.labels for info in infos),
+                        tuple(info.unit for info in infos), int(np.ravel_multi_index(init, sizes)) if sizes else 0)
     m, n = (len(g) for g in space.action_levels)
-    # ---- environment over (S, m, n)
-    env: dict[str, Any] = {name: p.value for name, p in scenario.parameters.items()}
-    for name, value in (parameters or {}).items():
-        if name not in scenario.parameters:
-            raise ScenarioError("unknown parameter", file=source, key=f"parameters.{name}")
-        env[name] = float(value)
+    # ---- environment over (S, m, n): a prev that no expression reads keeps its level before round 0
+    env = payoff_environment(scenario, space.action_levels, parameters, source)
     for name in names:
         env[name] = states.values(name)[:, None, None]
-    for pid, lever_name in [(p, lv) for p in ids for lv in (scenario.players[p].levers or {})]:
-        key = f"prev.{pid}.{lever_name}"
-        if key not in env:  # a prev that no expression reads: its level before round 0
-            lever = scenario.players[pid].levers[lever_name]
-            env[key] = float(lever.levels[previous.get((pid, lever_name), 0)])
-    for k, (pid, grid) in enumerate(zip(ids, space.action_levels)):
-        for j, (lever_name, lever) in enumerate(scenario.players[pid].levers.items()):
-            values = np.asarray(lever.levels, dtype=float)[grid[:, j]]
-            env[f"{pid}.{lever_name}"] = values[None, :, None] if k == 0 else values[None, None, :]
-    env["round"] = 0.0
     shape = (S, m, n)
 
     def payoffs_at(t: int) -> tuple[np.ndarray, np.ndarray]:
@@ -400,8 +369,7 @@ def build_dynamic_game(scenario: Scenario, parameters: Mapping[str, float] | Non
             for o, (p, v) in enumerate(law):
                 pk = np.broadcast_to(p.evaluate(env) if isinstance(p, Expression) else np.float64(p), shape)
                 vk = np.broadcast_to(v.evaluate(env) if isinstance(v, Expression) else np.float64(v), shape)
-                key = f"state.{name}.next" + (f".{o}" if len(law) > 1 or isinstance(scenario.state[name].next, tuple)
-                                              else "")
+                key = f"state.{name}.next" + (f".{o}" if isinstance(scenario.state[name].next, tuple) else "")
                 if not np.isfinite(vk).all():
                     s, i, j = np.argwhere(~np.isfinite(vk))[0]
                     raise ScenarioError(f"is {vk[s, i, j]:g} at ({states.key(s)} | {space.actions[0][i]} | "
@@ -428,7 +396,7 @@ def build_dynamic_game(scenario: Scenario, parameters: Mapping[str, float] | Non
             lv = space.action_levels[p][:, j]
             nxt = lv[None, :, None] if p == 0 else lv[None, None, :]
             per_var.append([(np.ones(shape), np.broadcast_to(nxt, shape))])
-    K = int(np.prod([len(o) for o in per_var])) if per_var else 1
+    K = int(np.prod([len(o) for o in per_var]))
     if S * m * n * K > MAX_TRANSITIONS:
         raise ScenarioError(f"{S} states x {m * n} profiles x {K} outcomes exceeds the limit of "
                             f"{MAX_TRANSITIONS:,} transitions", file=source, key="state")

@@ -282,7 +282,7 @@ def initial_environment(scenario: "Scenario") -> dict[str, float]:
     """
     env: dict[str, float] = {"round": 0.0}
     for name, var in scenario.state.items():
-        env[name] = float(var.levels[_state_level(var, var.initial)])
+        env[name] = float(var.levels[initial_level(name, var)])
     previous = previous_levels(scenario)
     for pid, player in scenario.players.items():
         for lever_name, lever in (player.levers or {}).items():
@@ -299,9 +299,8 @@ def previous_levels(scenario: "Scenario", *, source: str | None = None) -> dict[
     for pid, levers in scenario.repeated.previous.items():
         player = scenario.players.get(pid)
         if player is None or player.levers is None:
-            what = "unknown player" if player is None else "has plain actions, no levers"
-            raise ScenarioError(f"{what} {pid!r}" if player is None else what, file=source,
-                                key=f"repeated.previous.{pid}")
+            what = f"unknown player {pid!r}" if player is None else "has plain actions, no levers"
+            raise ScenarioError(what, file=source, key=f"repeated.previous.{pid}")
         for lever_name, ref in levers.items():
             key = f"repeated.previous.{pid}.{lever_name}"
             if lever_name not in player.levers:
@@ -314,8 +313,38 @@ def previous_levels(scenario: "Scenario", *, source: str | None = None) -> dict[
     return out
 
 
-def _state_level(var: Any, ref: Any) -> int:
-    return level_index(LeverInfo("state", tuple(var.levels), var.level_labels()), ref, key="initial")
+def state_info(name: str, var: Any) -> LeverInfo:
+    """A ``[state.NAME]`` grid as the action parser reads levels: values and labels."""
+    return LeverInfo(name, tuple(float(v) for v in var.levels), var.level_labels(), var.unit)
+
+
+def initial_level(name: str, var: Any, *, source: str = "<scenario>") -> int:
+    """Grid index of the ``initial`` level of state variable ``name``; a ``ScenarioError`` naming
+    ``state.NAME.initial`` when it is not on the grid."""
+    try:
+        return level_index(state_info(name, var), var.initial, key=f"state.{name}.initial")
+    except InputError:
+        shown = ", ".join(var.level_labels())
+        raise ScenarioError(f"{var.initial!r} is not on the grid (levels: {shown})", file=source,
+                            key=f"state.{name}.initial") from None
+
+
+def payoff_environment(scenario: "Scenario", grids: Sequence[np.ndarray], parameters: Mapping[str, float] | None,
+                       source: str) -> dict[str, object]:
+    """What payoff expressions read before the first round: :func:`initial_environment`, the
+    parameters (``parameters`` overriding by name) and every lever's value per action, the row
+    player's along axis -2 and the column player's along axis -1 (so a state axis may lead)."""
+    env: dict[str, object] = {**initial_environment(scenario),
+                              **{name: p.value for name, p in scenario.parameters.items()}}
+    for name, value in (parameters or {}).items():
+        if name not in scenario.parameters:
+            raise ScenarioError("unknown parameter", file=source, key=f"parameters.{name}")
+        env[name] = float(value)
+    for k, (pid, grid) in enumerate(zip(scenario.player_ids, grids)):
+        for j, (lever_name, lever) in enumerate(scenario.players[pid].levers.items()):
+            values = np.asarray(lever.levels, dtype=float)[grid[:, j]]
+            env[f"{pid}.{lever_name}"] = values[:, None] if k == 0 else values[None, :]
+    return env
 
 
 def _check_matrices(scenario: "Scenario", source: str) -> None:
@@ -428,16 +457,7 @@ def build_game(
         terms: tuple[dict, dict] = ({"payoff": A}, {"payoff": B})
     else:
         compiled = compiled or compile_payoffs(scenario, source=source)
-        env: dict[str, object] = {**initial_environment(scenario),
-                                  **{name: p.value for name, p in scenario.parameters.items()}}
-        for name, value in (parameters or {}).items():
-            if name not in scenario.parameters:
-                raise ScenarioError("unknown parameter", file=source, key=f"parameters.{name}")
-            env[name] = float(value)
-        for k, (pid, grid) in enumerate(zip(ids, grids)):
-            for j, (lever_name, lever) in enumerate(scenario.players[pid].levers.items()):
-                values = np.asarray(lever.levels, dtype=float)[grid[:, j]]
-                env[f"{pid}.{lever_name}"] = values[:, None] if k == 0 else values[None, :]
+        env = payoff_environment(scenario, grids, parameters, source)
         shape = (len(grids[0]), len(grids[1]))
         terms = ({}, {})
         for k, pid in enumerate(ids):

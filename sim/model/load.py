@@ -42,7 +42,7 @@ from sim.model.priors import parameter_prior
 from sim.model.scenario import _ADAPTER, Scenario, source_of
 
 __all__ = ["load_scenario", "scenario_from_dict", "check_scenario", "read_document", "document_hash",
-           "deep_merge", "source_of", "welfare_scenario", "parse_toml",
+           "document_digest", "deep_merge", "source_of", "welfare_scenario", "parse_toml",
            "MAX_EXTENDS_DEPTH", "MAX_NESTING", "MAX_SCENARIO_BYTES"]
 
 #: Longest chain of ``extends`` followed before giving up.
@@ -86,9 +86,12 @@ def scenario_from_dict(document: Mapping[str, Any], *, source: str = "<scenario>
 
 def document_hash(path: str | Path) -> str:
     """SHA-256 of the merged document, so variants that change a base file change hash too."""
-    document = _read_merged(Path(path), chain=())
-    text = json.dumps(document, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return document_digest(_read_merged(Path(path), chain=()))
+
+
+def document_digest(document: Mapping[str, Any]) -> str:
+    """SHA-256 of a merged document already read (what :func:`document_hash` computes from a file)."""
+    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def read_document(path: str | Path) -> dict[str, Any]:

@@ -261,10 +261,6 @@ class StateVariable:
         return number_labels(self.levels)
 
 
-#: Names the payoff language reserves in games with state.
-RESERVED_NAMES = frozenset({"round", "prev"})
-
-
 @dataclass(frozen=True, config=_CONFIG)
 class Event:
     """A dated moment to mark on outcome-path plots (a deadline, a summit)."""

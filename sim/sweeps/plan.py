@@ -16,7 +16,7 @@ import numpy as np
 
 from sim import __version__
 from sim.errors import InputError
-from sim.model.load import read_document, scenario_from_dict
+from sim.model.load import document_digest, read_document, scenario_from_dict
 from sim.repeated.strategies import get_strategy
 from sim.sweeps.design import (
     HARD_MAX_POINTS,
@@ -161,7 +161,7 @@ def plan_sweep(
         replicates=int(replicates),
     )
     # the hash of the very document the workers evaluate (the file may change while we plan)
-    scenario_hash = _document_digest(document)
+    scenario_hash = document_digest(document)
     ident = {
         "tradesim_version": __version__,  # the code computes the numbers too
         "scenario_hash": scenario_hash,
@@ -188,12 +188,6 @@ def _spec_text(value: Any) -> str:
     if isinstance(value, (tuple, list, np.ndarray)):
         return ",".join(repr(float(v)) for v in value)
     return repr(float(value))
-
-
-def _document_digest(document: Mapping[str, Any]) -> str:
-    """SHA-256 of a merged document, computed as :func:`sim.model.load.document_hash` computes it
-    from the file (a test checks that the two agree)."""
-    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
 
 
 #: Points checked at once for repeated lever levels (bounds the memory of a huge design).

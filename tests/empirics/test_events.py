@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from sim.empirics.events import read_events, snap_level
+from sim.empirics.events import read_events
 from sim.errors import InputError
-from sim.model.actions import LeverInfo
+from sim.model.actions import LeverInfo, snap_level
 from sim.model.dynamic import build_dynamic_game
 from sim.model.game import build_game
 from sim.model.load import load_scenario

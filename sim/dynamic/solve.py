@@ -31,7 +31,7 @@ from sim.dynamic.result import MarkovPerfectEquilibrium
 from sim.errors import InputError
 from sim.model.dynamic import DynamicGame
 from sim.stage.equilibria import nash_equilibria, pure_equilibrium_mask
-from sim.stage.lp import SolverError, game_label
+from sim.stage.lp import SolverError, game_label, payoff_range
 from sim.stage.security import zero_sum_solution
 
 __all__ = ["SELECTIONS", "markov_perfect_equilibria", "backward_induction", "pure_stationary_equilibria",
@@ -101,11 +101,6 @@ def _solve_stages(Q0: np.ndarray, Q1: np.ndarray, selection: str, tol: float, wh
     return x, y, counts
 
 
-def _scale(U: np.ndarray) -> float:
-    spread = float(U.max() - U.min()) if U.size else 0.0
-    return spread if spread > 0 else 1.0
-
-
 def is_zero_sum(game: DynamicGame) -> bool:
     """Whether ``A + B`` is one constant in every state and profile (to rounding error of the
     payoffs' size) and both discount alike."""
@@ -152,8 +147,8 @@ def backward_induction(game: DynamicGame, *, rounds: int | None = None, selectio
         v1 = np.einsum("si,sij,sj->s", x, Q1, y)
         values[t] = np.column_stack([v0, v1])
         for s in range(S):
-            r0 = float((Q0[s] @ y[s]).max() - v0[s]) / _scale(Q0[s])
-            r1 = float((x[s] @ Q1[s]).max() - v1[s]) / _scale(Q1[s])
+            r0 = float((Q0[s] @ y[s]).max() - v0[s]) / payoff_range(Q0[s])
+            r1 = float((x[s] @ Q1[s]).max() - v1[s]) / payoff_range(Q1[s])
             worst = max(worst, r0, r1)
     return MarkovPerfectEquilibrium(
         horizon=T, row=row, col=col, values=values[:T], method="backward induction", selection=selection,
@@ -176,7 +171,7 @@ def verify_stationary(game: DynamicGame, x: np.ndarray, y: np.ndarray) -> tuple[
     Q1 = B + game.discount[1] * game.expected(V[:, 1])
     g0 = np.einsum("sij,sj->si", Q0, y).max(axis=1) - np.einsum("si,sij,sj->s", x, Q0, y)
     g1 = np.einsum("si,sij->sj", x, Q1).max(axis=1) - np.einsum("si,sij,sj->s", x, Q1, y)
-    return V, float(max(g0.max() / _scale(Q0), g1.max() / _scale(Q1), 0.0))
+    return V, float(max(g0.max() / payoff_range(Q0), g1.max() / payoff_range(Q1), 0.0))
 
 
 def _stationary(game, x, y, method, selection, tol, multiplicity=0, iterations=None, residual=None, notes=(),
@@ -221,7 +216,7 @@ def value_iteration(game: DynamicGame, *, selection: str = "utilitarian", tol: f
     A, B = game.payoffs(0)
     V = np.zeros((S, 2))
     x, y = np.zeros((S, m)), np.zeros((S, n))
-    scale = max(_scale(A), _scale(B)) / max(1e-12, 1 - max(d0, d1))
+    scale = max(payoff_range(A), payoff_range(B)) / max(1e-12, 1 - max(d0, d1))
     residual, it, multiple = math.inf, 0, 0
     where = _where(game)
     for it in range(1, max_iter + 1):
@@ -271,7 +266,7 @@ def shapley_value_iteration(game: DynamicGame, *, tol: float = 1e-10, max_iter: 
     A, B = game.payoffs(0)
     c = float((A + B).flat[0])
     where = _where(game)
-    stop = tol * (1 - d) * _scale(A)
+    stop = tol * (1 - d) * payoff_range(A)
     v = np.zeros(game.n_states)
     residual, it = math.inf, 0
     for it in range(1, max_iter + 1):

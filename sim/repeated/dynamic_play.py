@@ -16,18 +16,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from sim._random import match_key, row_keys, uniform
+from sim._random import uniform
 from sim.errors import InputError
 from sim.model.dynamic import DynamicGame
-from sim.repeated.context import PlayerContext
-from sim.repeated.engine import (
-    CHUNK_CELLS,
-    MAX_PATH_CELLS,
-    match_lengths,
-    resolve_pair,
-    simulate_block,
-    summaries_from_payoffs,
-)
+from sim.repeated.engine import play_replicates, resolve_pair, summaries_from_payoffs
 from sim.repeated.match import MatchResult
 from sim.repeated.settings import PlaySettings
 
@@ -57,6 +49,11 @@ class StateLaw:
         u = uniform(keys, t, _STREAM_STATE)
         k = np.minimum((cdf < u[:, None]).sum(axis=1), succ.shape[1] - 1)
         return succ[np.arange(len(s)), k]
+
+    def summaries(self, a0: np.ndarray, a1: np.ndarray, lengths: np.ndarray, cooperative: tuple[int, int],
+                  discount: tuple[float, float]) -> dict[str, np.ndarray]:
+        """:func:`state_summaries` of the block just played (its states are :attr:`path`)."""
+        return state_summaries(self.game, self.path, a0, a1, lengths, cooperative, discount)
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,65 +134,30 @@ def play_dynamic(
     game.check_rounds(settings.max_rounds)
     start = _initial_state(game, initial)
     R, horizon = settings.replicates, settings.max_rounds
-    if paths and R * horizon > MAX_PATH_CELLS:
-        raise InputError(f"paths for {R} replicates x {horizon} rounds exceed {MAX_PATH_CELLS:,} replicate-rounds; "
-                         "use paths=False or fewer replicates", key="paths")
-    coop, disc = settings.cooperative, settings.discount
-    ctxs = (PlayerContext.build(stage, 0, coop), PlayerContext.build(stage, 1, coop))
-    chunk = max(1, CHUNK_CELLS // horizon)
-    pieces: dict[str, list] = {}
-    acts_store = np.full((R, horizon, 2), -1, dtype=np.int32) if paths else None
     states_store = np.full((R, horizon + 1), -1, dtype=np.int32) if paths else None
     n_vars = len(game.states.names)
     state_sum = np.zeros((n_vars, horizon + 1))
     state_n = np.zeros(horizon + 1)
-    round_pay, round_coop = np.zeros((horizon, 2)), np.zeros(horizon)
-    round_act = np.zeros(horizon, dtype=np.int64)
     values = [np.asarray(v, dtype=float) for v in game.states.levels]
     idx = game.states.indices()
-    T_max = 0
-    for lo in range(0, R, chunk):
-        hi = min(R, lo + chunk)
-        reps = np.arange(lo, hi)
-        keys = row_keys(settings.seed_key, np.full(len(reps), match_key(s[0].spec, s[1].spec), dtype=np.int64), reps)
-        lengths = match_lengths(keys, settings.rounds, settings.continuation, settings.max_rounds)
-        zeros = np.zeros(len(reps), dtype=np.int64)
-        law = StateLaw(game, start)
-        a0, a1 = simulate_block(stage, [s[0], s[1]], zeros, zeros + 1, keys, lengths, noise=settings.noise,
-                                perception_noise=settings.perception_noise, cooperative=coop, contexts=ctxs,
-                                dynamics=law)
-        T = a0.shape[1]
-        T_max = max(T_max, T)
+
+    def on_chunk(lo: int, hi: int, lengths: np.ndarray, law: StateLaw) -> None:
         St = law.path  # (N, T + 1)
-        summ = state_summaries(game, St, a0, a1, lengths, coop, disc)
-        for k in ("total", "discounted", "coop_rounds", "coop_rounds_player", "first_breakdown"):
-            pieces.setdefault(k, []).append(summ[k])
-        pieces.setdefault("length", []).append(lengths)
-        round_pay[:T] += summ["round_payoff_sum"]
-        round_coop[:T] += summ["round_coop_sum"]
-        round_act[:T] += summ["round_active"]
-        alive = np.arange(T + 1)[None, :] <= lengths[:, None]
+        alive = np.arange(St.shape[1])[None, :] <= lengths[:, None]
         for k in range(n_vars):
-            state_sum[k, : T + 1] += (values[k][idx[St, k]] * alive).sum(axis=0)
-        state_n[: T + 1] += alive.sum(axis=0)
-        if acts_store is not None:
-            active = np.arange(T)[None, :] < lengths[:, None]
-            acts_store[lo:hi, :T, 0] = np.where(active, a0, -1)
-            acts_store[lo:hi, :T, 1] = np.where(active, a1, -1)
-            states_store[lo:hi, : T + 1] = np.where(alive, St, -1)
-        if progress is not None:
-            progress(hi)
-    cat = {k: np.concatenate(v) for k, v in pieces.items()}
+            state_sum[k, : St.shape[1]] += (values[k][idx[St, k]] * alive).sum(axis=0)
+        state_n[: St.shape[1]] += alive.sum(axis=0)
+        if states_store is not None:
+            states_store[lo:hi, : St.shape[1]] = np.where(alive, St, -1)
+
+    fields = play_replicates(stage, s, settings, paths=paths, progress=progress,
+                             new_law=lambda: StateLaw(game, start), on_chunk=on_chunk)
+    T_max = len(fields["round_active"])
     with np.errstate(invalid="ignore", divide="ignore"):
-        rp = round_pay[:T_max] / np.maximum(round_act[:T_max], 1)[:, None]
-        rc = round_coop[:T_max] / np.maximum(round_act[:T_max], 1)
         means = tuple(state_sum[k, : T_max + 1] / np.maximum(state_n[: T_max + 1], 1) for k in range(n_vars))
     return DynamicMatchResult(
         game=stage, strategies=(s[0].spec, s[1].spec), strategy_info=(s[0].to_dict(), s[1].to_dict()),
-        player_ids=tuple(game.player_ids), settings=settings, length=cat["length"], total=cat["total"],
-        discounted=cat["discounted"], coop_rounds=cat["coop_rounds"], coop_rounds_player=cat["coop_rounds_player"],
-        first_breakdown=cat["first_breakdown"], round_payoff=rp, round_cooperation=rc, round_active=round_act[:T_max],
-        actions=None if acts_store is None else acts_store[:, :T_max],
+        player_ids=tuple(game.player_ids), settings=settings, **fields,
         dynamic=game, states=None if states_store is None else states_store[:, : T_max + 1], state_mean=means,
     )
 

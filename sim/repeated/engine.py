@@ -48,6 +48,7 @@ from sim.repeated.strategy import Observation, Strategy
 __all__ = [
     "MatchResult",
     "play",
+    "play_replicates",
     "simulate_block",
     "MAX_ROUNDS",
     "MAX_REPLICATES",
@@ -339,32 +340,58 @@ def play(
     settings = PlaySettings.check(game, rounds=rounds, continuation=continuation, max_rounds=max_rounds,
                                   replicates=replicates, noise=noise, perception_noise=perception_noise,
                                   discount=discount, cooperative=cooperative, seed=seed)
-    rounds, continuation, max_rounds = settings.rounds, settings.continuation, settings.max_rounds
-    replicates, noise, perception_noise = settings.replicates, settings.noise, settings.perception_noise
-    disc, coop, seed_key = settings.discount, settings.cooperative, settings.seed_key
-    horizon = max_rounds
-    if paths and replicates * horizon > MAX_PATH_CELLS:
+    return MatchResult(
+        game=game, strategies=(s[0].spec, s[1].spec), strategy_info=(s[0].to_dict(), s[1].to_dict()),
+        player_ids=tuple(game.player_ids), settings=settings,  # type: ignore[arg-type]
+        **play_replicates(game, s, settings, paths=paths, chunk_size=chunk_size, progress=progress),
+    )
+
+
+def play_replicates(
+    game: StageGame,
+    pair: tuple[Strategy, Strategy],
+    settings: PlaySettings,
+    *,
+    paths: bool = True,
+    chunk_size: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    new_law: Callable[[], Any] | None = None,
+    on_chunk: Callable[[int, int, np.ndarray, Any], None] | None = None,
+) -> dict[str, Any]:
+    """The replicates of one match, chunk by chunk: the :class:`MatchResult` fields that depend on play.
+
+    The loop of :func:`play` and :func:`~sim.repeated.dynamic_play.play_dynamic`. ``new_law`` makes a
+    fresh state law per chunk (a game with state; see :func:`simulate_block`), whose ``summaries``
+    take the payoffs in each round's state; ``on_chunk(start, stop, lengths, law)`` then sees each chunk.
+    """
+    horizon, R = settings.max_rounds, settings.replicates
+    if paths and R * horizon > MAX_PATH_CELLS:
         raise InputError(
-            f"paths for {replicates} replicates x {horizon} rounds exceed {MAX_PATH_CELLS:,} replicate-rounds; "
+            f"paths for {R} replicates x {horizon} rounds exceed {MAX_PATH_CELLS:,} replicate-rounds; "
             "use paths=False (summaries only) or fewer replicates", key="paths")
     if chunk_size is None:
         chunk_size = max(1, CHUNK_CELLS // horizon)
+    coop, disc = settings.cooperative, settings.discount
     ctxs = (PlayerContext.build(game, 0, coop), PlayerContext.build(game, 1, coop))
     pieces: dict[str, list] = {}
     T_max = 0
-    acts_store = np.full((replicates, horizon, 2), -1, dtype=np.int16 if max(game.shape) < 32000 else np.int32) if paths else None
+    acts_store = np.full((R, horizon, 2), -1, dtype=np.int16 if max(game.shape) < 32000 else np.int32) if paths else None
     round_pay = np.zeros((horizon, 2))
     round_coop = np.zeros(horizon)
     round_act = np.zeros(horizon, dtype=np.int64)
-    for start in range(0, replicates, chunk_size):
-        stop = min(replicates, start + chunk_size)
+    for start in range(0, R, chunk_size):
+        stop = min(R, start + chunk_size)
         reps = np.arange(start, stop)
-        keys = row_keys(seed_key, np.full(len(reps), match_key(s[0].spec, s[1].spec), dtype=np.int64), reps)
-        lengths = match_lengths(keys, rounds, continuation, max_rounds)
+        keys = row_keys(settings.seed_key, np.full(len(reps), match_key(pair[0].spec, pair[1].spec), dtype=np.int64),
+                        reps)
+        lengths = match_lengths(keys, settings.rounds, settings.continuation, settings.max_rounds)
         zeros = np.zeros(len(reps), dtype=np.int64)
-        a0, a1 = simulate_block(game, [s[0], s[1]], zeros, zeros + 1, keys, lengths, noise=noise,
-                                perception_noise=perception_noise, cooperative=coop, contexts=ctxs)
-        summ = summarise_paths(game, a0, a1, lengths, coop, disc)
+        law = None if new_law is None else new_law()
+        a0, a1 = simulate_block(game, [pair[0], pair[1]], zeros, zeros + 1, keys, lengths, noise=settings.noise,
+                                perception_noise=settings.perception_noise, cooperative=coop, contexts=ctxs,
+                                dynamics=law)
+        summ = (summarise_paths(game, a0, a1, lengths, coop, disc) if law is None
+                else law.summaries(a0, a1, lengths, coop, disc))
         for k in ("total", "discounted", "coop_rounds", "coop_rounds_player", "first_breakdown"):
             pieces.setdefault(k, []).append(summ[k])
         pieces.setdefault("length", []).append(lengths)
@@ -377,26 +404,13 @@ def play(
             active = np.arange(T)[None, :] < lengths[:, None]
             acts_store[start:stop, :T, 0] = np.where(active, a0, -1)
             acts_store[start:stop, :T, 1] = np.where(active, a1, -1)
+        if on_chunk is not None:
+            on_chunk(start, stop, lengths, law)
         if progress is not None:
             progress(stop)
     cat = {k: np.concatenate(v) for k, v in pieces.items()}
     with np.errstate(invalid="ignore", divide="ignore"):
         rp = round_pay[:T_max] / np.maximum(round_act[:T_max], 1)[:, None]
         rc = round_coop[:T_max] / np.maximum(round_act[:T_max], 1)
-    return MatchResult(
-        game=game,
-        strategies=(s[0].spec, s[1].spec),
-        strategy_info=(s[0].to_dict(), s[1].to_dict()),
-        player_ids=tuple(game.player_ids),  # type: ignore[arg-type]
-        settings=settings,
-        length=cat["length"],
-        total=cat["total"],
-        discounted=cat["discounted"],
-        coop_rounds=cat["coop_rounds"],
-        coop_rounds_player=cat["coop_rounds_player"],
-        first_breakdown=cat["first_breakdown"],
-        round_payoff=rp,
-        round_cooperation=rc,
-        round_active=round_act[:T_max],
-        actions=None if acts_store is None else acts_store[:, :T_max],
-    )
+    return {**cat, "round_payoff": rp, "round_cooperation": rc, "round_active": round_act[:T_max],
+            "actions": None if acts_store is None else acts_store[:, :T_max]}

@@ -32,6 +32,7 @@ from sim.repeated.punishment import (
     profile_payoff,
     reversion_equilibrium,
 )
+from sim.stage.lp import payoff_range
 from sim.stage.security import minmax_profile
 
 __all__ = ["TruceThresholds", "truce_thresholds", "tft_critical_discount", "scenario_period"]
@@ -68,7 +69,7 @@ class _TftProblem:
         self.coop_payoff = float(U[coop[player], coop[1 - player]])
         # measured from the truce payoff in units of the payoff range: the sign of the gap is
         # unchanged, and a large common offset no longer swamps the linear solves
-        self.span = float(np.ptp(U)) if np.ptp(U) > 0 else 1.0
+        self.span = payoff_range(U)
         self.payoff = (U[:, self.states] - self.coop_payoff) / self.span  # own action x state
 
     def gap(self, delta: float) -> float:

@@ -26,7 +26,7 @@ from sim.model.dynamic import DynamicGame
 from sim.model.game import StageGame
 from sim.render import HtmlRepr
 from sim.repeated.context import PlayerContext
-from sim.repeated.dynamic_play import StateLaw, state_summaries
+from sim.repeated.dynamic_play import StateLaw
 from sim.repeated.engine import (
     CHUNK_CELLS,
     match_lengths,
@@ -245,7 +245,7 @@ def round_robin(
                                 cooperative=coop, contexts=ctxs, on_round=on_round if progress else None,
                                 dynamics=law)
         summ = (summarise_paths(game, a0, a1, lengths, coop, disc) if law is None
-                else state_summaries(dynamic, law.path, a0, a1, lengths, coop, disc))
+                else law.summaries(a0, a1, lengths, coop, disc))
         L = lengths.reshape(M, R, 1).astype(float)
         totals[:, start:stop] = summ["total"].reshape(M, R, 2)
         per_round[:, start:stop] = summ["total"].reshape(M, R, 2) / L

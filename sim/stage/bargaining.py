@@ -113,9 +113,9 @@ def _frontier(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, list[tuple[int,
 
 def disagreement_point(game, source: str = "nash") -> tuple[tuple[float, float], str]:
     """The threat point: ``"nash"`` (each player's lowest equilibrium payoff) or ``"security"``."""
-    A, B, _, _ = as_arrays(game)
+    A, B, _, ids = as_arrays(game)
     if source == "security":
-        s = security_levels(A, B, game=game_label(game), player_ids=as_arrays(game)[3])
+        s = security_levels(A, B, game=game_label(game), player_ids=ids)
         return (s[0].mixed_value, s[1].mixed_value), "security levels (mixed maxmin)"
     if source == "nash":
         eq = nash_equilibria(game, "auto", max_seconds=30.0)
@@ -148,16 +148,12 @@ def _lottery(prof, p, q, t):
     return lot
 
 
-def _units(A: np.ndarray, B: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
-    """``(lo, span)`` of each player's payoffs (:func:`~sim.stage.lp.unit_payoffs`)."""
-    return tuple(unit_payoffs(U)[1:] for U in (A, B))  # type: ignore[return-value]
-
-
-def _unit(A: np.ndarray, B: np.ndarray, d) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
-    """Both payoff matrices mapped onto [0, 1] and the disagreement point mapped with them, so the
-    tolerances below mean the same whatever the payoff unit or offset."""
+def _unit(A: np.ndarray, B: np.ndarray, d):
+    """Both payoff matrices mapped onto [0, 1] (:func:`~sim.stage.lp.unit_payoffs`), the
+    disagreement point mapped with them, and each player's ``(lo, span)`` to map back: the
+    tolerances below then mean the same whatever the payoff unit or offset."""
     (Au, la, sa), (Bu, lb, sb) = unit_payoffs(A), unit_payoffs(B)
-    return (Au, Bu), np.array([(d[0] - la) / sa, (d[1] - lb) / sb])
+    return (Au, Bu), np.array([(d[0] - la) / sa, (d[1] - lb) / sb]), ((la, sa), (lb, sb))
 
 
 def _expected(A: np.ndarray, B: np.ndarray, lottery: dict[tuple[int, int], float]) -> tuple[float, float]:
@@ -176,7 +172,7 @@ def nash_bargaining(game, disagreement="nash") -> BargainingSolution:
     """
     A, B, _, _ = as_arrays(game)
     d, src = _resolve_d(game if not isinstance(game, tuple) else (A, B), disagreement)
-    U, du = _unit(A, B, d)  # the solution is invariant to each player's positive affine rescaling
+    U, du, _ = _unit(A, B, d)  # the solution is invariant to each player's positive affine rescaling
     pts, prof = _frontier(*U)
     best = (-1.0, None)
     for k in range(len(pts)):
@@ -209,7 +205,7 @@ def kalai_smorodinsky(game, disagreement="nash") -> BargainingSolution:
     A, B, _, _ = as_arrays(game)
     d_given, src = _resolve_d(game if not isinstance(game, tuple) else (A, B), disagreement)
     d_given = tuple(map(float, d_given))
-    U, d = _unit(A, B, d_given)  # the solution is invariant to each player's positive affine rescaling
+    U, d, units = _unit(A, B, d_given)  # the solution is invariant to each player's positive affine rescaling
     pts, prof = _frontier(*U)
     ideal = d.copy()
     clipped = []
@@ -245,7 +241,7 @@ def kalai_smorodinsky(game, disagreement="nash") -> BargainingSolution:
         return BargainingSolution("Kalai-Smorodinsky", d_given, {}, d_given, src, gains=False)
     p, q, t = best[1]
     lot = _lottery(prof, p, q, t)
-    ideal_given = tuple(float(lo + span * v) for (lo, span), v in zip(_units(A, B), ideal))
+    ideal_given = tuple(float(lo + span * v) for (lo, span), v in zip(units, ideal))
     return BargainingSolution("Kalai-Smorodinsky", _expected(A, B, lot), lot, d_given, src,
                               notes=(f"ideal point {ideal_given}",))
 

@@ -23,7 +23,14 @@ from sim.model.game import StageGame
 from sim.render import HtmlRepr
 from sim.stage.equilibria import as_arrays, payoff_scale
 from sim.stage.labels import labelled
-from sim.stage.lp import SolverError, game_label, simplex_point, solve_lp, unit_payoffs
+from sim.stage.lp import (
+    SolverError,
+    game_label,
+    payoff_range,
+    simplex_point,
+    solve_lp,
+    unit_payoffs,
+)
 
 TIE_RULES = ("leader", "against")
 
@@ -76,7 +83,7 @@ def stackelberg(game, leader: int = 0, *, tie: str = "leader", tol: float = 1e-9
         raise InputError("leader must be 0 (row) or 1 (column)", key="leader")
     A, B, _, _ = as_arrays(game)
     L, F = (A, B) if leader == 0 else (B.T, A.T)  # rows = leader actions
-    br = F >= F.max(axis=1, keepdims=True) - tol * payoff_scale(F, F)[0]  # ties: relative to the range
+    br = F >= F.max(axis=1, keepdims=True) - tol * payoff_range(F)  # ties: relative to the range
     masked = np.where(br, L, -np.inf if tie == "leader" else np.inf)
     resp = masked.argmax(axis=1) if tie == "leader" else masked.argmin(axis=1)
     vals = L[np.arange(len(L)), resp]
@@ -209,7 +216,7 @@ def stackelberg_mixed(game, leader: int = 0) -> StackelbergOutcome:
     m, n = L.shape
     name = f"{game_label(game)}, leader {ids[leader]}"
     # both rescaled into [0, 1]: the best mixture is the same, HiGHS sees entries of unit size
-    Lu, Fu = unit_payoffs(L)[0], unit_payoffs(F)[0]
+    (Lu, _, _), (Fu, _, f_span) = unit_payoffs(L), unit_payoffs(F)
     best = (-np.inf, None, None)
     for j in range(n):
         # x^T F[:, k] - x^T F[:, j] <= 0 for all k
@@ -222,7 +229,7 @@ def stackelberg_mixed(game, leader: int = 0) -> StackelbergOutcome:
         raise SolverError(f"the Stackelberg commitment LPs on {name} found no feasible follower reply")
     x = simplex_point(x, "Stackelberg commitment", name)
     reply = x @ F
-    if reply.max() - reply[j] > 1e-6 * payoff_scale(F, F)[0]:
+    if reply.max() - reply[j] > 1e-6 * f_span:
         raise SolverError(f"the Stackelberg commitment LP on {name} returned a mixture to which the follower's "
                           f"reply is not a best response (gap {reply.max() - reply[j]:.3g})")
     pay = (float(x @ L[:, j]), float(x @ F[:, j]))

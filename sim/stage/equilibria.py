@@ -33,7 +33,7 @@ from sim.stage.enumeration import (
 )
 from sim.stage.equilibrium_set import Equilibrium, EquilibriumSet
 from sim.stage.lemke_howson import lemke_howson_arrays
-from sim.stage.lp import SolverError, game_label
+from sim.stage.lp import SolverError, game_label, payoff_range
 
 METHODS = ("auto", "pure", "support", "vertex", "lemke-howson")
 #: ``auto`` enumerates vertices when min(m, n) of the reduced game is at most this.
@@ -102,7 +102,7 @@ def exact_check(A: np.ndarray, B: np.ndarray, x: np.ndarray, y: np.ndarray, max_
 
 def payoff_scale(A: np.ndarray, B: np.ndarray) -> tuple[float, float]:
     """Each player's payoff range (max - min), 1 for a constant matrix: the unit of ``tol``."""
-    return tuple(float(np.ptp(U)) if np.ptp(U) > 0 else 1.0 for U in (A, B))  # type: ignore[return-value]
+    return payoff_range(A), payoff_range(B)
 
 
 def _simple_rationals(A: np.ndarray, B: np.ndarray, max_den: int = 1000) -> bool:

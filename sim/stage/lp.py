@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.errors import SolverError
 
-__all__ = ["SolverError", "game_label", "unit_payoffs", "solve_lp", "simplex_point"]
+__all__ = ["SolverError", "game_label", "payoff_range", "unit_payoffs", "solve_lp", "simplex_point"]
 
 
 def game_label(game) -> str:
@@ -24,12 +24,17 @@ def game_label(game) -> str:
     return f"game {name!r}" if isinstance(name, str) and name else "the game"
 
 
+def payoff_range(U: np.ndarray) -> float:
+    """``max - min`` of a payoff matrix, 1 for a constant one: the unit of relative tolerances."""
+    lo, hi = float(np.min(U)), float(np.max(U))
+    return hi - lo if hi > lo else 1.0
+
+
 def unit_payoffs(U: np.ndarray) -> tuple[np.ndarray, float, float]:
     """``(V, lo, span)`` with ``U = lo + span * V`` and ``V`` in [0, 1] (a constant ``U`` maps to 0,
-    ``span`` 1)."""
+    ``span`` 1; ``span`` is :func:`payoff_range`)."""
     U = np.asarray(U, dtype=float)
-    lo, hi = float(U.min()), float(U.max())
-    span = hi - lo if hi > lo else 1.0
+    lo, span = float(U.min()), payoff_range(U)
     return (U - lo) / span, lo, span
 
 

@@ -163,6 +163,25 @@ def knife_edge_lines(items: list[dict], at_base: dict[str, bool], *, what: str) 
     return lines
 
 
+def threat_option(game, trigger_items, response_items) -> tuple[int, int, dict[str, str], dict[str, str]]:
+    """``--if MOVE --then RESPONSE`` as ``(trigger player, response player, trigger, response)``
+    (:func:`sim.stage.commitment.threat_check` takes the response player as the threatener)."""
+    trigger_player, trigger = lever_settings(game, trigger_items, "--if")
+    response_player, response = lever_settings(game, response_items, "--then")
+    if trigger_player == response_player:
+        raise InputError("--if and --then must name different players", key="--then")
+    return trigger_player, response_player, trigger, response
+
+
+def emit(text: str, path: str | None, *, option: str) -> None:
+    """Print ``text``, or write it to ``path`` (given by ``option``) atomically and say so on stderr."""
+    if path is None:
+        click.echo(text, nl=False)
+        return
+    write_text_atomic(path, text, what=option)
+    click.echo(f"wrote {path}", err=True)
+
+
 def lever_settings(game, items, option) -> tuple[int, dict[str, str]]:
     """``--if``/``--then`` items ``PLAYER.LEVER=LEVEL`` as ``(player index, {lever: level})``."""
     players = set()

@@ -44,11 +44,6 @@ PROGRESS_MIN_WORK = 200_000
 _SPEC_SPLIT = re.compile(r",(?![^,:]*=)")
 
 
-def _load(path: str):
-
-    return load_game(path)
-
-
 def _repeated(scenario) -> Any:
     return getattr(scenario, "repeated", None)
 
@@ -277,7 +272,7 @@ def _tournament_args(f):
 def _run_tournament(file, spec_lists, rounds, continuation, max_rounds, reps, noise, perception_noise, seed, self_play,
                     label="tournament"):
 
-    scenario, game = _load(file)
+    scenario, game = load_game(file)
     specs = split_specs(spec_lists) or list(CLASSIC)
     rounds, continuation = _horizon(scenario, rounds, continuation)
     noise = float(_default(scenario, "noise", 0.0)) if noise is None else noise

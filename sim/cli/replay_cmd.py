@@ -11,15 +11,14 @@ from typing import Any, Sequence
 import click
 
 from sim._files import MAX_EVENTS_BYTES, read_bytes_capped
-from sim.cli.common import dumps, format_option, invocation, write_text_atomic
+from sim.cli.common import dumps, emit, format_option, invocation
+from sim.cli.scenario_cmds import read_scenario
 from sim.empirics.events import read_events
 from sim.empirics.fit import fit_events
 from sim.empirics.replay import ReplayResult, replay
 from sim.errors import InputError
 from sim.model.dynamic import build_dynamic_game, is_dynamic
 from sim.model.game import build_game
-from sim.model.load import load_scenario
-from sim.repeated.strategies import check_scenario_strategies
 
 #: Seconds a fit runs before it reports progress on stderr.
 PROGRESS_AFTER = 3.0
@@ -27,8 +26,7 @@ PROGRESS_AFTER = 3.0
 
 def _load(scenario_path: str, events_path: str):
     """The scenario, its game (with state if it has any) and the checked events."""
-    scenario = load_scenario(scenario_path)
-    check_scenario_strategies(scenario, source=scenario_path)
+    scenario = read_scenario(scenario_path)
     if is_dynamic(scenario):
         game = build_dynamic_game(scenario, source=scenario_path)
         return scenario, game, read_events(events_path, game, state=game.states)
@@ -42,15 +40,6 @@ def _invocation(ctx: click.Context, scenario_path: str, events_path: str) -> dic
     out["events_sha256"] = hashlib.sha256(read_bytes_capped(events_path, what="events CSV",
                                                             cap=MAX_EVENTS_BYTES)).hexdigest()
     return out
-
-
-def _emit(text: str, out_path: str | None) -> None:
-    """Print, or write ``-o FILE`` atomically (nothing is written if anything failed before)."""
-    if out_path is None:
-        click.echo(text, nl=False)
-        return
-    write_text_atomic(out_path, text, what="-o")
-    click.echo(f"wrote {out_path}", err=True)
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], left: int = 1) -> str:
@@ -132,11 +121,12 @@ def replay_cmd(ctx, scenario_path, events_path, strategies, periods, bootstrap, 
     res = replay(scenario, log, strategies=strategies, periods=periods, bootstrap=bootstrap, seed=seed,
                  source=scenario_path, game=game)
     if fmt == "json":
-        _emit(dumps({**res.to_dict(), "invocation": _invocation(ctx, scenario_path, events_path)}) + "\n", out_path)
+        out = {**res.to_dict(), "invocation": _invocation(ctx, scenario_path, events_path)}
+        emit(dumps(out) + "\n", out_path, option="-o")
     elif fmt == "csv":
-        _emit(replay_csv(res), out_path)
+        emit(replay_csv(res), out_path, option="-o")
     else:
-        _emit(replay_text(res), out_path)
+        emit(replay_text(res), out_path, option="-o")
 
 
 def fit_text(fit, holdout, units: str) -> str:
@@ -192,7 +182,7 @@ def fit_cmd(ctx, scenario_path, events_path, params, fit_periods, test_periods, 
     """
     if seed < 0:
         raise InputError(f"must be >= 0, got {seed}", key="--seed")
-    scenario, _, log = _load(scenario_path, events_path)
+    scenario, game, log = _load(scenario_path, events_path)
     t0 = time.monotonic()
 
     def progress(message: str) -> None:
@@ -200,14 +190,15 @@ def fit_cmd(ctx, scenario_path, events_path, params, fit_periods, test_periods, 
             click.echo(message, err=True)
 
     fit, holdout = fit_events(scenario, log, params, fit_periods=fit_periods, test_periods=test_periods,
-                              starts=starts, seed=seed, bootstrap=bootstrap, choice=choice, progress=progress)
+                              starts=starts, seed=seed, bootstrap=bootstrap, choice=choice, progress=progress,
+                              game=game)
     if fmt == "json":
         out = fit.to_dict()
         out["holdout"] = holdout
         out["invocation"] = _invocation(ctx, scenario_path, events_path)
-        _emit(dumps(out) + "\n", out_path)
+        emit(dumps(out) + "\n", out_path, option="-o")
     else:
-        _emit(fit_text(fit, holdout, scenario.meta.payoff_unit), out_path)
+        emit(fit_text(fit, holdout, scenario.meta.payoff_unit), out_path, option="-o")
 
 
 def register(group: click.Group) -> None:

@@ -10,12 +10,12 @@ import click
 
 from sim.cli.common import (
     dumps,
+    emit,
     format_option,
     invocation,
-    lever_settings,
     show_progress,
+    threat_option,
     to_jsonable,
-    write_text_atomic,
 )
 from sim.cli.scenario_cmds import load_game
 from sim.empirics.robust import DEFAULT_DRAWS, knife_edge_sentence, robustness
@@ -103,10 +103,7 @@ def robust(ctx, file, draws, seed, params, welfare, trigger_items, response_item
     if bool(trigger_items) != bool(response_items):
         raise InputError("give --if and --then together", key="--then" if trigger_items else "--if")
     if trigger_items:
-        trigger_player, trigger = lever_settings(game, trigger_items, "if")
-        response_player, response = lever_settings(game, response_items, "then")
-        if trigger_player == response_player:
-            raise InputError("--if and --then must name different players", key="then")
+        _, response_player, trigger, response = threat_option(game, trigger_items, response_items)
         threat = (response_player, trigger, response)
     bar = _Progress(show_progress())
     try:
@@ -120,11 +117,7 @@ def robust(ctx, file, draws, seed, params, welfare, trigger_items, response_item
         text = result.to_csv()
     else:
         text = render_text(result) + "\n"
-    if output is not None:
-        write_text_atomic(output, text, what="--output")
-        click.echo(f"wrote {output}", err=True)
-    else:
-        click.echo(text, nl=False)
+    emit(text, output, option="--output")
 
 
 def render_text(result) -> str:

@@ -19,10 +19,16 @@ from sim.repeated.strategies import check_scenario_strategies
 MAX_TEXT_COLUMNS = 8
 
 
-def load_game(path: str):
-    """Load a scenario file, check its strategy specs and build its game (errors name the file and key)."""
+def read_scenario(path: str):
+    """Load a scenario file and check its strategy specs (errors name the file and key)."""
     scenario = load_scenario(path)
     check_scenario_strategies(scenario, source=path)
+    return scenario
+
+
+def load_game(path: str):
+    """:func:`read_scenario`, and the scenario's stage game."""
+    scenario = read_scenario(path)
     return scenario, build_game(scenario, source=path)
 
 
@@ -240,11 +246,10 @@ def schema(output: str | None) -> None:
 
 def load_payoffs(file: str, welfare: bool):
     """``load_game``, with the ``[welfare]`` values as base values when ``welfare`` (an error without them)."""
-    scenario, game = load_game(file)
+    scenario = read_scenario(file)
     if welfare:
         scenario = welfare_scenario(scenario, source=file)
-        game = build_game(scenario, source=file)
-    return scenario, game
+    return scenario, build_game(scenario, source=file)
 
 
 def register(group: click.Group) -> None:
@@ -252,4 +257,4 @@ def register(group: click.Group) -> None:
         group.add_command(command)
 
 
-__all__ = ["register", "load_game", "show_dict", "bimatrix_csv"]
+__all__ = ["register", "read_scenario", "load_game", "load_payoffs", "show_dict", "bimatrix_csv"]

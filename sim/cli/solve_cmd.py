@@ -12,17 +12,16 @@ from sim.cli.common import (
     format_option,
     invocation,
     knife_edge_lines,
-    lever_settings,
     payoffs_note,
     plot_option,
     save_plot,
+    threat_option,
     welfare_option,
 )
 from sim.cli.markov import markov_report, render_markov
 from sim.cli.scenario_cmds import load_game, load_payoffs
 from sim.dynamic.solve import SELECTIONS
 from sim.empirics.robust import stage_knife_edges
-from sim.errors import InputError
 from sim.repeated.payoff_set import feasible_ir_set
 from sim.stage.bargaining import (
     correlated_equilibrium,
@@ -301,10 +300,7 @@ def threat(file, trigger_items, response_items, fmt):
     """
 
     _, game = load_game(file)
-    trigger_player, trigger = lever_settings(game, trigger_items, "if")
-    response_player, response = lever_settings(game, response_items, "then")
-    if trigger_player == response_player:
-        raise InputError("--if and --then must name different players", key="then")
+    trigger_player, response_player, trigger, response = threat_option(game, trigger_items, response_items)
     result = threat_check(game, response_player, trigger, response)
     ids, acts = game.player_ids, game.actions
     data = result.to_dict()

@@ -60,12 +60,13 @@ def thresholds(ctx, file, coop_items, vary, infinite, welfare, no_knife, fmt, pl
     """
 
     scenario, game = load_payoffs(file, welfare)
-    th = truce_thresholds(game, cooperative_option(coop_items))
+    cooperative = cooperative_option(coop_items)
+    th = truce_thresholds(game, cooperative)
     found = None if no_knife else stage_knife_edges(file, conclusions="self_enforcing", welfare=welfare,
                                                     cooperative=th.cooperative)
-    markov = truce_report(scenario, cooperative_option(coop_items), source=file, infinite=infinite)
+    markov = truce_report(scenario, cooperative, source=file, infinite=infinite)
     payoff_set = feasible_ir_set(game)
-    curve = _threshold_curve(scenario, vary, cooperative_option(coop_items)) if vary else None
+    curve = _threshold_curve(scenario, vary, cooperative) if vary else None
     if plot_path:
         from sim.viz import plots
 

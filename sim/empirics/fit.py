@@ -98,12 +98,12 @@ def payoff_model(scenario: Any, *, source: str | None = None) -> Callable[[Mappi
     """``values -> (A, B)``: the stage payoffs at parameter values, ``(m, n)`` or ``(S, m, n)`` with
     state; the payoff terms are compiled once."""
     source = source or source_of(scenario)
+    compiled = compile_payoffs(scenario, source=source)
     if is_dynamic(scenario):
         def dynamic(values):
-            g = build_dynamic_game(scenario, values, source=source)
+            g = build_dynamic_game(scenario, values, source=source, compiled=compiled)
             return g.A, g.B
         return dynamic
-    compiled = compile_payoffs(scenario, source=source)
 
     def static(values):
         g = build_game(scenario, values, source=source, compiled=compiled)
@@ -289,13 +289,17 @@ def _standard_errors(nll: Callable, x: np.ndarray, width: np.ndarray, names: Seq
 
 def fit_events(scenario: Any, log: EventLog, names: Sequence[str], *, fit_periods: Sequence[str] = (),
                test_periods: Sequence[str] = (), starts: int = 5, seed: int = 0, bootstrap: int = 1000,
-               choice: str = "levers", progress: Callable[[str], None] | None = None) -> tuple[LogitFit, dict[str, Any] | None]:
+               choice: str = "levers", progress: Callable[[str], None] | None = None,
+               game: Any = None) -> tuple[LogitFit, dict[str, Any] | None]:
     """Fit on the observations of ``fit_periods`` (default: all periods not tested) and, when
     ``test_periods`` are given, report on them the held-out log-likelihood per observation and the
-    direction scores of the fitted model against the mirror and repeat baselines (by :func:`replay`)."""
+    direction scores of the fitted model against the mirror and repeat baselines (by :func:`replay`).
+
+    ``game`` is the scenario's game at its base values (with state if it has any), if already built.
+    """
     source = source_of(scenario)
-    dyn = build_dynamic_game(scenario, source=source) if is_dynamic(scenario) else None
-    game = dyn if dyn is not None else build_game(scenario, source=source)
+    if game is None:
+        game = build_dynamic_game(scenario, source=source) if is_dynamic(scenario) else build_game(scenario, source=source)
     obs = choice_observations(log, game, choice=choice)
     known = tuple(dict.fromkeys(obs.period))
     for key, wanted in (("--fit-period", fit_periods), ("--test-period", test_periods)):

@@ -1,7 +1,7 @@
 """The live classroom: students play a scenario's stage game in their browsers, pair by pair,
 while the teacher watches the class tally beside what the theory says.
 
-Layer 8, between :mod:`sim.viz` and :mod:`sim.cli`: it may import every layer below it and only
+Layer 9, between :mod:`sim.viz` and :mod:`sim.cli`: it may import every layer below it and only
 the CLI imports it. The web server (Starlette, run by uvicorn) is imported only by
 :mod:`sim.classroom.server`, so the store and the game logic load without it.
 

@@ -16,7 +16,7 @@ import numpy as np
 from sim._random import row_keys, side_keys
 from sim.classroom.errors import ClassroomError
 from sim.errors import InputError
-from sim.model.actions import cooperative_profile, level_index
+from sim.model.actions import default_cooperative, resolve_action
 from sim.model.game import StageGame
 from sim.repeated.context import PlayerContext
 from sim.repeated.engine import match_lengths
@@ -99,7 +99,7 @@ class ClassGame:
             if not 1 <= rounds <= MAX_ROUNDS:
                 raise ClassroomError(f"rounds must be in 1..{MAX_ROUNDS}, got {rounds}", key="rounds")
             max_rounds = rounds
-        return cls(game, cooperative_profile(game), rounds, continuation, int(max_rounds))
+        return cls(game, default_cooperative(game), rounds, continuation, int(max_rounds))
 
     @property
     def player_ids(self) -> tuple[str, str]:
@@ -114,30 +114,25 @@ class ClassGame:
         return [{"name": lv.name, "labels": list(lv.labels), "unit": lv.unit} for lv in self.game.levers[side]]
 
     def action_of(self, side: int, levels: Any) -> int:
-        """The action of ``side`` whose levers are at ``levels`` (``{lever: level label}``, every lever)."""
+        """The action of ``side`` whose levers are at ``levels`` (``{lever: level label}``, every lever).
+
+        The classroom asks more than :func:`resolve_action` (every lever, by label text); the
+        lever names, the levels and the forbidden combinations are :func:`resolve_action`'s.
+        """
         if not isinstance(levels, Mapping):
             raise ClassroomError("levels must be an object {lever: level}", key="levels")
-        levers = self.game.levers[side]
-        names = [lv.name for lv in levers]
-        unknown = sorted(str(k) for k in levels if k not in names)
-        if unknown:
-            raise ClassroomError(f"no lever {unknown[0][:40]!r} (levers: {', '.join(names)})", key="levels")
-        missing = [n for n in names if n not in levels]
-        if missing:
-            raise ClassroomError(f"choose a level of every lever; missing {missing[0]!r}", key="levels")
-        target = []
-        for lv in levers:
-            ref = levels[lv.name]
-            if not isinstance(ref, str) or len(ref) > 100:
-                raise ClassroomError(f"the level of {lv.name!r} must be one of its labels", key=f"levels.{lv.name}")
-            try:
-                target.append(level_index(lv, ref, key=f"levels.{lv.name}"))
-            except InputError as exc:
-                raise ClassroomError(exc.message, key=exc.key) from None
-        rows = np.flatnonzero((np.asarray(self.game.action_levels[side]) == np.array(target)).all(axis=1))
-        if rows.size == 0:
-            raise ClassroomError("the scenario forbids that combination of levels", key="levels")
-        return int(rows[0])
+        names = [lv.name for lv in self.game.levers[side]]
+        if set(levels) <= set(names):  # else resolve_action names the unknown lever
+            missing = [n for n in names if n not in levels]
+            if missing:
+                raise ClassroomError(f"choose a level of every lever; missing {missing[0]!r}", key="levels")
+            for name in names:
+                if not isinstance(levels[name], str) or len(levels[name]) > 100:
+                    raise ClassroomError(f"the level of {name!r} must be one of its labels", key=f"levels.{name}")
+        try:
+            return resolve_action(self.game, side, levels, key="levels")
+        except InputError as exc:
+            raise ClassroomError(exc.message, key=exc.key) from None
 
     def levels_of(self, side: int, action: int) -> dict[str, str]:
         """``{lever: level label}`` of an action of ``side``."""

@@ -20,6 +20,7 @@ from sim.classroom.game import ClassGame, check_strategy, pair_key, strategy_mov
 from sim.classroom.store import PairRow, SeatRow, SessionRow, Store
 from sim.classroom.tally import class_tally, export_rows, pair_paths, theory
 from sim.model.game import StageGame
+from sim.repeated.strategy import Strategy
 
 __all__ = ["ClassSettings", "Classroom", "MAX_SEATS", "MAX_SESSIONS", "MAX_NAME"]
 
@@ -42,6 +43,14 @@ class ClassSettings:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def class_game(self, game: StageGame) -> ClassGame:
+        """The game played under these settings (checks the ending rule)."""
+        return ClassGame.build(game, rounds=self.rounds, continuation=self.continuation, max_rounds=self.max_rounds)
+
+    def opponent_strategy(self) -> Strategy | None:
+        """The strategy every student plays against, or ``None`` for student against student."""
+        return None if self.opponent == "student" else check_strategy(self.opponent)
+
 
 def room_code() -> str:
     """A fresh six-character room code (32 symbols, about 30 bits)."""
@@ -61,9 +70,8 @@ class Classroom:
         s = session.settings
         self.settings = ClassSettings(**s["settings"])
         self.seed_key = int(s["seed_key"])
-        self.cg = ClassGame.build(game, rounds=self.settings.rounds, continuation=self.settings.continuation,
-                                  max_rounds=self.settings.max_rounds)
-        self.strategy = None if self.settings.opponent == "student" else check_strategy(self.settings.opponent)
+        self.cg = self.settings.class_game(game)
+        self.strategy = self.settings.opponent_strategy()
         self.theory = theory(self.cg)
         self._lock = threading.RLock()
         self._tally: tuple[int, int, dict[str, Any]] | None = None
@@ -72,16 +80,14 @@ class Classroom:
     def open(cls, store: Store, scenario: str, scenario_hash: str, game: StageGame, settings: ClassSettings, *,
              new: bool = False) -> tuple["Classroom", bool]:
         """The classroom and whether it resumed a stored session."""
-        ClassGame.build(game, rounds=settings.rounds, continuation=settings.continuation,
-                        max_rounds=settings.max_rounds)  # validate before touching the store
-        if settings.opponent != "student":
-            check_strategy(settings.opponent)
+        settings.class_game(game)  # validate before touching the store
+        settings.opponent_strategy()
         if not new:
+            wanted = {**settings.to_dict(), "seed": None}
             for row in reversed(store.sessions()):
-                same = {k: v for k, v in row.settings["settings"].items() if k != "seed"}
-                if (row.scenario_hash == scenario_hash and same == {k: v for k, v in settings.to_dict().items()
-                                                                     if k != "seed"}
-                        and settings.seed in (None, row.settings["settings"]["seed"])):
+                stored = row.settings["settings"]
+                if (row.scenario_hash == scenario_hash and {**stored, "seed": None} == wanted
+                        and settings.seed in (None, stored["seed"])):
                     return cls(store, row, game), True
         if store.count_sessions() >= MAX_SESSIONS:
             raise ClassroomError(f"{store.path} holds {MAX_SESSIONS} sessions already; use another --db", 403)
@@ -155,9 +161,9 @@ class Classroom:
 
     # ------------------------------------------------------------------ playing
     def _strategy_move(self, pair: PairRow, side: int, opp_moves: list[int]) -> int:
-        strategy = check_strategy(pair.strategy(side))  # type: ignore[arg-type]
-        return strategy_moves(self.cg.game, strategy, side, opp_moves, pair_key(self.seed_key, pair.pair),
-                              self.cg.cooperative)[-1]
+        # every strategy seat of a session plays the session's opponent (its spec is stored per pair)
+        return strategy_moves(self.cg.game, self.strategy, side, opp_moves,  # type: ignore[arg-type]
+                              pair_key(self.seed_key, pair.pair), self.cg.cooperative)[-1]
 
     def move(self, seat: SeatRow, round_: Any, levels: Any) -> dict[str, Any]:
         """Store ``seat``'s move for round ``round_`` (1-based, as shown); the strategy's too."""

@@ -213,9 +213,10 @@ class Store:
         with self.transaction() as c:
             seat = int(c.execute("SELECT COALESCE(MAX(seat), -1) + 1 FROM seats WHERE session = ?",
                                  (session,)).fetchone()[0])
-            c.execute("INSERT INTO seats VALUES (?, ?, ?, ?, ?)", (session, seat, token, name, utc_now()))
-            return SeatRow(session, seat, token, name, self._all("SELECT joined_at FROM seats WHERE session = ? AND "
-                                                                 "seat = ?", (session, seat))[0][0])
+            row = SeatRow(session, seat, token, name, utc_now())
+            c.execute("INSERT INTO seats VALUES (?, ?, ?, ?, ?)", (row.session, row.seat, row.token, row.name,
+                                                                   row.joined_at))
+            return row
 
     def seat_by_token(self, session: int, token: str) -> SeatRow | None:
         rows = self._all("SELECT * FROM seats WHERE session = ? AND token = ?", (session, token))

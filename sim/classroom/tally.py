@@ -108,21 +108,21 @@ def class_tally(cg: ClassGame, seed_key: int, seats: Sequence[SeatRow], pairs: S
             if seat is None:
                 continue
             own = [m[side].action for m in path]
-            other = [m[1 - side].action for m in path]
-            score = sum(cg.payoffs(*((x, y) if side == 0 else (y, x)))[side] for x, y in zip(own, other))
-            opp_score = sum(cg.payoffs(*((x, y) if side == 0 else (y, x)))[1 - side] for x, y in zip(own, other))
+            played = [cg.payoffs(a.action, b.action) for a, b in path]
             reply = strategy_moves(cg.game, tft, 1 - side, own[:-1], pair_key(seed_key, p.pair), cg.cooperative) if own else []
             tft_pay = [cg.payoffs(*((x, y) if side == 0 else (y, x))) for x, y in zip(own, reply)]
             students.append({
                 "seat": seat + 1, "name": names.get(seat, ""), "pair": p.pair + 1, "plays": ids[side],
                 "opponent": (f"seat {p.seat(1 - side) + 1}" if p.seat(1 - side) is not None
                              else f"strategy {p.strategy(1 - side)}"),
-                "rounds": len(path), "of": p.length, "score": round(score, 6), "opponent_score": round(opp_score, 6),
+                "rounds": len(path), "of": p.length, "score": round(sum(u[side] for u in played), 6),
+                "opponent_score": round(sum(u[1 - side] for u in played), 6),
                 "tit_for_tat_score": round(sum(u[1 - side] for u in tft_pay), 6),
                 "score_against_tit_for_tat": round(sum(u[side] for u in tft_pay), 6),
                 "cooperative_rounds": sum(1 for x in own if x == cg.cooperative[side]),
             })
-    waiting = sorted(s.seat for s in seats if not any(s.seat in (p.row_seat, p.col_seat) for p in pairs))
+    paired = {p.seat(side) for p in pairs for side in (0, 1)}
+    waiting = sorted(s.seat for s in seats if s.seat not in paired)
     return {
         "players": list(ids),
         "seats": len(seats),

@@ -27,18 +27,26 @@ def _lan_address() -> str:
             return "127.0.0.1"
 
 
+def _store(db: str):
+    """The classroom database in ``db``; a file that is not one (or of another schema) is one error line."""
+    import sqlite3
+
+    from sim.classroom.store import Store
+
+    try:
+        return Store(db)
+    except (sqlite3.Error, ValueError) as exc:  # not SQLite, or a schema from another version
+        raise InputError(f"cannot open the classroom database: {exc}", file=db) from None
+
+
 def _open_room(file: str, db: str, settings, new: bool):
     from sim.classroom.errors import ClassroomError
     from sim.classroom.room import Classroom
-    from sim.classroom.store import Store
     from sim.cli.scenario_cmds import load_game
     from sim.model.load import document_hash
 
     _, game = load_game(file)
-    try:
-        store = Store(db)
-    except Exception as exc:  # sqlite3.DatabaseError, a schema from another version
-        raise InputError(f"cannot open the classroom database: {exc}", key="--db") from None
+    store = _store(db)
     try:
         return Classroom.open(store, file, document_hash(file), game, settings, new=new)
     except ClassroomError as exc:
@@ -111,8 +119,9 @@ def classroom(file, port, host, db, rounds, continuation, max_rounds, opponent, 
         click.echo(line)
     sys.stdout.flush()
     app = create_app(room, join_url=join_url)
+    # http="h11": the header cap is an h11 setting, which httptools (picked when installed) ignores
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, limit_concurrency=400,
-                h11_max_incomplete_event_size=16 * 1024)
+                http="h11", h11_max_incomplete_event_size=16 * 1024)
 
 
 @click.command("classroom-export")
@@ -122,13 +131,12 @@ def classroom(file, port, host, db, rounds, continuation, max_rounds, opponent, 
 def classroom_export(db, output, session_id):
     """Write the moves of a classroom session in DB to a CSV file (one row per completed round)."""
     from sim._files import write_text_atomic
-    from sim.classroom.game import ClassGame
-    from sim.classroom.store import Store
+    from sim.classroom.room import ClassSettings
     from sim.classroom.tally import export_csv, export_rows
     from sim.cli.scenario_cmds import load_game
     from sim.model.load import document_hash
 
-    store = Store(db)
+    store = _store(db)
     sessions = store.sessions()
     if not sessions:
         raise InputError("the database holds no session", file=db)
@@ -139,8 +147,7 @@ def classroom_export(db, output, session_id):
     if not Path(row.scenario).is_file() or document_hash(row.scenario) != row.scenario_hash:
         raise InputError(f"session {row.id} was played on {row.scenario}, which is missing or has changed", file=db)
     _, game = load_game(row.scenario)
-    s = row.settings["settings"]
-    cg = ClassGame.build(game, rounds=s["rounds"], continuation=s["continuation"], max_rounds=s["max_rounds"])
+    cg = ClassSettings(**row.settings["settings"]).class_game(game)
     rows = export_rows(cg, row.id, store.pairs(row.id), store.moves(row.id))
     write_text_atomic(output, export_csv(rows))
     click.echo(f"wrote {len(rows)} rows of session {row.id} to {output}")

@@ -148,10 +148,26 @@ def test_names_are_escaped_in_pages_and_never_sent_as_html(room):
     client, _ = _join(room, '<img src=x onerror="alert(1)">')
     html = client.get(f"/teacher?token={room.session.teacher_token}").text
     assert "<img" not in html
-    assert "Content-Security-Policy" in client.get("/play").headers or "content-security-policy" in client.get("/play").headers
+    assert "Content-Security-Policy" in client.get("/play").headers  # header names are case-insensitive
     assert client.get("/teacher/api/tally", params={"token": room.session.teacher_token}).json()["students"] == []
     js = client.get("/static/classroom.js").text
     assert "innerHTML" not in js and "insertAdjacentHTML" not in js
+
+
+def test_text_from_the_request_is_escaped_in_the_join_page(room):
+    # the names above reach no server-rendered page; the join URL's code does
+    client = _client(room)
+    html = client.get("/", params={"code": '"><img src=x onerror=alert(1)>'}).text
+    assert "<img" not in html and 'value="&quot;&gt;&lt;img' in html
+
+
+def test_a_streamed_body_over_the_limit_is_refused(room):
+    def chunks():  # no Content-Length: the bytes received are counted
+        yield from (b"x" * 2000 for _ in range(3))
+
+    r = _client(room).post("/api/join", content=chunks(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and r.json() == {"error": f"request body over {MAX_BODY} bytes"}
+    assert r.headers["cache-control"] == "no-store" and room.store.count_seats(room.id) == 0
 
 
 def _stored_tally(room):

@@ -1,5 +1,6 @@
 """Real browsers against a real server: two students and the teacher, a reload mid-round and a
-server killed and started again on the same database. Saves the screenshots in docs/."""
+server killed and started again on the same database. Saves screenshots of both pages in the test's
+temporary directory, or in docs/ (the README's pictures) with TRADESIM_SCREENSHOTS=docs."""
 
 from __future__ import annotations
 
@@ -104,6 +105,7 @@ def _move(page, levels: dict[str, str]) -> None:
 
 def test_two_students_and_the_teacher_in_real_browsers(chromium, tmp_path):
     db = tmp_path / "class.sqlite"
+    shots = ROOT / "docs" if os.environ.get("TRADESIM_SCREENSHOTS") == "docs" else tmp_path
     port = _free_port()
     server = Server(db, port).start()
     try:
@@ -125,7 +127,7 @@ def test_two_students_and_the_teacher_in_real_browsers(chromium, tmp_path):
         plan = [("truce", "truce"), ("truce", "truce"), ("max", "truce"), ("max", "max"), ("truce", "truce")]
         for t, (a, b) in enumerate(plan, 1):
             if t == ROUNDS:
-                ann.screenshot(path=str(ROOT / "docs" / "classroom_student.png"), full_page=True)
+                ann.screenshot(path=str(shots / "classroom_student.png"), full_page=True)
             _move(ann, _levels(0, a))
             ann.wait_for_selector("text=your move is in")
             if t == 3:  # a reload mid-round keeps the seat and the round
@@ -150,7 +152,7 @@ def test_two_students_and_the_teacher_in_real_browsers(chromium, tmp_path):
                                               ["5", "1", "1", "0", "0"]]
         assert "pair 1, round 3, by us" in teacher.text_content("#broken")
         assert "Stage Nash equilibrium" in teacher.text_content("aside")
-        teacher.screenshot(path=str(ROOT / "docs" / "classroom_teacher.png"), full_page=True)
+        teacher.screenshot(path=str(shots / "classroom_teacher.png"), full_page=True)
         stored = sqlite3.connect(db).execute("SELECT COUNT(*), COUNT(DISTINCT round) FROM moves").fetchone()
         assert stored == (2 * ROUNDS, ROUNDS)
         wrong = chromium.new_context().new_page()

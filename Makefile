@@ -19,6 +19,7 @@ help:
 	@echo "make bench  - run the benchmarks against peer libraries (makes .venv-bench)"
 	@echo "make test-fast - the tests without the slow, notebook and Dask ones"
 	@echo "make schema - regenerate docs/scenario.schema.json"
+	@echo "make fuzz   - the long fuzz run: FUZZ_EXAMPLES (default 10000) generated scenario files"
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -38,9 +38,12 @@ strategies = { row = "tit_for_tat", col = "deadline_truce:k=3" }
 """
 
 
-PD = """
+
+def matrix_game(name: str, row: str, col: str) -> str:
+    """A two-by-two matrix game over actions C and D; ``row`` and ``col`` are TOML matrices."""
+    return f"""
 [scenario]
-name = "pd"
+name = "{name}"
 [players.row]
 name = "Row"
 actions = ["C", "D"]
@@ -48,9 +51,12 @@ actions = ["C", "D"]
 name = "Col"
 actions = ["C", "D"]
 [payoffs]
-row = [[3, 0], [5, 1]]
-col = [[3, 5], [0, 1]]
+row = {row}
+col = {col}
 """
+
+
+PD = matrix_game("pd", "[[3, 0], [5, 1]]", "[[3, 5], [0, 1]]")
 
 
 LEVERS = """

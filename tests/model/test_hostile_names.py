@@ -23,28 +23,11 @@ from sim.model.game import build_game, compile_payoffs, payoff_states
 from sim.model.load import load_scenario, scenario_from_dict
 from sim.model.scenario import MAX_EVALUATION, MAX_TERM_CELLS, MAX_TERMS
 from tests.conftest import SCENARIOS
+from tests.scenario_texts import LEVERS
 
-BASE = '''
-[scenario]
-name = "hostile"
-description = """two lines
-and\ta tab are text"""
-[parameters]
-k = { value = 2.0, source = "test" }
-[players.a]
-name = "A"
-[players.a.levers.x]
-levels = [0, 1, 2]
-[players.a.payoff]
-gain = "k * a.x"
-[players.b]
-name = "B"
-[players.b.levers.y]
-levels = [0, 1]
-labels = ["low", "high"]
-[players.b.payoff]
-gain = "b.y - a.x"
-'''
+# LEVERS with a description that spans two lines and holds a tab (text, not control characters)
+BASE = LEVERS.replace('name = "levers"', 'name = "hostile"\ndescription = """two lines\nand\ta tab are text"""').replace(
+    'z = { value = 0.0, assumption = "test" }\n', "")
 
 
 def run(tmp_path, text, *args, command="validate"):

@@ -18,6 +18,7 @@ from sim.repeated.engine import play
 from sim.repeated.payoff_set import feasible_ir_set
 from sim.repeated.strategies import STRATEGIES
 from sim.repeated.thresholds import truce_thresholds
+from tests.scenario_texts import matrix_game
 
 ROOT = Path(__file__).resolve().parents[2]
 # every strategy that plays a game without state and needs no file
@@ -78,19 +79,7 @@ col = [[4], [0], [1]]
 cooperative = { row = "C", col = "only" }
 """
 
-FLAT = """
-[scenario]
-name = "all payoffs equal"
-[players.row]
-name = "Row"
-actions = ["C", "D"]
-[players.col]
-name = "Col"
-actions = ["C", "D"]
-[payoffs]
-row = [[2, 2], [2, 2]]
-col = [[2, 2], [2, 2]]
-"""
+FLAT = matrix_game("all payoffs equal", "[[2, 2], [2, 2]]", "[[2, 2], [2, 2]]")
 
 # The maxmin LP of this game stopped HiGHS ("The problem is unbounded") before payoffs were rescaled.
 WIDE = """
@@ -109,19 +98,7 @@ col = [[-131, -80, -100000000024, -99999999995, -24], [73, -100000000089, -105, 
 cooperative = { row = "a", col = "v" }
 """
 
-SMALL = """
-[scenario]
-name = "micro payoffs"
-[players.row]
-name = "Row"
-actions = ["C", "D"]
-[players.col]
-name = "Col"
-actions = ["C", "D"]
-[payoffs]
-row = [[3e-6, 0], [5e-6, 1e-6]]
-col = [[3e-6, 5e-6], [0, 1e-6]]
-"""
+SMALL = matrix_game("micro payoffs", "[[3e-6, 0], [5e-6, 1e-6]]", "[[3e-6, 5e-6], [0, 1e-6]]")
 
 CASES = {"one-level": ONE_LEVEL, "1x1": ONE_BY_ONE, "3x1": MATRIX_3X1, "flat": FLAT, "wide": WIDE, "micro": SMALL}
 

@@ -20,6 +20,7 @@ _COMMAND_MODULES = (
     "sim.cli.robust_cmd",
     "sim.cli.replay_cmd",
     "sim.cli.classroom_cmd",
+    "sim.cli.duel_cmd",
 )
 
 

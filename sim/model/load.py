@@ -319,6 +319,10 @@ def _validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
     return [(key, "; or ".join(messages)) for key, messages in out.items()]
 
 
+#: The public name of the pydantic-error reader (the strategy-file format uses it too).
+validation_problems = _validation_problems
+
+
 def _is_union_tag(part: Any) -> bool:
     # pydantic inserts the union member's type name into the location of union errors
     return isinstance(part, str) and (

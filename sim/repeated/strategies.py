@@ -32,10 +32,11 @@ from sim.dynamic.solve import SELECTIONS, markov_perfect_equilibria
 from sim.errors import InputError, ScenarioError
 from sim.model.actions import resolve_action
 from sim.repeated.context import PlayerContext
+from sim.repeated.rules import RuleStrategy, expand_specs, is_strategy_path
 from sim.repeated.strategy import Observation, Param, Strategy
 
 __all__ = ["STRATEGIES", "register", "get_strategy", "parse_spec", "list_strategies", "CLASSIC",
-           "check_scenario_strategies", "Strategy", "Param", "Observation", "PlayerContext"]
+           "check_scenario_strategies", "expand_specs", "Strategy", "Param", "Observation", "PlayerContext"]
 
 
 STRATEGIES: dict[str, type[Strategy]] = {}
@@ -64,11 +65,14 @@ def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
     """Split ``"name:k=v,k2=v2"`` into the canonical name and raw parameter strings."""
     if not isinstance(spec, str) or not spec.strip():
         raise InputError("empty strategy spec", key="strategy")
+    if is_strategy_path(spec):  # a strategy file: no parameters
+        return spec.strip(), {}
     name, _, rest = spec.strip().partition(":")
     name = name.strip().replace("-", "_").lower()
     name = _ALIASES.get(name, name)
     if name not in STRATEGIES:
-        raise InputError(f"unknown strategy {name!r} (known: {', '.join(STRATEGIES)})", key="strategy")
+        raise InputError(f"unknown strategy {name!r} (known: {', '.join(STRATEGIES)}; or the path of a strategy "
+                         "file, NAME.toml)", key="strategy")
     params: dict[str, str] = {}
     if rest.strip():
         for item in _PARAM_SPLIT.split(rest):
@@ -82,12 +86,17 @@ def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
 
 
 def get_strategy(spec: "str | Strategy", **params: Any) -> Strategy:
-    """A configured strategy from a spec string (``"generous_tit_for_tat:g=0.1"``) or instance.
+    """A configured strategy from a spec string (``"generous_tit_for_tat:g=0.1"``), the path of a
+    strategy file (``"students/team3.toml"``, :mod:`sim.model.strategy_file`) or an instance.
 
     Raises :class:`~sim.errors.InputError` for an unknown name or parameter or a value out of range.
     """
     if isinstance(spec, Strategy):
         return spec if not params else type(spec)(**{**spec.params, **params})
+    if is_strategy_path(spec):
+        if params:
+            raise InputError(f"a strategy file takes no parameters (got {', '.join(params)})", key=str(spec))
+        return RuleStrategy.from_file(spec)
     name, parsed = parse_spec(spec)
     return STRATEGIES[name](**{**parsed, **params})
 

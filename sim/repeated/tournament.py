@@ -34,7 +34,7 @@ from sim.repeated.engine import (
     summarise_paths,
 )
 from sim.repeated.settings import PlaySettings, SettingsView
-from sim.repeated.strategies import Strategy, get_strategy
+from sim.repeated.strategies import Strategy, expand_specs, get_strategy
 
 __all__ = ["TournamentResult", "round_robin", "is_symmetric"]
 
@@ -194,7 +194,7 @@ def round_robin(
     dynamic = game if isinstance(game, DynamicGame) else None
     if dynamic is not None:  # a game with state: every match starts in its initial state
         game = dynamic.stage()
-    strats = [get_strategy(s) for s in strategies]
+    strats = [get_strategy(s) for s in expand_specs(list(strategies))]
     if not strats:
         raise InputError("a tournament needs at least one strategy", key="strategies")
     specs = [s.spec for s in strats]

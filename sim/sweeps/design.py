@@ -122,7 +122,9 @@ def number_paths(scenario: "Scenario", strategies: Mapping[str, str] | None = No
 
         for pid, spec in specs.items():
             name, raw = parse_spec(spec)
-            cls = STRATEGIES[name]
+            cls = STRATEGIES.get(name)  # a strategy file has no numeric parameters to sweep
+            if cls is None:
+                continue
             for param in cls.parameters:
                 if param.kind not in (int, float):
                     continue

@@ -112,8 +112,12 @@ def plan_sweep(
         if pid not in sc.players:
             raise InputError(f"unknown player {pid!r} (players: {', '.join(sc.players)})", key="--strategy")
         specs[pid] = spec
+    # a strategy file's content is part of what is computed: its hash keys the sweep (resume, cache)
+    file_hashes = {}
     for pid, spec in specs.items():
-        get_strategy(spec)
+        strategy = get_strategy(spec)
+        if "sha256" in strategy.to_dict():
+            file_hashes[pid] = strategy.to_dict()["sha256"]
     paths = number_paths(sc, specs)
     texts = [f"{k}={_spec_text(v)}" for k, v in params.items()] if isinstance(params, Mapping) else list(params)
     axes = tuple(parse_axis(t, paths) for t in texts)
@@ -171,6 +175,7 @@ def plan_sweep(
         "replicates": int(replicates),
         "metrics": list(metric_specs),
         "strategies": sorted(specs.items()),
+        **({"strategy_files": sorted(file_hashes.items())} if file_hashes else {}),
         "reps": int(reps),
         "chunk_size": int(chunk_size),
         "points_sha": hashlib.sha256(np.ascontiguousarray(design.points).tobytes()).hexdigest(),

@@ -126,7 +126,23 @@ CLASSROOM_JS = r"""
       try { render(await api("/api/move", {round: shownRound, levels: levels})); showError(null); }
       catch (e) { showError(e); }
     });
+    async function loadStrategy() {
+      try {
+        const s = await api("/api/strategy");
+        $("strategy-source").value = s.source || s.template;
+        $("strategy-status").textContent = s.source ? "Submitted at " + s.submitted_at + ". You may change it and submit again." :
+          "Not submitted yet: edit the example, then submit it.";
+      } catch (e) { $("strategy-status").textContent = String(e.message || e); }
+    }
+    $("strategy-form").addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      try {
+        const s = await api("/api/strategy", {source: $("strategy-source").value});
+        $("strategy-status").textContent = "Submitted at " + s.submitted_at + ". It will play in the class tournament.";
+      } catch (e) { $("strategy-status").textContent = "Not submitted: " + String(e.message || e); }
+    });
     poll();
+    loadStrategy();
     setInterval(poll, 1000);
   }
 
@@ -153,10 +169,35 @@ CLASSROOM_JS = r"""
                                    fmt(s.score), fmt(s.opponent_score), fmt(s.tit_for_tat_score),
                                    fmt(s.score_against_tit_for_tat), s.cooperative_rounds]));
     }
+    const q = "?token=" + encodeURIComponent(token);
+    function renderContest(t) {
+      $("contest-summary").textContent = t.strategies.length ? t.strategies.length + " strategies submitted; the " +
+        "tournament adds the classic eight of the library." : "No strategy submitted yet.";
+      table($("contest-entries"), ["seat", "strategy"], t.strategies.map((s) => [s.seat, s.label]));
+      const r = t.tournament;
+      if (!r) { $("contest-results").replaceChildren(); return; }
+      $("contest-status").textContent = "Run at " + r.run_at + ": " + r.strategies + " strategies, each pair " +
+        r.replicates + " times, seed " + r.seed + ". " + (r.both_roles ? "Each strategy meets every other as " +
+        t.players.join(" and as ") + "; payoff per round is its mean over both roles (" + (t.units || "points") +
+        "), so a strategy's rank mixes the two scales." : "");
+      table($("contest-results"), ["rank", "strategy", "", "payoff per round", "cooperation"],
+            r.rows.map((x) => [x.rank, x.strategy, x.student ? "student" : "library", fmt(x.mean_payoff),
+                               (100 * x.cooperation_rate).toFixed(0) + "%"]));
+    }
     async function poll() {
-      try { render(await api("/teacher/api/tally?token=" + encodeURIComponent(token))); showError(null); }
+      try { const t = await api("/teacher/api/tally" + q); render(t); renderContest(t); showError(null); }
       catch (e) { showError(e); }
     }
+    $("run-tournament").addEventListener("click", async () => {
+      $("contest-status").textContent = "Running...";
+      try { await api("/teacher/api/tournament" + q, {}); await poll(); }
+      catch (e) { $("contest-status").textContent = String(e.message || e); }
+    });
+    $("pair-waiting").addEventListener("click", async () => {
+      try { const r = await api("/teacher/api/pair-waiting" + q, {strategy: $("lone-strategy").value}); await poll();
+            $("summary").textContent += " Paired " + r.paired + " with " + $("lone-strategy").value + "."; }
+      catch (e) { showError(e); }
+    });
     poll();
     setInterval(poll, 2000);
   }
@@ -196,6 +237,9 @@ th { background: #f0f2f5; }
 .columns { display: grid; grid-template-columns: 3fr 2fr; gap: 1.6rem; }
 aside { border-left: 1px solid var(--line); padding-left: 1.2rem; }
 aside ul { padding-left: 1.1rem; }
+textarea { width: 100%; font: 14px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; padding: .5rem; }
+details { margin: .6rem 0; } summary { cursor: pointer; font-weight: 600; }
+.inline input { width: 14rem; } .inline button { margin-left: .4rem; }
 @media (max-width: 900px) { .columns { grid-template-columns: 1fr; } aside { border: 0; padding: 0; } }
 """
 

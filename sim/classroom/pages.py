@@ -45,8 +45,33 @@ def student_page(scenario: str) -> str:
             '<form id="move" hidden><div id="levers"></div><button type="submit" id="submit">Make my move</button></form>'
             '<p id="error" class="error" role="alert"></p>'
             '<section id="last" hidden><h2>Last round</h2><table id="terms"></table></section>'
-            '<section><h2>Rounds played</h2><table id="history"></table></section></main>')
+            '<section><h2>Rounds played</h2><table id="history"></table></section>'
+            f'{_contest_html()}</main>')
     return _page(scenario, body, data={"page": "play"})
+
+
+_MOVES_HELP = (("cooperate", "the truce level of every lever"), ("maximum_pressure", "every lever at its most hostile level"),
+               ("nash", "the one-round equilibrium move"), ("mirror", "answer the other side's last move in kind"),
+               ("best_response", "the best reply to the other side's last move"), ("repeat", "your own last move"),
+               ("escalate / deescalate", "one step up / down from your last move"))
+_CONDITIONS_HELP = (('other = "escalated"', "the other side's last move was more hostile than the truce"),
+                    ('other = "calm"', "it was not"), ("times = N", "with other: its last N moves were all so"),
+                    ("after = N", "N rounds played in this state"), ("from_round = N", "from round N on"),
+                    ("probability = P", "fires with chance P"))
+
+
+def _contest_html() -> str:
+    """The student's box for a strategy file, with the format in brief (docs/strategies.md in full)."""
+    moves = "".join(f"<li><code>{_e(m)}</code>: {_e(w)}</li>" for m, w in _MOVES_HELP)
+    conds = "".join(f"<li><code>{_e(c)}</code>: {_e(w)}</li>" for c, w in _CONDITIONS_HELP)
+    return ('<section id="contest"><h2>Your strategy for the class tournament</h2>'
+            '<p class="muted">Write the rules a computer player will follow for you. Each round it plays its '
+            'state\'s move; after each round it follows the first rule of that state whose conditions hold.</p>'
+            '<form id="strategy-form"><textarea id="strategy-source" rows="14" maxlength="3000" spellcheck="false" '
+            'aria-label="your strategy"></textarea><button type="submit">Submit my strategy</button></form>'
+            '<p id="strategy-status" class="status" role="status"></p>'
+            f'<details><summary>Moves and conditions</summary><h3>Moves (play = ...)</h3><ul>{moves}</ul>'
+            f'<h3>Conditions of a rule (all optional; goto is required)</h3><ul>{conds}</ul></details></section>')
 
 
 def _fmt(x: Any) -> str:
@@ -89,7 +114,12 @@ def teacher_page(tally: Mapping[str, Any], token: str, join_url: str) -> str:
             f' &middot; <a href="/teacher/export.csv?token={_e(token)}">moves.csv</a></p></header>'
             '<div class="columns"><section><h2>Live</h2><p id="summary" class="status"></p>'
             '<table id="rounds"></table><h3>Truces broken</h3><ul id="broken"></ul>'
-            '<h3>Students</h3><table id="students"></table></section>'
+            '<h3>Students</h3><table id="students"></table>'
+            '<p class="inline"><label>Pair students waiting for a partner with <input id="lone-strategy" '
+            'value="tit_for_tat" maxlength="200"></label> <button id="pair-waiting" type="button">Pair them</button></p>'
+            '<h2>Class tournament</h2><p id="contest-summary" class="muted"></p><table id="contest-entries"></table>'
+            '<button id="run-tournament" type="button">Run the tournament</button>'
+            '<p id="contest-status" class="status" role="status"></p><table id="contest-results"></table></section>'
             f'<aside><h2>What the theory says</h2>{_theory_html(tally["theory"], tally["players"])}</aside></div>'
             '<p id="error" class="error" role="alert"></p></main>')
     return _page(f"Teacher: {tally['scenario']}", body, data={"page": "teacher", "token": token})

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sim._random import resolve_seed
+from sim.classroom.contest import TEMPLATE, class_tournament, submission_strategy
 from sim.classroom.errors import ClassroomError
 from sim.classroom.game import ClassGame, check_strategy, pair_key, strategy_moves
 from sim.classroom.store import PairRow, SeatRow, SessionRow, Store
@@ -75,6 +76,8 @@ class Classroom:
         self.theory = theory(self.cg)
         self._lock = threading.RLock()
         self._tally: tuple[int, int, dict[str, Any]] | None = None
+        self._strategies: dict[str, Strategy] = {}
+        self._submitted: dict[tuple[int, str, str], Strategy] = {}
 
     @classmethod
     def open(cls, store: Store, scenario: str, scenario_hash: str, game: StageGame, settings: ClassSettings, *,
@@ -161,9 +164,28 @@ class Classroom:
 
     # ------------------------------------------------------------------ playing
     def _strategy_move(self, pair: PairRow, side: int, opp_moves: list[int]) -> int:
-        # every strategy seat of a session plays the session's opponent (its spec is stored per pair)
-        return strategy_moves(self.cg.game, self.strategy, side, opp_moves,  # type: ignore[arg-type]
+        # the strategy stored with the pair: the session's opponent, or the teacher's choice for a lone student
+        spec = pair.strategy(side)
+        if spec not in self._strategies:
+            self._strategies[spec] = check_strategy(spec)  # type: ignore[arg-type]
+        return strategy_moves(self.cg.game, self._strategies[spec], side, opp_moves,  # type: ignore[arg-type]
                               pair_key(self.seed_key, pair.pair), self.cg.cooperative)[-1]
+
+    def pair_waiting(self, spec: Any) -> int:
+        """Pair every student still waiting for a partner with the strategy ``spec``; how many were."""
+        if not isinstance(spec, str) or not spec.strip() or len(spec) > 200:
+            raise ClassroomError("name a strategy, e.g. tit_for_tat", key="strategy")
+        strategy = check_strategy(spec.strip())
+        if hasattr(strategy, "digest"):
+            raise ClassroomError("a lone student plays a library strategy (a strategy file is for the tournament)",
+                                 key="strategy")
+        with self._lock, self.store.transaction():
+            waiting = self.store.waiting_seats(self.id)
+            for seat in waiting:
+                n = len(self.store.pairs(self.id))
+                self.store.add_pair(self.id, row_seat=seat, col_seat=None, row_strategy=None,
+                                    col_strategy=strategy.spec, length=self.cg.length(self.seed_key, n))
+        return len(waiting)
 
     def move(self, seat: SeatRow, round_: Any, levels: Any) -> dict[str, Any]:
         """Store ``seat``'s move for round ``round_`` (1-based, as shown); the strategy's too."""
@@ -245,9 +267,47 @@ class Classroom:
                                    self.store.moves(self.id))
                 self._tally = (*key, body)
             body = self._tally[2]
-        return {**body, "scenario": self.cg.game.name, "room_code": self.session.room_code,
+        submitted = [{"seat": seat + 1, "label": s.spec}
+                     for seat, s in zip([r[0] for r in self.store.strategies(self.id)], self.submissions())]
+        return {**body, "strategies": submitted, "tournament": self.store.latest_tournament(self.id),
+                "scenario": self.cg.game.name, "room_code": self.session.room_code,
                 "opponent": self.settings.opponent, "rounds_rule": self.rules(), "theory": self.theory,
                 "units": self.cg.game.units}
+
+    # ------------------------------------------------------------------ the class tournament
+    def submit_strategy(self, seat: SeatRow, source: Any) -> dict[str, Any]:
+        """Validate and store the strategy ``seat`` submits (replacing an earlier one)."""
+        strategy = submission_strategy(seat.seat, seat.name, source)
+        self.store.put_strategy(self.id, seat.seat, source, strategy.digest)
+        return self.my_strategy(seat)
+
+    def my_strategy(self, seat: SeatRow) -> dict[str, Any]:
+        for s, source, _, at in self.store.strategies(self.id):
+            if s == seat.seat:
+                return {"source": source, "submitted_at": at, "template": TEMPLATE}
+        return {"source": None, "submitted_at": None, "template": TEMPLATE}
+
+    def submissions(self) -> list[Strategy]:
+        """The submitted strategies, by seat (parsed once per text)."""
+        names = {s.seat: s.name for s in self.store.seats(self.id)}
+        out = []
+        for seat, source, sha, _ in self.store.strategies(self.id):
+            key = (seat, sha, names.get(seat, ""))
+            if key not in self._submitted:
+                self._submitted[key] = submission_strategy(seat, key[2], source)
+            out.append(self._submitted[key])
+        return out
+
+    @property
+    def tournament_seed(self) -> int:
+        """The seed of the class tournament: the session's, else one derived from its key."""
+        return int(self.settings.seed) if self.settings.seed is not None else self.seed_key % (1 << 62)
+
+    def run_tournament(self) -> dict[str, Any]:
+        """A round robin of the submitted strategies and the classic eight; stored, and returned."""
+        result = class_tournament(self.cg, self.submissions(), seed=self.tournament_seed)
+        self.store.add_tournament(self.id, result)
+        return self.store.latest_tournament(self.id)  # type: ignore[return-value]
 
     def rules(self) -> str:
         if self.cg.continuation is None:

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -27,7 +28,7 @@ from sim.classroom.tally import export_csv
 
 __all__ = ["create_app", "MAX_BODY", "SEAT_COOKIE"]
 
-MAX_BODY = 4096
+MAX_BODY = 16_384  # a submitted strategy (at most 3,000 characters) fits with room to spare
 SEAT_COOKIE = "tradesim_seat"
 
 _HEADERS = {
@@ -138,6 +139,16 @@ def create_app(room: Classroom, *, join_url: str = "", secure_cookie: bool = Fal
             raise ClassroomError("a move needs round and levels")
         return JSONResponse(room.move(seat, body["round"], body["levels"]))
 
+    async def strategy(request: Request) -> Response:
+        seat = seat_of(request)
+        if request.method == "GET":
+            return JSONResponse(room.my_strategy(seat))
+        body = await _json_body(request)
+        unknown = sorted(set(body) - {"source"})
+        if unknown:
+            raise ClassroomError(f"unknown field {unknown[0][:40]!r}")
+        return JSONResponse(room.submit_strategy(seat, body.get("source")))
+
     def teacher_token(request: Request) -> str:
         token = request.query_params.get("token") or request.headers.get("x-teacher-token") or ""
         room.check_teacher(token)
@@ -153,6 +164,23 @@ def create_app(room: Classroom, *, join_url: str = "", secure_cookie: bool = Fal
     async def tally(request: Request) -> Response:
         teacher_token(request)
         return JSONResponse(room.tally())
+
+    async def tournament(request: Request) -> Response:
+        teacher_token(request)
+        if request.method == "GET":
+            return JSONResponse({"tournament": room.store.latest_tournament(room.id)})
+        body = await _json_body(request)
+        if body:
+            raise ClassroomError(f"unknown field {sorted(body)[0][:40]!r}")
+        return JSONResponse({"tournament": await run_in_threadpool(room.run_tournament)})
+
+    async def pair_waiting(request: Request) -> Response:
+        teacher_token(request)
+        body = await _json_body(request)
+        unknown = sorted(set(body) - {"strategy"})
+        if unknown:
+            raise ClassroomError(f"unknown field {unknown[0][:40]!r}")
+        return JSONResponse({"paired": room.pair_waiting(body.get("strategy"))})
 
     async def export(request: Request) -> Response:
         teacher_token(request)
@@ -182,9 +210,12 @@ def create_app(room: Classroom, *, join_url: str = "", secure_cookie: bool = Fal
         Route("/play", play, methods=["GET"]),
         Route("/api/state", state, methods=["GET"]),
         Route("/api/move", move, methods=["POST"]),
+        Route("/api/strategy", strategy, methods=["GET", "POST"]),
         Route("/teacher", teacher, methods=["GET"]),
         Route("/teacher/api/tally", tally, methods=["GET"]),
         Route("/teacher/export.csv", export, methods=["GET"]),
+        Route("/teacher/api/tournament", tournament, methods=["GET", "POST"]),
+        Route("/teacher/api/pair-waiting", pair_waiting, methods=["POST"]),
         Route("/static/{name}", static, methods=["GET"]),
         Route("/healthz", health, methods=["GET"]),
     ]

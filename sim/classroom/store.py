@@ -1,4 +1,5 @@
-"""SQLite storage of a live class: sessions, seats, pairs and one row per move.
+"""SQLite storage of a live class: sessions, seats, pairs, one row per move, the strategies
+students submitted and the class tournaments run on them.
 
 Everything is written as it happens (stdlib :mod:`sqlite3`, WAL journal, ``synchronous=FULL``),
 so a server killed at any moment and started again on the same file loses no acknowledged move
@@ -65,6 +66,20 @@ CREATE TABLE IF NOT EXISTS moves (
     UNIQUE (session, pair, round, side)
 );
 CREATE INDEX IF NOT EXISTS moves_by_pair ON moves (session, pair, round);
+CREATE TABLE IF NOT EXISTS strategies (
+    session INTEGER NOT NULL REFERENCES sessions(id),
+    seat INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    submitted_at TEXT NOT NULL,
+    PRIMARY KEY (session, seat)
+);
+CREATE TABLE IF NOT EXISTS tournaments (
+    id INTEGER PRIMARY KEY,
+    session INTEGER NOT NULL REFERENCES sessions(id),
+    result TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
 """
 
 
@@ -279,6 +294,29 @@ class Store:
 
     def count_moves(self, session: int) -> int:
         return int(self._all("SELECT COUNT(*) FROM moves WHERE session = ?", (session,))[0][0])
+
+
+    # ------------------------------------------------------------------ class tournament
+    def put_strategy(self, session: int, seat: int, source: str, sha256: str) -> None:
+        """Store (or replace) the strategy a seat submitted."""
+        with self.transaction() as c:
+            c.execute("INSERT OR REPLACE INTO strategies VALUES (?, ?, ?, ?, ?)",
+                      (session, seat, source, sha256, utc_now()))
+
+    def strategies(self, session: int) -> list[tuple[int, str, str, str]]:
+        """``(seat, source, sha256, submitted_at)`` of every submitted strategy, by seat."""
+        return [(int(r[0]), r[1], r[2], r[3]) for r in self._all(
+            "SELECT seat, source, sha256, submitted_at FROM strategies WHERE session = ? ORDER BY seat", (session,))]
+
+    def add_tournament(self, session: int, result: dict[str, Any]) -> None:
+        with self.transaction() as c:
+            c.execute("INSERT INTO tournaments (session, result, created_at) VALUES (?, ?, ?)",
+                      (session, json.dumps(result, sort_keys=True), utc_now()))
+
+    def latest_tournament(self, session: int) -> dict[str, Any] | None:
+        rows = self._all("SELECT result, created_at FROM tournaments WHERE session = ? ORDER BY id DESC LIMIT 1",
+                         (session,))
+        return {**json.loads(rows[0][0]), "run_at": rows[0][1]} if rows else None
 
 
 def _session(row: tuple) -> SessionRow:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -124,7 +125,7 @@ def test_duplicate_moves_bodies_and_joins_are_refused(room):
     r = ann.post("/api/move", content=b'{"round": 1}', headers={"Content-Type": "text/plain"})
     assert r.status_code == 400 and "Content-Type" in r.json()["error"]
     r = ann.post("/api/move", content=b"x" * (MAX_BODY + 1), headers={"Content-Type": "application/json"})
-    assert r.status_code == 413 and "4096" in r.json()["error"]
+    assert r.status_code == 413 and str(MAX_BODY) in r.json()["error"]
     r = ann.post("/api/join", json={"code": "WRONG1"})
     assert r.status_code == 403 and r.json() == {"error": "wrong room code"}
     r = ann.post("/api/join", json={"code": room.session.room_code, "name": "x" * 41})
@@ -163,7 +164,7 @@ def test_text_from_the_request_is_escaped_in_the_join_page(room):
 
 def test_a_streamed_body_over_the_limit_is_refused(room):
     def chunks():  # no Content-Length: the bytes received are counted
-        yield from (b"x" * 2000 for _ in range(3))
+        yield from (b"x" * 2000 for _ in range(MAX_BODY // 2000 + 1))
 
     r = _client(room).post("/api/join", content=chunks(), headers={"Content-Type": "application/json"})
     assert r.status_code == 413 and r.json() == {"error": f"request body over {MAX_BODY} bytes"}
@@ -226,3 +227,72 @@ def test_a_strategy_opponent_answers_at_once_from_the_registry(db, open_room):
         assert st["round"] == (t + 1 if t < 3 else None)
     assert [h["other"]["action"] for h in st["history"]] == list("CDC")
     assert st["status"] == "finished"
+
+
+# ---------------------------------------------------------------- the class tournament
+TWO_STRIKES = (Path(__file__).resolve().parents[2] / "scenarios" / "strategies" / "two_strikes.toml").read_text()
+
+
+def test_students_submit_strategies_and_the_teacher_runs_the_tournament(room):
+    from sim.repeated.rules import RuleStrategy
+    from sim.repeated.strategies import CLASSIC
+    from sim.repeated.tournament import round_robin
+    from sim.model.strategy_file import strategy_from_dict
+    from sim.model.load import parse_toml
+
+    ann, _ = _join(room, "Ann")
+    bob, _ = _join(room, "Bob")
+    assert ann.get("/api/strategy").json()["source"] is None
+    r = ann.post("/api/strategy", json={"source": TWO_STRIKES})
+    assert r.status_code == 200 and r.json()["source"] == TWO_STRIKES
+    grim = TWO_STRIKES.replace('name = "two_strikes"', 'name = "grudge"').replace('{ after = 2, goto = "calm" }', "")
+    assert bob.post("/api/strategy", json={"source": grim}).status_code == 200
+    teacher = {"token": room.session.teacher_token}
+    client = _client(room)
+    assert client.post("/teacher/api/tournament", json={}).status_code == 403  # no token
+    r = client.post("/teacher/api/tournament", params=teacher, json={})
+    assert r.status_code == 200, r.text
+    result = r.json()["tournament"]
+    names = [row["strategy"] for row in result["rows"]]
+    assert "seat 1: two_strikes (Ann)" in names and "seat 2: grudge (Bob)" in names and len(names) == 2 + len(CLASSIC)
+    # the same round robin, run directly on the same game, settings and seed
+    subs = [RuleStrategy(strategy_from_dict(parse_toml(src, source="x")), path=label, digest="")
+            for src, label in ((TWO_STRIKES, "seat 1: two_strikes (Ann)"), (grim, "seat 2: grudge (Bob)"))]
+    direct = round_robin(room.cg.game, [*subs, *CLASSIC], rounds=room.cg.rounds, replicates=result["replicates"],
+                         seed=result["seed"], cooperative=room.cg.cooperative)
+    assert names == direct.ranked_names
+    by_name = {row["strategy"]: row["mean_payoff"] for row in result["rows"]}
+    for i, name in enumerate(direct.strategies):
+        assert by_name[name] == pytest.approx(float(direct.mean_payoff[i]))
+    # stored: the tally (and a restarted server) shows it
+    tally = client.get("/teacher/api/tally", params=teacher).json()
+    assert tally["tournament"]["rows"] == result["rows"] and [s["seat"] for s in tally["strategies"]] == [1, 2]
+
+
+@pytest.mark.parametrize("source, words", [
+    ("[strategy\n", "not valid TOML"),
+    (TWO_STRIKES.replace('goto = "calm"', 'goto = "calmm"'), "states.punish.rules.0.goto: no state 'calmm'"),
+    (TWO_STRIKES.replace("times = 2", "times = 0"), "states.calm.rules.0.times"),
+    ("x" * 3001, "at most 3000"),
+    (5, "must be text"),
+])
+def test_a_bad_strategy_is_one_message_and_nothing_stored(room, source, words):
+    ann, _ = _join(room, "Ann")
+    r = ann.post("/api/strategy", json={"source": source})
+    assert r.status_code == 400 and words in r.json()["error"], r.text
+    assert room.store.strategies(room.id) == []
+    assert _client(room).post("/api/strategy", json={"source": TWO_STRIKES}).status_code == 403  # no seat
+
+
+def test_a_lone_student_is_paired_with_a_strategy(room):
+    ann, _ = _join(room, "Ann")
+    assert ann.get("/api/state").json()["status"] == "waiting_for_partner"
+    client, teacher = _client(room), {"token": room.session.teacher_token}
+    for bad in ({"strategy": "nope"}, {"strategy": ""}, {"who": 1}):
+        assert client.post("/teacher/api/pair-waiting", params=teacher, json=bad).status_code == 400
+    r = client.post("/teacher/api/pair-waiting", params=teacher, json={"strategy": "grim_trigger"})
+    assert r.json() == {"paired": 1}
+    st = ann.get("/api/state").json()
+    assert st["status"] == "choose" and st["opponent"] == "a computer player"
+    assert _move(ann, 1, "D").json()["history"][0]["other"] == {"action": "C"}
+    assert _move(ann, 2, "C").json()["history"][1]["other"] == {"action": "D"}  # grim trigger punishes

@@ -143,6 +143,17 @@ def test_two_students_and_the_teacher_in_real_browsers(chromium, tmp_path):
             _history_rows(ann, t)
             _history_rows(bob, t)
         assert "The game is over" in ann.text_content("#status")
+        # strategies for the class tournament: a bad one is refused with the key, a good one stored
+        ann.wait_for_function("() => document.querySelector('#strategy-source').value.includes('[strategy]')")
+        ann.fill("#strategy-source", "[strategy]\nname = 'x'\nstart = 'nowhere'\n[states.a]\nplay = 'cooperate'\n")
+        ann.click("#strategy-form button[type=submit]")
+        ann.wait_for_selector("text=Not submitted: strategy.start: no state 'nowhere'")
+        ann.fill("#strategy-source", (ROOT / "scenarios" / "strategies" / "two_strikes.toml").read_text())
+        ann.click("#strategy-form button[type=submit]")
+        ann.wait_for_selector("text=It will play in the class tournament")
+        bob.wait_for_function("() => document.querySelector('#strategy-source').value.includes('my_strategy')")
+        bob.click("#strategy-form button[type=submit]")  # the example as it stands
+        bob.wait_for_selector("text=It will play in the class tournament")
         teacher = chromium.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         teacher.goto(server.urls["teacher URL"])
         teacher.wait_for_function("document.querySelectorAll('#rounds tr').length === 6", timeout=15000)
@@ -152,6 +163,12 @@ def test_two_students_and_the_teacher_in_real_browsers(chromium, tmp_path):
                                               ["5", "1", "1", "0", "0"]]
         assert "pair 1, round 3, by us" in teacher.text_content("#broken")
         assert "Stage Nash equilibrium" in teacher.text_content("aside")
+        teacher.wait_for_selector("text=2 strategies submitted")
+        teacher.click("#run-tournament")
+        teacher.wait_for_function("() => document.querySelectorAll('#contest-results tr').length === 11",
+                                 timeout=60000)
+        ranked = teacher.eval_on_selector_all("#contest-results tr", "rows => rows.map(r => r.cells[1].textContent)")
+        assert {"seat 1: two_strikes (Ann)", "seat 2: my_strategy (Bob)", "tit_for_tat"} <= set(ranked[1:])
         teacher.screenshot(path=str(shots / "classroom_teacher.png"), full_page=True)
         stored = sqlite3.connect(db).execute("SELECT COUNT(*), COUNT(DISTINCT round) FROM moves").fetchone()
         assert stored == (2 * ROUNDS, ROUNDS)

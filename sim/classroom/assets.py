@@ -98,6 +98,10 @@ CLASSROOM_JS = r"""
       }[st.status];
       $("status").textContent = status + (st.continuation !== null && st.status !== "finished" ?
         " After each round another follows with probability " + st.continuation + "." : "");
+      const stateText = Object.entries(st.state || {}).map(([k, v]) => k + " = " + v).join(", ");
+      $("state").hidden = !stateText;
+      $("state").textContent = stateText ? "The state of the game this round: " + stateText +
+        " (it moves with the moves made; payoffs depend on it)." : "";
       const form = $("move");
       form.hidden = st.status !== "choose";
       if (st.status === "choose" && shownRound !== st.round) { buildLevers(st); shownRound = st.round; }

@@ -36,13 +36,15 @@ class DuelRound:
     labels: tuple[str, str]
     payoffs: tuple[float, float]
     terms: tuple[dict[str, float], dict[str, float]]
+    state: dict[str, str]
     totals: tuple[float, float]
     outcome: str
 
     def to_dict(self, ids: tuple[str, str]) -> dict[str, Any]:
         return {"round": self.round, **{f"action.{p}": self.labels[k] for k, p in enumerate(ids)},
                 **{f"payoff.{p}": self.payoffs[k] for k, p in enumerate(ids)},
-                **{f"total.{p}": self.totals[k] for k, p in enumerate(ids)}, "outcome": self.outcome}
+                **{f"total.{p}": self.totals[k] for k, p in enumerate(ids)}, "outcome": self.outcome,
+                **({"state": self.state} if self.state else {})}
 
 
 @dataclass
@@ -119,6 +121,10 @@ class Duel:
         action = self.history[-1].actions[self.side] if self.history else self.cg.cooperative[self.side]
         return self.cg.levels_of(self.side, action)
 
+    def state_now(self) -> dict[str, str]:
+        """The state the next round is played in (empty without state)."""
+        return self.cg.state_labels(self.cg.states(self.seed_key, 0, [r.actions for r in self.history])[-1])
+
     def rules(self) -> str:
         if self.cg.continuation is not None:
             return (f"after each round another follows with probability {self.cg.continuation:g} "
@@ -141,11 +147,13 @@ class Duel:
         theirs = strategy_moves(self.cg.game, self.strategy, 1 - self.side, own_moves,
                                 pair_key(self.seed_key, 0), self.cg.cooperative)[-1]
         i, j = (mine, theirs) if self.side == 0 else (theirs, mine)
-        pay = self.cg.payoffs(i, j)
+        t = len(self.history)
+        state = self.cg.states(self.seed_key, 0, [r.actions for r in self.history])[-1]
+        pay = self.cg.payoffs(i, j, state, t)
         before = self.history[-1].totals if self.history else (0.0, 0.0)
         played = DuelRound(
             round=self.round, actions=(i, j), labels=(self.cg.game.actions[0][i], self.cg.game.actions[1][j]),
-            payoffs=pay, terms=self.cg.terms(i, j), totals=(before[0] + pay[0], before[1] + pay[1]),
+            payoffs=pay, terms=self.cg.terms(i, j, state, t), state=self.cg.state_labels(state), totals=(before[0] + pay[0], before[1] + pay[1]),
             outcome=self.cg.outcome(i, j))
         self.history.append(played)
         return played
@@ -163,8 +171,8 @@ class Duel:
             t = strategy_moves(game, self.strategy, 1 - self.side, mine, key, coop)[-1]
             mine.append(m)
             theirs.append(t)
-        pairs = zip(mine, theirs) if self.side == 0 else zip(theirs, mine)
-        pays = [self.cg.payoffs(i, j) for i, j in pairs]
+        pairs = list(zip(mine, theirs) if self.side == 0 else zip(theirs, mine))
+        pays = self.cg.path_payoffs(self.seed_key, 0, pairs)
         return (float(sum(p[self.side] for p in pays)), float(sum(p[1 - self.side] for p in pays)))
 
     def summary(self) -> dict[str, Any]:
@@ -172,7 +180,7 @@ class Duel:
         mine = [r.actions[self.side] for r in self.history]
         tft, tft_them = self.replay_as("tit_for_tat")
         return {
-            "scenario": self.cg.game.name, "you": self.me, "opponent": self.strategy.spec, "seed": self.seed,
+            "scenario": self.cg.name, "you": self.me, "opponent": self.strategy.spec, "seed": self.seed,
             "rounds": len(self.history), "of": self.length, "score": self.totals[0], "opponent_score": self.totals[1],
             "tit_for_tat_score": tft, "opponent_score_against_tit_for_tat": tft_them,
             "cooperative_rounds": sum(1 for a in mine if a == self.cg.cooperative[self.side]),

@@ -17,16 +17,23 @@ from sim._random import row_keys, side_keys
 from sim.classroom.errors import ClassroomError
 from sim.errors import InputError
 from sim.model.actions import default_cooperative, resolve_action
+from sim.model.dynamic import DynamicGame, build_dynamic_game, is_dynamic
 from sim.model.game import StageGame
 from sim.repeated.context import PlayerContext
+from sim.repeated.dynamic_play import StateLaw
 from sim.repeated.engine import match_lengths
 from sim.repeated.strategies import get_strategy
 from sim.repeated.strategy import Observation, Strategy
 
-__all__ = ["ClassGame", "pair_key", "strategy_moves", "check_strategy", "MAX_ROUNDS"]
+__all__ = ["ClassGame", "playable_game", "pair_key", "strategy_moves", "check_strategy", "MAX_ROUNDS"]
 
 #: Most rounds a pair may play (a fixed horizon, or the cap of a random one).
 MAX_ROUNDS = 200
+
+
+def playable_game(scenario: Any, game: StageGame, *, source: str) -> "StageGame | DynamicGame":
+    """What the classroom plays of a scenario: its game with state if it has state, else ``game``."""
+    return build_dynamic_game(scenario, source=source) if is_dynamic(scenario) else game
 
 
 def pair_key(seed_key: int, pair: int) -> np.ndarray:
@@ -71,7 +78,11 @@ class ClassGame:
 
     Attributes
     ----------
-    game : the stage game (for a scenario with state, the stage game of its initial state).
+    game : the stage game (for a scenario with state, the stage game of its initial state: the
+        strategies' tables and the theory are read from it).
+    dynamic : the game with state, else ``None``; then each pair's state moves every round by the
+        game's transition law (random transitions drawn from the pair's key, as the engine draws
+        them) and each round's payoffs and terms are those of the state the pair is in.
     cooperative : the cooperative profile (the scenario's ``[repeated] cooperative``, else the
         least hostile actions).
     rounds, continuation, max_rounds : the ending rule: a fixed number of rounds, or another round
@@ -83,9 +94,10 @@ class ClassGame:
     rounds: int | None
     continuation: float | None
     max_rounds: int
+    dynamic: DynamicGame | None = None
 
     @classmethod
-    def build(cls, game: StageGame, *, rounds: int | None, continuation: float | None,
+    def build(cls, game: "StageGame | DynamicGame", *, rounds: int | None, continuation: float | None,
               max_rounds: int = 50) -> "ClassGame":
         if continuation is not None:
             if rounds is not None:
@@ -99,7 +111,16 @@ class ClassGame:
             if not 1 <= rounds <= MAX_ROUNDS:
                 raise ClassroomError(f"rounds must be in 1..{MAX_ROUNDS}, got {rounds}", key="rounds")
             max_rounds = rounds
-        return cls(game, default_cooperative(game), rounds, continuation, int(max_rounds))
+        dynamic = game if isinstance(game, DynamicGame) else None
+        if dynamic is not None:
+            dynamic.check_rounds(max_rounds)
+            game = dynamic.stage()
+        return cls(game, default_cooperative(game), rounds, continuation, int(max_rounds), dynamic)
+
+    @property
+    def name(self) -> str:
+        """The scenario's name (the stage game's carries the initial state's name in a game with state)."""
+        return self.dynamic.name if self.dynamic is not None else self.game.name
 
     @property
     def player_ids(self) -> tuple[str, str]:
@@ -139,13 +160,42 @@ class ClassGame:
         row = np.asarray(self.game.action_levels[side])[action]
         return {lv.name: lv.labels[int(k)] for lv, k in zip(self.game.levers[side], row)}
 
-    def payoffs(self, i: int, j: int) -> tuple[float, float]:
-        return float(self.game.A[i, j]), float(self.game.B[i, j])
+    def payoffs(self, i: int, j: int, state: int | None = None, t: int = 0) -> tuple[float, float]:
+        """Both payoffs at ``(i, j)`` (in ``state`` and round ``t``, in a game with state)."""
+        if self.dynamic is None or state is None:
+            return float(self.game.A[i, j]), float(self.game.B[i, j])
+        A, B = self.dynamic.payoffs(t)
+        return float(A[state, i, j]), float(B[state, i, j])
 
-    def terms(self, i: int, j: int) -> tuple[dict[str, float], dict[str, float]]:
-        """Each side's payoff terms at profile ``(i, j)``; they sum to its payoff."""
-        return tuple({name: float(m[i, j]) for name, m in self.game.terms[p].items()}  # type: ignore[return-value]
+    def terms(self, i: int, j: int, state: int | None = None, t: int = 0) -> tuple[dict[str, float], dict[str, float]]:
+        """Each side's payoff terms at profile ``(i, j)`` (in ``state``, round ``t``); they sum to its payoff."""
+        tables = self.game.terms if self.dynamic is None or state is None else self.dynamic.terms(state, t)
+        return tuple({name: float(m[i, j]) for name, m in tables[p].items()}  # type: ignore[return-value]
                      for p in (0, 1))
+
+    def states(self, seed_key: int, pair: int, profiles: Sequence[tuple[int, int]]) -> list[int | None]:
+        """The state a pair is in at each round of ``profiles`` and after the last (``None``s without state)."""
+        if self.dynamic is None:
+            return [None] * (len(profiles) + 1)
+        law = StateLaw(self.dynamic, self.dynamic.states.initial)
+        key = pair_key(seed_key, pair)
+        out = [int(self.dynamic.states.initial)]
+        for t, (i, j) in enumerate(profiles):
+            out.append(int(law.step(t, np.array([out[-1]]), np.array([i]), np.array([j]), key)[0]))
+        return out  # type: ignore[return-value]
+
+    def path_payoffs(self, seed_key: int, pair: int, profiles: Sequence[tuple[int, int]]) -> list[tuple[float, float]]:
+        """Both payoffs of each round of a pair's path (each in the state the pair was in)."""
+        states = self.states(seed_key, pair, profiles)
+        return [self.payoffs(i, j, states[t], t) for t, (i, j) in enumerate(profiles)]
+
+    def state_labels(self, state: int | None) -> dict[str, str]:
+        """``{variable: level label}`` of a state (empty without state)."""
+        if self.dynamic is None or state is None:
+            return {}
+        space = self.dynamic.states
+        idx = space.indices()[state]
+        return {name: space.labels[k][int(idx[k])] for k, name in enumerate(space.names)}
 
     def hostile(self, side: int, action: int) -> bool:
         """Whether ``action`` is more hostile than ``side``'s cooperative action (by lever order)."""

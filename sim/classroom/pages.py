@@ -41,7 +41,7 @@ def student_page(scenario: str) -> str:
             '<section class="scoreboard"><div><span class="label">Your score</span><span id="score-you">0</span></div>'
             '<div><span class="label">Other side</span><span id="score-other">0</span></div>'
             '<div><span class="label">Round</span><span id="round">-</span></div></section>'
-            '<p id="status" class="status" role="status"></p>'
+            '<p id="status" class="status" role="status"></p><p id="state" class="muted" hidden></p>'
             '<form id="move" hidden><div id="levers"></div><button type="submit" id="submit">Make my move</button></form>'
             '<p id="error" class="error" role="alert"></p>'
             '<section id="last" hidden><h2>Last round</h2><table id="terms"></table></section>'

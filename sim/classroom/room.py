@@ -220,7 +220,7 @@ class Classroom:
         """What the student in ``seat`` may see: never the other side's move of an unfinished round."""
         ids, game = self.cg.player_ids, self.cg.game
         out: dict[str, Any] = {
-            "seat": seat.seat + 1, "name": seat.name, "scenario": game.name, "units": game.units,
+            "seat": seat.seat + 1, "name": seat.name, "scenario": self.cg.name, "units": game.units,
             "rounds": self.cg.rounds, "continuation": self.cg.continuation,
         }
         pair = self.store.pair_of_seat(self.id, seat.seat)
@@ -231,9 +231,10 @@ class Classroom:
         path = pair_paths([pair], moves)[pair.pair]
         current = len(path)
         history, score = [], [0.0, 0.0]
+        states = self.cg.states(self.seed_key, pair.pair, [(a.action, b.action) for a, b in path])
         for t, ms in enumerate(path):
             i, j = ms[0].action, ms[1].action
-            u, terms = self.cg.payoffs(i, j), self.cg.terms(i, j)
+            u, terms = self.cg.payoffs(i, j, states[t], t), self.cg.terms(i, j, states[t], t)
             score[0] += u[0]
             score[1] += u[1]
             history.append({
@@ -242,6 +243,7 @@ class Classroom:
                 "payoff": {"you": u[side], "other": u[1 - side]},
                 "terms": {"you": terms[side], "other": terms[1 - side]},
                 "outcome": self.cg.outcome(i, j),
+                "state": self.cg.state_labels(states[t]),
             })
         done = current >= pair.length
         mine = any(m.round == current and m.side == side for m in moves)
@@ -254,6 +256,7 @@ class Classroom:
             "round": None if done else current + 1, "levers": self.cg.levers(side),
             "cooperative": self.cg.levels_of(side, self.cg.cooperative[side]),
             "moved": mine and not done, "other_moved": theirs and not done,
+            "state": self.cg.state_labels(states[current]),
             "history": history, "score": {"you": score[side], "other": score[1 - side]},
         }
 
@@ -270,7 +273,7 @@ class Classroom:
         submitted = [{"seat": seat + 1, "label": s.spec}
                      for seat, s in zip([r[0] for r in self.store.strategies(self.id)], self.submissions())]
         return {**body, "strategies": submitted, "tournament": self.store.latest_tournament(self.id),
-                "scenario": self.cg.game.name, "room_code": self.session.room_code,
+                "scenario": self.cg.name, "room_code": self.session.room_code,
                 "opponent": self.settings.opponent, "rounds_rule": self.rules(), "theory": self.theory,
                 "units": self.cg.game.units}
 
@@ -316,4 +319,4 @@ class Classroom:
                 "drawn per pair from the session seed")
 
     def export(self) -> list[dict[str, Any]]:
-        return export_rows(self.cg, self.id, self.store.pairs(self.id), self.store.moves(self.id))
+        return export_rows(self.cg, self.id, self.store.pairs(self.id), self.store.moves(self.id), self.seed_key)

@@ -106,7 +106,7 @@ def create_app(room: Classroom, *, join_url: str = "", secure_cookie: bool = Fal
         return room.seat_for(request.headers.get("x-seat-token") or request.cookies.get(SEAT_COOKIE))
 
     async def index(request: Request) -> Response:
-        return HTMLResponse(join_page(room.cg.game.name, request.query_params.get("code", "")))
+        return HTMLResponse(join_page(room.cg.name, request.query_params.get("code", "")))
 
     async def join(request: Request) -> Response:
         body = await _json_body(request)
@@ -124,7 +124,7 @@ def create_app(room: Classroom, *, join_url: str = "", secure_cookie: bool = Fal
             seat_of(request)
         except ClassroomError:
             return HTMLResponse(message_page("No seat yet", "Open the join link and enter the room code."), 403)
-        return HTMLResponse(student_page(room.cg.game.name))
+        return HTMLResponse(student_page(room.cg.name))
 
     async def state(request: Request) -> Response:
         return JSONResponse(room.state(seat_of(request)))

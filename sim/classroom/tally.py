@@ -84,11 +84,12 @@ def class_tally(cg: ClassGame, seed_key: int, seats: Sequence[SeatRow], pairs: S
 
     for p in pairs:
         prev = None
+        pays = cg.path_payoffs(seed_key, p.pair, [(a.action, b.action) for a, b in paths[p.pair]])
         for t, (a, b) in enumerate(paths[p.pair]):
             r = slot(t)
             r["pairs"] += 1
             r[cg.outcome(a.action, b.action)] += 1
-            u = cg.payoffs(a.action, b.action)
+            u = pays[t]
             r["_sum"][0] += u[0]
             r["_sum"][1] += u[1]
             if prev == cg.cooperative and (a.action, b.action) != cg.cooperative:
@@ -108,9 +109,9 @@ def class_tally(cg: ClassGame, seed_key: int, seats: Sequence[SeatRow], pairs: S
             if seat is None:
                 continue
             own = [m[side].action for m in path]
-            played = [cg.payoffs(a.action, b.action) for a, b in path]
+            played = cg.path_payoffs(seed_key, p.pair, [(a.action, b.action) for a, b in path])
             reply = strategy_moves(cg.game, tft, 1 - side, own[:-1], pair_key(seed_key, p.pair), cg.cooperative) if own else []
-            tft_pay = [cg.payoffs(*((x, y) if side == 0 else (y, x))) for x, y in zip(own, reply)]
+            tft_pay = cg.path_payoffs(seed_key, p.pair, [((x, y) if side == 0 else (y, x)) for x, y in zip(own, reply)])
             students.append({
                 "seat": seat + 1, "name": names.get(seat, ""), "pair": p.pair + 1, "plays": ids[side],
                 "opponent": (f"seat {p.seat(1 - side) + 1}" if p.seat(1 - side) is not None
@@ -136,20 +137,27 @@ def class_tally(cg: ClassGame, seed_key: int, seats: Sequence[SeatRow], pairs: S
     }
 
 
-EXPORT_NOTE = ("one row per completed round of a pair: replicate (= pair), round (0-based), then per player "
+EXPORT_NOTE = ("one row per completed round of a pair: replicate (= pair), round (0-based), in a game with state "
+               "the state the pair was in (name=level,...), then per player "
                "<id>_action, <id>_payoff as in `tradesim play --format csv --paths`; then session, pair, and per "
                "player <id>_seat (seat number, or strategy:SPEC), <id>_<lever> (level label) and <id>_moved_at")
 
 
-def export_rows(cg: ClassGame, session: int, pairs: Sequence[PairRow], moves: Sequence[MoveRow]) -> list[dict[str, Any]]:
-    """The long table of a session (see :data:`EXPORT_NOTE`)."""
+def export_rows(cg: ClassGame, session: int, pairs: Sequence[PairRow], moves: Sequence[MoveRow],
+                seed_key: int = 0) -> list[dict[str, Any]]:
+    """The long table of a session (see :data:`EXPORT_NOTE`; a game with state adds ``state``)."""
     ids = cg.player_ids
     paths = pair_paths(pairs, moves)
     rows = []
     for p in pairs:
+        profiles = [(a.action, b.action) for a, b in paths[p.pair]]
+        states = cg.states(seed_key, p.pair, profiles)
+        pays = cg.path_payoffs(seed_key, p.pair, profiles)
         for t, ms in enumerate(paths[p.pair]):
-            u = cg.payoffs(ms[0].action, ms[1].action)
+            u = pays[t]
             row: dict[str, Any] = {"replicate": p.pair, "round": t}
+            if cg.dynamic is not None:
+                row["state"] = cg.dynamic.states.key(states[t])  # type: ignore[arg-type]
             for k, pid in enumerate(ids):
                 row[f"{pid}_action"] = cg.game.actions[k][ms[k].action]
                 row[f"{pid}_payoff"] = u[k]

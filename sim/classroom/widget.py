@@ -37,7 +37,7 @@ class DuelWidget:
         self.table = w.HTML()
         self.button.on_click(lambda _: self.play())
         self._refresh()
-        self.box = w.VBox([w.HTML(f"<b>{html.escape(duel.cg.game.name)}</b>: you are <b>{html.escape(duel.me)}</b>, "
+        self.box = w.VBox([w.HTML(f"<b>{html.escape(duel.cg.name)}</b>: you are <b>{html.escape(duel.me)}</b>, "
                                   f"against <code>{html.escape(duel.strategy.spec)}</code>; {html.escape(duel.rules())}"),
                            w.HBox(list(self.pickers.values())), self.button, self.status, self.table])
 

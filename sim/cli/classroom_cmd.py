@@ -41,11 +41,13 @@ def _store(db: str):
 
 def _open_room(file: str, db: str, settings, new: bool):
     from sim.classroom.errors import ClassroomError
+    from sim.classroom.game import playable_game
     from sim.classroom.room import Classroom
     from sim.cli.scenario_cmds import load_game
     from sim.model.load import document_hash
 
-    _, game = load_game(file)
+    scenario, game = load_game(file)
+    game = playable_game(scenario, game, source=file)
     store = _store(db)
     try:
         return Classroom.open(store, file, document_hash(file), game, settings, new=new)
@@ -104,7 +106,7 @@ def classroom(file, port, host, db, rounds, continuation, max_rounds, opponent, 
     base = f"http://{shown}:{port}"
     join_url = f"{base}/?code={room.session.room_code}"
     lines = [
-        f"{'resumed' if resumed else 'new'} session {room.id} of {room.cg.game.name} in {db} "
+        f"{'resumed' if resumed else 'new'} session {room.id} of {room.cg.name} in {db} "
         f"({room.rules()}; opponent: {room.settings.opponent})",
         f"join URL:    {join_url}",
         f"room code:   {room.session.room_code}",
@@ -131,6 +133,7 @@ def classroom(file, port, host, db, rounds, continuation, max_rounds, opponent, 
 def classroom_export(db, output, session_id):
     """Write the moves of a classroom session in DB to a CSV file (one row per completed round)."""
     from sim._files import write_text_atomic
+    from sim.classroom.game import playable_game
     from sim.classroom.room import ClassSettings
     from sim.classroom.tally import export_csv, export_rows
     from sim.cli.scenario_cmds import load_game
@@ -146,9 +149,9 @@ def classroom_export(db, output, session_id):
     row = chosen[-1]
     if not Path(row.scenario).is_file() or document_hash(row.scenario) != row.scenario_hash:
         raise InputError(f"session {row.id} was played on {row.scenario}, which is missing or has changed", file=db)
-    _, game = load_game(row.scenario)
-    cg = ClassSettings(**row.settings["settings"]).class_game(game)
-    rows = export_rows(cg, row.id, store.pairs(row.id), store.moves(row.id))
+    scenario, game = load_game(row.scenario)
+    cg = ClassSettings(**row.settings["settings"]).class_game(playable_game(scenario, game, source=row.scenario))
+    rows = export_rows(cg, row.id, store.pairs(row.id), store.moves(row.id), int(row.settings["seed_key"]))
     write_text_atomic(output, export_csv(rows))
     click.echo(f"wrote {len(rows)} rows of session {row.id} to {output}")
 

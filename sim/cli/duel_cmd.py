@@ -71,9 +71,11 @@ def duel(file, vs, side, rounds, continuation, max_rounds, seed, fmt):
     """
     from sim.classroom.duel import Duel
     from sim.classroom.errors import ClassroomError
+    from sim.classroom.game import playable_game
     from sim.cli.scenario_cmds import load_game
 
-    _, game = load_game(file)
+    scenario, game = load_game(file)
+    game = playable_game(scenario, game, source=file)
     try:
         d = Duel.start(game, vs, side=side if side is not None else 0, rounds=rounds, continuation=continuation,
                        max_rounds=max_rounds, seed=seed)
@@ -84,13 +86,15 @@ def duel(file, vs, side, rounds, continuation, max_rounds, seed, fmt):
     def say(text: str = "") -> None:
         click.echo(text, err=fmt == "json")
 
-    unit = f" {game.units}" if getattr(game, "units", "") else ""
-    say(f"{game.name}: you are {d.me}, against {d.strategy.spec} ({d.them}); {d.rules()}; seed {d.seed}.")
+    unit = f" {d.cg.game.units}" if d.cg.game.units else ""
+    say(f"{d.cg.name}: you are {d.me}, against {d.strategy.spec} ({d.them}); {d.rules()}; seed {d.seed}.")
     stopped = False
     while not d.over:
         mine, theirs = d.totals
         of = f" of {d.known_length}" if d.known_length else ""
         say(f"\nRound {d.round}{of}  (score so far: you {mine:.2f}, {d.them} {theirs:.2f})")
+        if d.state_now():
+            say("  state: " + ", ".join(f"{k}={v}" for k, v in d.state_now().items()))
         try:
             levels = _choose(d, say, fmt == "json")
         except click.exceptions.Abort:

@@ -145,6 +145,7 @@ class DynamicGame(HtmlRepr):
     round_dependent: bool = False
     scenario: "Scenario | None" = field(default=None, repr=False)
     _payoff_fn: Any = field(default=None, repr=False)
+    _terms_fn: Any = field(default=None, repr=False)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -159,6 +160,14 @@ class DynamicGame(HtmlRepr):
         if not self.round_dependent or self._payoff_fn is None:
             return self.A, self.B
         return self._payoff_fn(t)
+
+    def terms(self, state: int, t: int = 0) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Each player's payoff terms ``{term: (m, n) array}`` in ``state`` and round ``t``; they sum to
+        the payoffs of :meth:`payoffs` there (a game built without terms: one term, ``payoff``)."""
+        if self._terms_fn is None:
+            A, B = self.payoffs(t)
+            return {"payoff": A[state]}, {"payoff": B[state]}
+        return self._terms_fn(int(state), t)  # type: ignore[no-any-return]
 
     def check_rounds(self, rounds: int) -> None:
         """Refuse to play past the horizon when payoffs read ``round`` (they are defined up to it)."""
@@ -353,6 +362,13 @@ def build_dynamic_game(scenario: Scenario, parameters: Mapping[str, float] | Non
             out.append(total)
         return out[0], out[1]
 
+    def terms_at(state: int, t: int) -> tuple[dict[str, np.ndarray], ...]:
+        local = {k: (v[state] if isinstance(v, np.ndarray) and v.ndim == 3 and v.shape[0] == S else v)
+                 for k, v in env.items()}
+        local["round"] = float(t)
+        return tuple({term: np.broadcast_to(expr.evaluate(local), (m, n)).astype(float)
+                      for term, expr in compiled.terms[k]} for k in range(2))
+
     A, B = payoffs_at(0)
     # ---- transitions: per variable, outcome list of (prob (S,m,n), next index (S,m,n))
     idx = states.indices()
@@ -429,4 +445,5 @@ def build_dynamic_game(scenario: Scenario, parameters: Mapping[str, float] | Non
         round_dependent=round_used,
         scenario=scenario,
         _payoff_fn=payoffs_at,
+        _terms_fn=terms_at,
     )

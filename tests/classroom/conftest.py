@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from sim.classroom.game import playable_game
 from sim.classroom.room import Classroom, ClassSettings
 from sim.classroom.store import Store
 from sim.model.game import build_game
@@ -16,7 +17,8 @@ from tests.conftest import SCENARIOS
 def _open_room(db: Path, scenario: str = "prisoners_dilemma", *, new: bool = False, **settings) -> tuple[Classroom, bool]:
     """A classroom on ``scenarios/<scenario>.toml`` stored in ``db``."""
     path = str(SCENARIOS / f"{scenario}.toml")
-    game = build_game(load_scenario(path))
+    sc = load_scenario(path)
+    game = playable_game(sc, build_game(sc), source=path)
     return Classroom.open(Store(db), path, document_hash(path), game, ClassSettings(**settings), new=new)
 
 

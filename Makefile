@@ -11,7 +11,7 @@ OUT    := out
 BENCH  := .venv-bench
 BPY    := $(BENCH)/bin/python
 
-.PHONY: demo test test-fast lint bench bench-env schema clean help fuzz
+.PHONY: demo test test-fast lint bench bench-env schema clean help fuzz lab handouts
 
 help:
 	@echo "make demo   - set up .venv, then analyse $(SCENARIO) and write results to $(OUT)/"
@@ -20,6 +20,8 @@ help:
 	@echo "make test-fast - the tests without the slow, notebook and Dask ones"
 	@echo "make schema - regenerate docs/scenario.schema.json"
 	@echo "make fuzz   - the long fuzz run: FUZZ_EXAMPLES (default 10000) generated scenario files"
+	@echo "make lab    - set up .venv, then open the lessons in JupyterLab (LAB=teacher: the solutions)"
+	@echo "make handouts - printable PDF handouts (lever cards, payoff matrices) of the lesson scenarios in $(OUT)/handouts/"
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -93,6 +95,18 @@ bench: bench-env
 	$(BPY) benchmarks/bench_engine.py
 	$(BPY) benchmarks/bench_sweep.py
 	$(BPY) benchmarks/bench_markov.py
+
+# The lessons in JupyterLab, on the project's own kernel (the notebooks ask for "python3", which is
+# this environment's). LAB=teacher opens the teacher's copies with the solutions instead.
+LAB ?= notebooks
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(LAB) $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_FLAGS)
+
+# Printable handouts for the scenarios the lessons use: a lever card per player and the payoff matrix.
+HANDOUT_SCENARIOS ?= fivethirtyeight_trade prisoners_dilemma stag_hunt chicken us_china_2025 leverage_game
+handouts: $(STAMP)
+	mkdir -p $(OUT)/handouts
+	for s in $(HANDOUT_SCENARIOS); do $(PY) -m sim handout scenarios/$$s.toml -o $(OUT)/handouts/$$s.pdf || exit 1; done
 
 schema: $(STAMP)
 	$(PY) -m sim schema -o docs/scenario.schema.json

@@ -5,9 +5,10 @@ Usage, from the repository root::
     python notebooks/build_notebooks.py          # rewrite every .ipynb, outputs stripped
 
 Each lesson source is a Python module with a ``CELLS`` list of ``("md", text)``, ``("code", source)``
-and ``("exercise", prompt, stub, solution, answer)`` items. Students get the prompt and the stub;
-the teacher's copy in ``notebooks/teacher/`` gets the prompt, the solution code and the answer.
-The teacher's copies sit one directory deeper, so their setup cell points one level further up.
+and ``("exercise", prompt, stub, solution, answer)`` items. Students get the prompt and the stub in
+``notebooks/``; the teacher's copy in the top-level ``teacher/`` folder (outside the students'
+folder, at the same depth, so ``../scenarios`` resolves from both) gets the prompt, the solution
+code and the answer.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import nbformat
 
 HERE = Path(__file__).resolve().parent
 LESSONS = HERE / "lessons"
-TEACHER = HERE / "teacher"
+TEACHER = HERE.parent / "teacher"
 KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
 
@@ -47,8 +48,6 @@ def build(module, teacher: bool) -> nbformat.NotebookNode:
         kind = item[0]
         if kind in ("md", "code"):
             text = item[1]
-            if kind == "code" and teacher:
-                text = text.replace('Path("..") / "scenarios"', 'Path("../..") / "scenarios"')
             if kind == "md" and teacher and "{teacher_note}" in text:
                 text = text.replace("{teacher_note}", module.TEACHER_NOTE)
             text = text.replace("{teacher_note}", "")
@@ -69,6 +68,11 @@ def build(module, teacher: bool) -> nbformat.NotebookNode:
     return nb
 
 
+def output_path(module, teacher: bool) -> Path:
+    """Where the students' or the teacher's notebook of a lesson module is written."""
+    return TEACHER / f"{module.NAME}_solutions.ipynb" if teacher else HERE / f"{module.NAME}.ipynb"
+
+
 def main() -> int:
     TEACHER.mkdir(exist_ok=True)
     for path in sorted(LESSONS.glob("l0*.py")):
@@ -76,7 +80,7 @@ def main() -> int:
         for teacher in (False, True):
             nb = build(module, teacher)
             nbformat.validate(nb)
-            out = (TEACHER / f"{module.NAME}_solutions.ipynb") if teacher else HERE / f"{module.NAME}.ipynb"
+            out = output_path(module, teacher)
             nbformat.write(nb, out)
             print(f"wrote {out.relative_to(HERE.parent)}")
     return 0

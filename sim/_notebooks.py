@@ -1,7 +1,7 @@
 """Keep the lesson notebooks committed without outputs.
 
 ``python -m sim._notebooks strip [PATH ...]`` removes outputs, execution counts and execution
-timing metadata from notebooks (default: every ``.ipynb`` under ``notebooks/``), in place.
+timing metadata from notebooks (default: every ``.ipynb`` under ``notebooks/`` and ``teacher/``), in place.
 ``python -m sim._notebooks check [PATH ...]`` lists notebooks that still carry outputs and exits
 with status 1 if there are any. No ``make``, no pre-commit hook needed; the test suite runs the same
 check (``tests/test_notebooks.py``). See ``docs/notebooks.md`` for why outputs are stripped.
@@ -20,8 +20,9 @@ VOLATILE_METADATA = ("execution", "collapsed", "scrolled", "ExecuteTime")
 
 
 def notebook_paths(paths: Sequence[str | Path] = ()) -> list[Path]:
-    """Notebooks named in ``paths`` (files or directories), default everything under ``notebooks/``."""
-    roots = [Path(p) for p in paths] or [Path("notebooks")]
+    """Notebooks named in ``paths`` (files or directories), default everything under ``notebooks/``
+    (the students' copies) and ``teacher/`` (the solutions)."""
+    roots = [Path(p) for p in paths] or [p for p in (Path("notebooks"), Path("teacher")) if p.exists()]
     out: list[Path] = []
     for root in roots:
         if root.is_dir():

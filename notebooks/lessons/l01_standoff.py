@@ -213,13 +213,17 @@ T, R, S = 25, 15, 5
 for P in range(16):
     g = StageGame.from_matrices([[R, S], [T, P]], [[R, T], [S, P]], actions=(("C", "D"), ("C", "D")))
     pure = [e.support for e in nash_equilibria(g) if e.is_pure]
-    dd = ((1,), (1,)) in pure
-    pd = T > R > P > S
-    print(f"P={P:2d}: (D,D) equilibrium: {dd!s:5}  prisoner's dilemma: {pd}")
+    names = " ".join(f"({g.actions[0][s[0][0]]},{g.actions[1][s[1][0]]})" for s in pure)
+    dilemma = T > R > P > S
+    print(f"P={P:2d}: pure equilibria {names:15s} prisoner's dilemma: {dilemma}")
 ''', """
 (D, D) is an equilibrium as long as `P >= S = 5` (a lone free-trader gets 5, so answering a
-tariff with a tariff must pay at least that). It is a prisoner's dilemma for `5 < P < 15`; at
-`P < 5` the game becomes chicken-like (each side wants to be the one that does not retaliate).
+tariff with a tariff must pay at least that). It is a prisoner's dilemma for `5 < P < 15`. Below
+5 the game is **chicken**: a tariff war is now the worst outcome for both (`P < S`), so the best
+answer to the other side's tariff is to give in and keep trade open, while the best answer to open
+trade is still a tariff. Each side wants to be the one that imposes the tariff *and* to face a
+side that gives in: the two pure equilibria are (C, D) and (D, C), one side escalating, the other
+backing down. At `P = 15` a tariff war pays as much as open trade, and there is no dilemma left.
 """),
     ("exercise", """
 Using `game.terms` (a dict of matrices per side), list the change in each term between the Busan

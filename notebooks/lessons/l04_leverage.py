@@ -85,6 +85,15 @@ agreement is "fair"? The **Nash bargaining solution** maximises the product of b
 over a disagreement point *d* (here the stage equilibrium, what happens if talks fail). The
 **Kalai–Smorodinsky** solution gives each side the same share of its best possible gain. The
 **utilitarian** optimum maximises the sum.
+
+The table also lists the **best correlated equilibrium**. A correlated equilibrium is what a
+mediator (or a traffic light) can arrange without any power to enforce it: the mediator announces
+a lottery over profiles, draws one, and tells each side privately only *its own* part of the draw.
+The lottery is a correlated equilibrium if each side, told its part, does best by following it,
+given what that advice tells it about the other side's. Every Nash equilibrium is one (a lottery
+with no correlation); in games like chicken a mediator can do better for both. The *best* one is
+the lottery with the largest sum of expected payoffs (a linear programme over the probabilities of
+all 5,040 profiles).
 """),
     ("code", '''
 nbs = nash_bargaining(game)
@@ -109,8 +118,9 @@ back at their 2017 levels, no controls, 25 MMT of soybeans and enforcement. It g
 +39 bn a year and the US about −23, *worse* for the US than Busan (+11.6), because Washington's
 payoff counts the tariff revenue its buyers pay at full value and their price rise at only a
 quarter. Kalai–Smorodinsky (about −5 and +24) and the utilitarian optimum (about 11 and 10) sit
-between. The best correlated equilibrium is the stage equilibrium itself: a game solved by
-dominance leaves a mediator nothing to correlate. The real truce left China much worse off than
+between. The best correlated equilibrium is the stage equilibrium itself, with probability 1: no
+side ever follows advice to play a strictly dominated action, so in a game solved by dominance
+the only lottery a mediator can sustain is the one equilibrium. The real truce left China much worse off than
 any of these (US tariffs near 47%), and Busan is not even on the Pareto frontier. The gap between
 a model's "fair" point and the actual deal is a good discussion question: bargaining power,
 domestic politics and the credibility of commitments are not in the product of gains.
@@ -152,7 +162,9 @@ against −44 at the truce); but it would also cost the US about 45 bn a year ag
 (its own buyers pay most of the tariff, and imports shrink; answering China's escalation saves it
 an audience cost, which is why the net cost is not larger). The US's best reply to the controls is
 something else entirely: keep the truce tariff and bring back the Affiliates rule and port fees,
-about 86 bn a year better than the threat. So once China had moved, the US would not want to
+about 86 bn a year better than the threat. Both numbers are "the cost of the threat", against two
+baselines: 45 against leaving the controls unanswered (the line "cost to the threatener of carrying it
+out"), 86 against the US's best reply (the "credibility gap", the figure the README quotes). So once China had moved, the US would not want to
 follow through — just as the president conceded (`seeds/000.md`). Note also the last line: at the
 truce, the October controls pay for China on their own (a little over 1 bn a year), because they
 answer the 47% tariff Beijing would otherwise leave unanswered. A threat is needed; this one is not

@@ -29,6 +29,50 @@ SCENARIO_FILE = str(SCENARIOS / "us_china_2025.toml")
 scenario = load_scenario(SCENARIO_FILE)
 '''
 
+TRACE = '''
+def trace_curve(scenario, name, low, high, points=10, tol=1e-3):
+    """Threshold curve of parameter ``name`` over [low, high], exact at its edges.
+
+    Evaluates a grid of ``points`` values plus the scenario's own value, then halves every interval
+    whose two ends differ in regime (the stage equilibria, or a side's best deviation from the truce)
+    until it is narrower than ``tol``: where a threshold jumps, the curve jumps too.
+    """
+    def regime(value):
+        game = build_game(scenario, {name: float(value)})
+        return [str(e.support) for e in nash_equilibria(game)], truce_thresholds(game).deviation_action
+
+    values = sorted({*np.linspace(low, high, points), scenario.parameters[name].value})
+    seen = {v: regime(v) for v in values}
+    intervals = list(zip(values[:-1], values[1:]))
+    while intervals:
+        a, b = intervals.pop()
+        if seen[a] != seen[b] and b - a > tol:
+            mid = (a + b) / 2
+            seen[mid] = regime(mid)
+            intervals += [(a, mid), (mid, b)]
+    return threshold_curve(scenario, name, sorted(seen))
+
+
+def plot_traced(curve):
+    """The threshold curve with the scenario's own value marked."""
+    fig = plot_threshold_curve(curve)
+    fig.axes[0].axvline(scenario.parameters[curve.parameter].value, color="grey", linewidth=1,
+                        label="the scenario's value")
+    fig.axes[0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return fig
+
+
+def jumps(curve, tol=1e-3):
+    """Where a threshold jumps: neighbouring traced points closer than ``tol`` whose thresholds differ."""
+    v, g = curve.values, curve.grim_nash
+    capped = np.minimum(g, 1.0)  # "never" (inf) counts as 1
+    return [{curve.parameter: round((v[k] + v[k + 1]) / 2, 3),
+             **{f"{pid} δ* below": g[k, p] for p, pid in enumerate(curve.player_ids)},
+             **{f"{pid} δ* above": g[k + 1, p] for p, pid in enumerate(curve.player_ids)}}
+            for k in range(len(v) - 1)
+            if v[k + 1] - v[k] <= tol and np.abs(capped[k + 1] - capped[k]).max() > 0.005]
+'''
+
 PHASE = '''
 def phase_diagram(table, x, y, value, *, title, labels=None):
     """Heatmap of ``value`` over the grid of ``x`` and ``y`` columns of a sweep table."""
@@ -97,10 +141,17 @@ pd.DataFrame(rows).set_index("parameter")
 
 How patient must each side be for the Busan truce to hold, as the cost of the rare-earth bottleneck
 to the US varies over its range?
+
+A curve drawn through a grid joins its points with straight lines. Where the stage equilibrium
+changes between two grid points a threshold can *jump*, and the straight line then draws a slope
+that is not there — possibly right at the scenario's own value. `trace_curve` below evaluates the
+grid plus the scenario's own value, then halves every interval whose two ends have different stage
+equilibria or best deviations until it is narrower than 0.001: the curve is exact at the
+scenario's value and steep only where the thresholds really jump.
 """),
-    ("code", '''
-curve = threshold_curve(scenario, "us_re_cost", np.linspace(20, 400, 12))
-plot_threshold_curve(curve)
+    ("code", TRACE + '''
+curve = trace_curve(scenario, "us_re_cost", 20, 400, points=12)
+plot_traced(curve)
 '''),
     ("md", """
 The US threshold falls as the bottleneck gets costlier (the more the US has to lose, the more a
@@ -108,16 +159,28 @@ truce is worth to it), while China's does not move: its payoffs do not include `
 Now the weight Washington puts on its buyers' tariff costs:
 """),
     ("code", '''
-curve_bw = threshold_curve(scenario, "us_buyer_weight", np.linspace(0.1, 1.0, 10))
-plot_threshold_curve(curve_bw)
+curve_bw = trace_curve(scenario, "us_buyer_weight", 0.1, 1.0, points=10)
+show(jumps(curve_bw))
+plot_traced(curve_bw)
 '''),
     ("md", """
-Here China's threshold jumps to "never" once the US weight rises past about 0.45, and the US's own
-threshold climbs until, past about 0.85, the US never keeps the truce either. Why? A US that counts
-its buyers' costs more would not keep its tariff at 47% if talks failed; it would drop it, to the
-pre-2025 level and lower. The stage equilibrium then becomes *better* for China than the truce, so
-the threat of falling back to it no longer holds China to the truce; and the truce's own 47% tariff
-becomes a cost the US would rather not bear (lesson 1, exercise 1.4).
+This curve has jumps that a 10-point grid (0.1, 0.2, ..., 1.0) would draw as slopes:
+
+* **Below about 0.13** a US that barely minds its buyers' costs has more than one stage
+  equilibrium, among them a war at peak tariffs. Grim trigger threatens the harshest fall-back that
+  is an equilibrium, so both sides need less patience there: China 0.10 instead of 0.27. On the
+  grid the line from 0.1 to 0.2 would show a gentle rise.
+* **At about 0.47** the fall-back the thresholds use — the truce tariff against China's October
+  controls — stops being an equilibrium. A US that counts its buyers' costs this much would drop
+  its tariff to the pre-2025 level if talks failed, and China would answer with April licensing
+  only: a fall-back *better* for China than the truce (−30 against −44 bn a year), so nothing holds
+  China to the truce any more (∞), and the US's own threshold jumps from 0.14 to 0.46.
+* **Past about 0.81** the US never keeps the truce either: its threshold climbs to 1, because the
+  truce's own 47% tariff becomes a cost a US that feels its buyers' price rise would rather not
+  bear (lesson 1, exercise 1.4).
+
+At the scenario's own value, 0.25, the curve is exact: 0.05 for the US, 0.27 for China, as in
+lesson 2.
 
 A one-at-a-time table ("tornado") shows which parameter moves what: each parameter taken to the
 two ends of its range with the others at their values. `sim.sweeps.run.sweep` does this in one call per
@@ -130,6 +193,7 @@ for name, p in scenario.parameters.items():
         run = sweep(SCENARIO_FILE, {name: list(p.range)}, ["equilibria", "critical_delta"])
         frames.append(run.assign(parameter=name, end=["low", "high"], value=run[f"parameters.{name}"]))
 columns = {"equilibria.tariff.us": "US tariff %", "equilibria.tech.us": "US tech rule",
+           "equilibria.port_fees.us": "US port fees $/t",
            "equilibria.rare_earths.china": "China RE withheld %", "equilibria.soybeans.china": "China soy MMT",
            "equilibria.tariff.china": "China tariff %",
            "critical_delta.grim_nash.us": "US δ*", "critical_delta.grim_nash.china": "China δ*"}
@@ -139,9 +203,10 @@ tornado.round(2)
     ("md", """
 Three things stand out (∞ means the truce can never be held by Nash reversion):
 
-* **The stage equilibrium is robust in its broad shape** — the US keeps port fees and (except at
-  the top of `us_tech_sales`) the tech rule, China buys no soybeans (except when the premium is
-  zero) — but its details move: the US tariff drops to its pre-2025 level at the high end of
+* **The stage equilibrium keeps its broad shape at almost every range end.** The US keeps the port
+  fees at all 50 ends, and the Affiliates rule (1 in the tech column) at every end but one: at the
+  top of `us_tech_sales` it steps down to the May 2025 curbs (0.5). China buys no soybeans at every
+  end but one: with a zero premium it buys the 25 MMT pledge. Its details move: the US tariff drops to its pre-2025 level at the high end of
   `import_elast` and to its 2017 level at the high end of `us_buyer_weight`, and China's choice of
   weapon moves with ten of the twenty-five numbers: no rare-earth controls but a 146% tariff
   when its tariff is a good weapon (`export_elast` or `cn_importer_share` low, `cn_revenue_weight`
@@ -178,8 +243,11 @@ Moving one number at a time the truce failed at 3 of 50 range ends; moving all o
 holds for both sides in only about 40% of the draws (for the US in about 80%, for China in about
 40%). Fragility lives in *combinations*: a somewhat higher buyer weight together with a somewhat
 more elastic import demand is enough. The equilibrium's shape is robust where the one-at-a-time
-table said so (no soybeans, the tech rule), but "China answers with the October controls" — the
-central case of lessons 1 and 4 — holds in only about one draw in five.
+table said so, and for no soybeans more firmly: China buys none in all 1,000 draws, because the one
+end where it buys is a premium of exactly zero (at a premium of 0.01 it already buys none). The
+Affiliates rule is less safe than the table suggested: the US keeps it in about 89% of draws, since
+combinations find more ways to drop it than the one range end. And "China answers with the October
+controls" — the central case of lessons 1 and 4 — holds in only about one draw in five.
 
 `tradesim robust FILE` reports exactly this, for the stage equilibrium, the truce per side and
 (with `--if` and `--then`) a threat, each with a confidence interval and the parameters that
@@ -234,14 +302,15 @@ Read the two diagrams together:
 * **The truce holds only for a low US buyer weight**: at most about 0.4 (0.2 when China has no
   audience cost). Above that the US tariff in the fallback drops and China prefers the fallback to
   the truce. Beijing's audience weight hardly matters once it is above 0.4. The central values
-  (0.25, 0.7) sit inside the region, less than 0.2 from its edge in buyer weight.
+  (0.25, 0.7) sit inside the region. The grid puts its edge between 0.4 and 0.5; the traced curve
+  of section 2 puts it at 0.47, about 0.22 above the central buyer weight.
 
 So "the truce is self-enforcing" (lesson 2) is *fragile*: it holds in about 40% of the draws and
 hinges above all on the weight Washington puts on its buyers' price rise, a number nobody has
 measured. "The +157% threat is not credible" (lesson 4) is *robust*: it held at every end of every
 range and in every draw. Good policy analysis says which is which.
 
-## 4. Variants of the scenario
+## 5. Variants of the scenario
 
 The repository ships two variants that override a few numbers: a US rare-earth stockpile that cuts
 the bottleneck cost to a quarter, and a China that pays twice the premium for US soybeans.
@@ -276,9 +345,9 @@ t2.pivot(index="parameters.cn_audience", columns="parameters.soy_premium",
 ''', """
 Neither breaks the truce in this window: it holds everywhere (the diagram has one colour),
 because the US buyer weight stays at its central 0.25. But `cn_audience` moves China's threshold
-far more: from about 0.1 to about 0.85 across its range. At the truce Beijing leaves the 47% US
+far more: from about 0.1 to about 0.86 across its range. At the truce Beijing leaves the 47% US
 tariff unanswered and pays for it, so a China that minds this more values the truce less. The
-soybean premium only nudges the threshold up (by at most about 0.06: buying US beans costs China a
+soybean premium only nudges the threshold up (by at most about 0.07: buying US beans costs China a
 little more). Near `cn_audience` = 2 China's threshold approaches its 0.95 discount factor.
 """),
     ("exercise", """

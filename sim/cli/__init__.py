@@ -21,6 +21,7 @@ _COMMAND_MODULES = (
     "sim.cli.replay_cmd",
     "sim.cli.classroom_cmd",
     "sim.cli.duel_cmd",
+    "sim.cli.handout_cmd",
 )
 
 

@@ -11,7 +11,8 @@ import numpy as np
 from sim.cli.common import console, dumps, echo_json, format_option, write_text_atomic
 from sim.errors import TradesimError
 from sim.model.game import build_game
-from sim.model.load import load_scenario, welfare_scenario
+from sim.model.load import load_scenario, read_document, welfare_scenario
+from sim.model.strategy_file import is_strategy_document, load_strategy_file
 from sim.model.scenario import json_schema
 from sim.repeated.strategies import check_scenario_strategies
 
@@ -38,7 +39,8 @@ def load_game(path: str):
 def validate(files: tuple[str, ...], fmt: str) -> None:
     """Check scenario FILES: format, payoff expressions, level references, sizes.
 
-    Prints one line per valid file, and one line per problem of an invalid one
+    A strategy file (a [strategy] table and [states.NAME] tables, docs/strategies.md)
+    is checked as one. Prints one line per valid file, and one line per problem of an invalid one
     (`error: FILE: key.path: what is wrong`, every independent problem, in a fixed
     order); exits with status 2 if any file is invalid. JSON lists each file's
     `errors` (and `error`, the first).
@@ -46,18 +48,25 @@ def validate(files: tuple[str, ...], fmt: str) -> None:
     results = []
     for path in files:
         try:
+            if is_strategy_document(read_document(path)):  # a strategy file (docs/strategies.md)
+                strategy = load_strategy_file(path)
+                results.append({"file": path, "valid": True, "kind": "strategy", "name": strategy.strategy.name,
+                                "states": len(strategy.states)})
+                continue
             scenario, game = load_game(path)
         except TradesimError as exc:
             errors = [str(problem) for problem in exc.problems]
             results.append({"file": path, "valid": False, "error": errors[0], "errors": errors})
             continue
         m, n = game.shape
-        results.append({"file": path, "valid": True, "name": scenario.meta.name, "actions": [m, n]})
+        results.append({"file": path, "valid": True, "kind": "scenario", "name": scenario.meta.name, "actions": [m, n]})
     if fmt == "json":
         echo_json({"files": results})
     else:
         for r in results:
-            if r["valid"]:
+            if r["valid"] and r["kind"] == "strategy":
+                click.echo(f"ok: {r['file']}: strategy {r['name']} ({r['states']} state{'s' if r['states'] > 1 else ''})")
+            elif r["valid"]:
                 click.echo(f"ok: {r['file']}: {r['name']} ({r['actions'][0]} x {r['actions'][1]} actions)")
             else:
                 for error in r["errors"]:

@@ -234,11 +234,11 @@ TWO_STRIKES = (Path(__file__).resolve().parents[2] / "scenarios" / "strategies" 
 
 
 def test_students_submit_strategies_and_the_teacher_runs_the_tournament(room):
+    from sim.model.load import parse_toml
+    from sim.model.strategy_file import strategy_from_dict
     from sim.repeated.rules import RuleStrategy
     from sim.repeated.strategies import CLASSIC
     from sim.repeated.tournament import round_robin
-    from sim.model.strategy_file import strategy_from_dict
-    from sim.model.load import parse_toml
 
     ann, _ = _join(room, "Ann")
     bob, _ = _join(room, "Bob")

@@ -192,3 +192,16 @@ def test_tournament_and_evolve_take_files(pd):
                                "--rounds", "30", "--format", "json"], catch_exceptions=False)
     assert res.exit_code == 0, res.output
     assert "two_strikes.toml" in res.output
+
+
+def test_validate_checks_strategy_files(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(BAD[1][0])
+    runner = CliRunner()
+    res = runner.invoke(main, ["validate", str(EXAMPLES / "two_strikes.toml"), "--format", "json"])
+    assert res.exit_code == 0
+    assert '"kind": "strategy"' in res.output and '"states": 2' in res.output
+    res = runner.invoke(main, ["validate", str(EXAMPLES / "ratchet.toml"), str(bad)])
+    assert res.exit_code == 2
+    assert "ok: " in res.output and "strategy ratchet (4 states)" in res.output
+    assert f"error: {bad}: states.a.rules.0.goto: no state 'b'" in res.output

@@ -142,7 +142,8 @@ def match_html(match) -> str:
     parts.append(_note(
         f"Both sides in the cooperative profile {s['cooperation_rate']:.0%} of rounds; the truce broke in "
         f"{s['breakdown_share']:.0%} of replicates"
-        + (f" (median first breakdown: round {fb:g})" if fb is not None else "") + "."))
+        + (f" (in those, the median first breakdown is round {fb + 1:g}, counting rounds from 1)"
+           if fb is not None else "") + "."))
     if match.game is not None and match.game.units:
         parts.append(_note(f"payoffs in {_e(match.game.units)}"))
     return "".join(parts)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Iterator, MutableMapping
 
 import click
 
 from sim.errors import TradesimError
 
-# Each module defines click commands and a ``register(group)`` function.
+# Each module defines click commands and a ``register(group)`` function. A module is imported only
+# when one of its commands runs or ``tradesim --help`` lists them all, so start-up stays short.
 _COMMAND_MODULES = (
     "sim.cli.scenario_cmds",
     "sim.cli.solve_cmd",
@@ -23,6 +25,69 @@ _COMMAND_MODULES = (
     "sim.cli.duel_cmd",
     "sim.cli.handout_cmd",
 )
+
+
+#: The module that registers each command, so running one imports that module alone. It only saves
+#: time: a command missing here is still found (its module is imported when the name is looked up).
+_COMMANDS = {
+    "validate": "sim.cli.scenario_cmds",
+    "show": "sim.cli.scenario_cmds",
+    "schema": "sim.cli.scenario_cmds",
+    "solve": "sim.cli.solve_cmd",
+    "threat": "sim.cli.solve_cmd",
+    "play": "sim.cli.play_cmds",
+    "tournament": "sim.cli.play_cmds",
+    "evolve": "sim.cli.play_cmds",
+    "thresholds": "sim.cli.thresholds_cmd",
+    "sweep": "sim.cli.sweep_cmd",
+    "plot": "sim.cli.plot_cmd",
+    "robust": "sim.cli.robust_cmd",
+    "replay": "sim.cli.replay_cmd",
+    "fit": "sim.cli.replay_cmd",
+    "classroom": "sim.cli.classroom_cmd",
+    "classroom-export": "sim.cli.classroom_cmd",
+    "duel": "sim.cli.duel_cmd",
+    "handout": "sim.cli.handout_cmd",
+}
+
+
+class _Commands(MutableMapping):
+    """A group's commands, each module registered on first need: a lookup by name imports the module
+    ``_COMMANDS`` gives for it, else the modules ``_COMMANDS`` does not name, else all of them;
+    listing the commands (``--help``, "did you mean") imports every module."""
+
+    def __init__(self, group: click.Group) -> None:
+        self._group = group
+        self._commands: dict[str, click.Command] = {}
+        self._loaded: set[str] = set()
+
+    def _load(self, modules) -> None:
+        for module in modules:
+            if module not in self._loaded:
+                self._loaded.add(module)
+                importlib.import_module(module).register(self._group)
+
+    def __getitem__(self, name: str) -> click.Command:
+        named = set(_COMMANDS.values())
+        for modules in ([_COMMANDS.get(name)], [m for m in _COMMAND_MODULES if m not in named], _COMMAND_MODULES):
+            if name in self._commands:
+                break
+            self._load(m for m in modules if m in _COMMAND_MODULES)
+        return self._commands[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._commands[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._commands[name]
+
+    def __iter__(self) -> Iterator[str]:
+        self._load(_COMMAND_MODULES)
+        return iter(self._commands)
+
+    def __len__(self) -> int:
+        self._load(_COMMAND_MODULES)
+        return len(self._commands)
 
 
 class _Group(click.Group):
@@ -81,5 +146,4 @@ def main() -> None:
     """
 
 
-for _name in _COMMAND_MODULES:
-    importlib.import_module(_name).register(main)
+main.commands = _Commands(main)

@@ -16,7 +16,6 @@ from sim._files import (  # noqa: F401  (re-exported for commands)
     check_plot_path,
     write_text_atomic,
 )
-from sim.empirics.robust import knife_edge_sentence
 from sim.errors import InputError
 from sim.model.load import document_hash
 
@@ -152,15 +151,6 @@ def payoffs_note(scenario, welfare: bool) -> str | None:
     if scenario.welfare:
         return "Payoffs: political (the file's base values; --welfare for national welfare)"
     return None
-
-
-def knife_edge_lines(items: list[dict], at_base: dict[str, bool], *, what: str) -> list[str]:
-    """The "Knife edges" section of text output (``what`` names the conclusion checked)."""
-    lines = ["\nKnife edges (one parameter moved within ±10% of its range, the others at base):"]
-    if not items:
-        lines.append(f"  none: {what} stays the same along every parameter with a range")
-    lines += [f"  {knife_edge_sentence(item, at_base)}" for item in items]
-    return lines
 
 
 def threat_option(game, trigger_items, response_items) -> tuple[int, int, dict[str, str], dict[str, str]]:

@@ -156,6 +156,15 @@ def render_text(result) -> str:
     return "\n".join(lines)
 
 
+def knife_edge_lines(items: list[dict], at_base: dict[str, bool], *, what: str) -> list[str]:
+    """The "Knife edges" section of the text of ``solve`` and ``thresholds`` (``what`` names the conclusion)."""
+    lines = ["\nKnife edges (one parameter moved within ±10% of its range, the others at base):"]
+    if not items:
+        lines.append(f"  none: {what} stays the same along every parameter with a range")
+    lines += [f"  {knife_edge_sentence(item, at_base)}" for item in items]
+    return lines
+
+
 def register(group: click.Group) -> None:
     """Add ``robust`` to the ``tradesim`` group."""
     group.add_command(robust)

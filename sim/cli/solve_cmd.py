@@ -11,7 +11,6 @@ from sim.cli.common import (
     echo_json,
     format_option,
     invocation,
-    knife_edge_lines,
     payoffs_note,
     plot_option,
     save_plot,
@@ -19,6 +18,7 @@ from sim.cli.common import (
     welfare_option,
 )
 from sim.cli.markov import markov_report, render_markov
+from sim.cli.robust_cmd import knife_edge_lines
 from sim.cli.scenario_cmds import load_game, load_payoffs
 from sim.dynamic.solve import SELECTIONS
 from sim.empirics.robust import stage_knife_edges

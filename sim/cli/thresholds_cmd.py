@@ -12,13 +12,13 @@ from sim.cli.common import (
     fmt_number,
     format_option,
     invocation,
-    knife_edge_lines,
     payoffs_note,
     plot_option,
     save_plot,
     welfare_option,
 )
 from sim.cli.markov import render_truce, truce_report
+from sim.cli.robust_cmd import knife_edge_lines
 from sim.cli.scenario_cmds import load_payoffs
 from sim.empirics.robust import stage_knife_edges
 from sim.errors import InputError

@@ -39,7 +39,7 @@ from sim._random import (
 from sim.errors import InputError
 from sim.model.game import StageGame
 from sim.repeated.context import PlayerContext
-from sim.repeated.kernels import kernels
+from sim.repeated.kernels import kernels, kernels_for, loaded_kernels
 from sim.repeated.match import MatchResult
 from sim.repeated.settings import MAX_REPLICATES, MAX_ROUNDS, PlaySettings
 from sim.repeated.strategies import get_strategy
@@ -68,12 +68,6 @@ def _noisy(actions: np.ndarray, keys: np.ndarray, t: int, stream: int, n: "int |
     if prob <= 0.0 or (scalar_n and n < 2):
         return actions
     threshold = np.uint64(min(int(prob * 4294967296.0), 4294967296))
-    salt = round_salt(t, stream)
-    if kernels() is not None:
-        out = np.empty_like(actions)
-        nn = np.full(len(actions), n, dtype=np.int64) if scalar_n else np.asarray(n, dtype=np.int64)
-        kernels().noisy(actions, keys, salt, threshold, nn, out)
-        return out
     bits = counter_bits(keys, t, stream)
     hit = (bits >> np.uint64(32)) < threshold
     if scalar_n and n == 2:
@@ -183,8 +177,8 @@ def simulate_block(
                                StPos[:, lo:hi].T))
             groups.append(_Group(strategies[int(sorted_gid[lo] // 2)], lo, hi, obs))
     act = np.empty(2 * N, dtype=np.int64)
-    compiled = kernels() is not None
-    if compiled:
+    compiled = kernels_for(2 * N * T)  # numpy until numba pays for its start-up: the same numbers
+    if compiled is not None:
         n_own_arr = np.broadcast_to(np.asarray(n_own, dtype=np.int64), (2 * N,)).copy()
         n_opp_arr = np.broadcast_to(np.asarray(n_opp, dtype=np.int64), (2 * N,)).copy()
         thr_i = np.uint64(min(int(noise * 4294967296.0), 4294967296))
@@ -193,9 +187,9 @@ def simulate_block(
         for g in groups:
             g.obs.t = t
             act[g.lo : g.hi] = g.strategy.act(g.obs)
-        if compiled:
-            kernels().step(act, seat_keys, round_salt(t, _STREAM_IMPL), thr_i, n_own_arr, opp_pos,
-                         round_salt(t, _STREAM_PERC), thr_p, n_opp_arr, Act[t], Per[t])
+        if compiled is not None:
+            compiled.step(act, seat_keys, round_salt(t, _STREAM_IMPL), thr_i, n_own_arr, opp_pos,
+                          round_salt(t, _STREAM_PERC), thr_p, n_opp_arr, Act[t], Per[t])
         else:
             a = _noisy(act, seat_keys, t, _STREAM_IMPL, n_own, noise)
             Act[t] = a
@@ -224,17 +218,17 @@ def summarise_paths(
 ) -> dict[str, np.ndarray]:
     """Per-row totals, discounted totals, cooperation counts and first breakdown round.
 
-    Uses the compiled kernel when numba is present (``compiled=None``), else numpy.
+    Uses the compiled kernel if loaded (``compiled=None``; :func:`simulate_block` loads it when it
+    pays), else numpy; both add up in the same order, so they agree bit for bit.
     """
     N, T = a0.shape
-    if compiled is None:
-        compiled = kernels() is not None
-    if compiled:
+    kernel = loaded_kernels() if compiled is None else kernels() if compiled else None
+    if kernel is not None:
         w0 = np.asarray(discount[0], float) ** np.arange(T)
         w1 = np.asarray(discount[1], float) ** np.arange(T)
-        out = kernels().summarise(np.ascontiguousarray(a0), np.ascontiguousarray(a1), np.asarray(lengths, np.int64),
-                                np.ascontiguousarray(game.A, dtype=float), np.ascontiguousarray(game.B, dtype=float),
-                                w0, w1, int(cooperative[0]), int(cooperative[1]))
+        out = kernel.summarise(np.ascontiguousarray(a0), np.ascontiguousarray(a1), np.asarray(lengths, np.int64),
+                               np.ascontiguousarray(game.A, dtype=float), np.ascontiguousarray(game.B, dtype=float),
+                               w0, w1, int(cooperative[0]), int(cooperative[1]))
         keys = ("total", "discounted", "coop_rounds", "coop_rounds_player", "first_breakdown", "round_payoff_sum",
                 "round_coop_sum", "round_active")
         return dict(zip(keys, out))
@@ -242,8 +236,18 @@ def summarise_paths(
     flat = a0.astype(np.int32 if game.A.size < 2**31 else np.int64)
     flat *= n
     flat += a1
-    return summaries_from_payoffs(np.ravel(game.A)[flat], np.ravel(game.B)[flat], a0, a1, lengths, cooperative,
-                                  discount)
+    u0, u1 = np.ravel(game.A)[flat], np.ravel(game.B)[flat]
+    if N and not (lengths == T).all():
+        active = np.arange(T)[None, :] < lengths[:, None]
+        u0, u1 = np.where(active, u0, 0.0), np.where(active, u1, 0.0)
+    out = summaries_from_payoffs(u0, u1, a0, a1, lengths, cooperative, discount)
+    if N and T:  # the kernel's order: left to right over rounds, then over rows (cumsum adds in sequence)
+        w0 = np.asarray(discount[0], float) ** np.arange(T)
+        w1 = np.asarray(discount[1], float) ** np.arange(T)
+        out["total"] = np.column_stack([np.cumsum(u0, axis=1)[:, -1], np.cumsum(u1, axis=1)[:, -1]])
+        out["discounted"] = np.column_stack([np.cumsum(u0 * w0, axis=1)[:, -1], np.cumsum(u1 * w1, axis=1)[:, -1]])
+        out["round_payoff_sum"] = np.column_stack([np.cumsum(u0, axis=0)[-1], np.cumsum(u1, axis=0)[-1]])
+    return out
 
 
 def summaries_from_payoffs(u0: np.ndarray, u1: np.ndarray, a0: np.ndarray, a1: np.ndarray, lengths: np.ndarray,

@@ -18,7 +18,7 @@ import numpy as np
 from sim._random import counter_bits, round_salt
 from sim.errors import InputError
 from sim.repeated.context import PlayerContext
-from sim.repeated.kernels import kernels
+from sim.repeated.kernels import loaded_kernels
 
 __all__ = ["Param", "Observation", "Strategy"]
 
@@ -163,7 +163,7 @@ class Observation:
         if stream is None:
             stream = self._stream
             self._stream += 1
-        k = kernels()
+        k = loaded_kernels()  # the block loaded them if they pay; both paths draw the same numbers
         if k is not None:
             return k.uniform(self._keys, round_salt(self._t, 1000 + stream))
         bits = counter_bits(self._keys, self._t, 1000 + stream)

@@ -20,10 +20,12 @@ _COMMAND_MODULES = (
     "sim.cli.sweep_cmd",
     "sim.cli.plot_cmd",
     "sim.cli.robust_cmd",
+    "sim.cli.inverse_cmd",
     "sim.cli.replay_cmd",
     "sim.cli.classroom_cmd",
     "sim.cli.duel_cmd",
     "sim.cli.handout_cmd",
+    "sim.cli.stability_cmd",
 )
 
 
@@ -48,6 +50,8 @@ _COMMANDS = {
     "classroom-export": "sim.cli.classroom_cmd",
     "duel": "sim.cli.duel_cmd",
     "handout": "sim.cli.handout_cmd",
+    "inverse": "sim.cli.inverse_cmd",
+    "stability": "sim.cli.stability_cmd",
 }
 
 

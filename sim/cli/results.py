@@ -135,9 +135,19 @@ class ThresholdsParams(_Params):
     no_knife: bool
 
 
+class InverseParams(_Params):
+    command: ClassVar[str] = "inverse"
+    target: Text
+    params: Items
+    tol: Annotated[float, Field(gt=0.0, le=0.1, allow_inf_nan=False)]
+    seed_points: Annotated[int, Field(ge=3, le=65)]
+    max_evaluations: Annotated[int, Field(ge=1, le=10**8)]
+
+
 #: The commands whose results ``tradesim plot`` draws, and the schema of their options.
 PARAMS: dict[str, type[_Params]] = {m.command: m for m in
-                                    (SolveParams, PlayParams, TournamentParams, EvolveParams, ThresholdsParams)}
+                                    (SolveParams, PlayParams, TournamentParams, EvolveParams, ThresholdsParams,
+                                     InverseParams)}
 
 P = TypeVar("P", bound=_Params)
 

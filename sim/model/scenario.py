@@ -18,18 +18,21 @@ from __future__ import annotations
 
 import keyword
 import re
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     AfterValidator,
     ConfigDict,
     Field,
     TypeAdapter,
+    WrapValidator,
     field_validator,
     model_validator,
 )
 from pydantic.dataclasses import dataclass
 
+from sim.errors import InputError
+from sim.model.actions import LeverInfo, level_index
 from sim.model.expressions import reserved_word
 from sim.render import HtmlRepr
 
@@ -142,6 +145,21 @@ class Parameter:
         return self
 
 
+def _bool_or_levels(value, handler):
+    """``irreversible``: a boolean, or a list of level references (one error, without union branches)."""
+    if isinstance(value, bool):
+        return value
+    if not isinstance(value, (list, tuple)):
+        raise ValueError("must be true, false or a list of levels (labels or values)")
+    for k, ref in enumerate(value):
+        if isinstance(ref, bool) or not isinstance(ref, (int, float, str)) or (
+                not isinstance(ref, str) and not abs(ref) <= MAX_NUMBER):
+            raise ValueError(f"item {k + 1} ({ref!r}) is not a level: give a label or a value")
+        if isinstance(ref, str):
+            _no_control(_CONTROL)(ref)
+    return tuple(ref if isinstance(ref, str) else float(ref) for ref in value)
+
+
 @dataclass(frozen=True, config=_CONFIG)
 class Lever:
     """A policy lever: ordered levels, most conciliatory first."""
@@ -151,6 +169,25 @@ class Lever:
     unit: Text = ""
     description: LongText = ""
     source: LongText | None = None
+    irreversible: Annotated[Union[bool, tuple[LevelRef, ...]], WrapValidator(_bool_or_levels)] = Field(
+        False, description="For stability analysis (tradesim stability): true = the lever's levels only rise (no "
+        "move back toward a more conciliatory level); or a list of levels (labels or values) that cannot be left "
+        "once reached.")
+
+    @field_validator("irreversible")
+    @classmethod
+    def _irreversible_levels(cls, value, info):
+        levels, labels = info.data.get("levels"), info.data.get("labels")
+        if isinstance(value, bool) or levels is None:  # bad levels are reported at 'levels'
+            return value
+        if labels is None or len(labels) != len(levels):
+            labels = tuple(f"{t}{'%' if info.data.get('unit') == '%' else ''}" for t in number_labels(levels))
+        for ref in value:
+            try:
+                level_index(LeverInfo("lever", tuple(levels), tuple(labels)), ref)
+            except InputError:
+                raise ValueError(f"{ref!r} is not a level of this lever (levels: {', '.join(labels)})") from None
+        return value
 
     @model_validator(mode="after")
     def _labels_match(self):
@@ -298,6 +335,54 @@ class Repeated:
 
 
 @dataclass(frozen=True, config=_CONFIG)
+class ChanceOutcome:
+    """One outcome of a chance stage: its label, probability and the parameter values it sets."""
+
+    label: Label
+    p: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+    parameters: dict[Identifier, FiniteFloat] = Field(
+        default_factory=dict, description="Parameter values in force after this outcome (names from [parameters]).")
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class Stage:
+    """One move of a sequential game: a player choosing levers, or chance."""
+
+    name: Identifier | None = Field(None, description="How the stage is named (default: stage1, stage2, ...).")
+    player: Identifier | None = Field(None, description="The player who moves (its id).")
+    levers: tuple[Identifier, ...] | None = Field(
+        None, description="The levers chosen at this stage (default: all the player's levers, or its plain action).")
+    chance: tuple[ChanceOutcome, ...] | None = Field(
+        None, min_length=2, max_length=32, description="A chance move instead of a player's: its outcomes.")
+    observes: Union[Literal["all", "own"], tuple[Identifier, ...]] = Field(
+        "all", description="What the mover knows of earlier stages: all (perfect information), own (only its own "
+        "earlier moves: the stage is simultaneous with the others'), or the names of the stages it sees "
+        "(its own are always seen).")
+    when: Text | None = Field(
+        None, description="An expression over earlier stages' levers: the stage is played only where it is "
+        "nonzero (its levers stay at their first level otherwise), e.g. 'china.reply == 1'.")
+
+    @model_validator(mode="after")
+    def _one_mover(self):
+        if (self.player is None) == (self.chance is None):
+            raise ValueError("a stage has a player (who chooses levers) or chance outcomes, not both or neither")
+        if self.chance is not None and self.levers is not None:
+            raise ValueError("a chance stage chooses no levers")
+        return self
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class MoveOrder:
+    """The ``[sequence]`` table: the order of moves (a sequential game).
+
+    Levers in no stage keep their cooperative level; each lever is chosen at one stage at most.
+    """
+
+    stages: Annotated[tuple[Stage, ...], Field(min_length=1, max_length=32)]
+    description: LongText = ""
+
+
+@dataclass(frozen=True, config=_CONFIG)
 class Scenario(HtmlRepr):
     """A validated scenario. ``players`` keeps file order: the first player is the row player."""
 
@@ -313,6 +398,8 @@ class Scenario(HtmlRepr):
         default_factory=dict, description="The parameter values under which every player's payoff is national welfare "
         "(for example buyer and revenue weights of 1 where the file's base values are political weights); "
         "commands use them with --welfare.")
+    sequence: MoveOrder | None = Field(
+        None, description="The order of moves, for a sequential game (stages of players choosing levers, chance).")
     extends: Text | None = Field(None, description="Path of a scenario this one overrides, relative to this file.")
 
     @field_validator("players")

@@ -22,6 +22,7 @@ from sim.cli.robust_cmd import knife_edge_lines
 from sim.cli.scenario_cmds import load_game, load_payoffs
 from sim.dynamic.solve import SELECTIONS
 from sim.empirics.robust import stage_knife_edges
+from sim.errors import InputError
 from sim.repeated.payoff_set import feasible_ir_set
 from sim.stage.bargaining import (
     correlated_equilibrium,
@@ -37,7 +38,8 @@ from sim.stage.labels import attach_labels
 from sim.stage.security import security
 
 HELP = """Analyse the stage game of a scenario FILE (for a game with state: the stage game of
-the initial state, and the game's Markov perfect equilibria).
+the initial state, and the game's Markov perfect equilibria; for a sequential game, a scenario
+with [sequence]: the game tree and its subgame-perfect equilibria).
 
 \b
 Solution concepts:
@@ -59,6 +61,13 @@ Solution concepts:
 Methods: auto (reduce by dominance, then vertex enumeration, or Lemke-Howson past 20 actions a
 side), pure, support (equal-size supports), vertex (all extreme equilibria, degenerate games too),
 lemke-howson (from every starting label; finds some, not necessarily all).
+
+\b
+Sequential games ([sequence]: stages of players choosing levers in order, chance moves):
+  subgame perfect   backward induction (perfect information; every equilibrium up to a cap when
+  equilibria        ties give several), else the equilibria of each subgame bottom up; printed
+                    with what each side would do at every point, off the path too (a threat is
+                    credible when the equilibrium carries it out). JSON key subgame_perfect.
 
 \b
 Games with state ([state] tables, or payoffs using round or prev.PLAYER.LEVER):
@@ -97,6 +106,10 @@ Games with state ([state] tables, or payoffs using round or prev.PLAYER.LEVER):
                    "perfect equilibrium.")
 @click.option("--plot-policy", "policy_path", type=click.Path(dir_okay=False), default=None,
               help="Games with state: draw the equilibrium policy per state and round, and values by state.")
+@click.option("--plot-tree", "tree_path", type=click.Path(dir_okay=False), default=None,
+              help="Sequential games: draw the game tree, the equilibrium path bold (big trees summarised).")
+@click.option("--simultaneous", is_flag=True,
+              help="Sequential games: analyse the levers as if chosen at once (the stage game) instead of in order.")
 @click.option("--infinite-horizon", "infinite", is_flag=True,
               help="Games with state: ignore [repeated] rounds and report stationary equilibria (no end date).")
 @welfare_option
@@ -105,12 +118,22 @@ Games with state ([state] tables, or payoffs using round or prev.PLAYER.LEVER):
                    "pure equilibrium set.")
 @click.pass_context
 def solve(ctx, file, method, max_seconds, disagreement, tie, selection, mixed_dominance, fmt, plot_path, terms_path,
-          matrix_path, state_path, policy_path, infinite, welfare, no_knife):
+          matrix_path, tree_path, simultaneous, state_path, policy_path, infinite, welfare, no_knife):
     for option, extra in (("--plot-terms", terms_path), ("--plot-matrix", matrix_path),
-                          ("--plot-state", state_path), ("--plot-policy", policy_path)):
+                          ("--plot-state", state_path), ("--plot-policy", policy_path), ("--plot-tree", tree_path)):
         if extra is not None:
             check_plot_path(extra, option=option)
     scenario, game = load_payoffs(file, welfare)
+    if scenario.sequence is not None and not simultaneous:  # moves in order: the game tree
+        from sim.cli.sequence_cmd import solve_sequential
+        from sim.model.load import welfare_scenario
+        from sim.model.sequence import build_sequential_game
+
+        tree = build_sequential_game(welfare_scenario(scenario, source=file) if welfare else scenario, source=file)
+        solve_sequential(file, scenario, tree, fmt, plot_tree=tree_path)
+        return
+    if tree_path is not None:
+        raise InputError("only a sequential game (a scenario with [sequence]) has a tree", key="--plot-tree")
     report = analyse(game, method=method, max_seconds=max_seconds, disagreement=disagreement, tie=tie,
                      mixed_dominance=mixed_dominance)
     report["payoffs"] = "welfare" if welfare else "political"

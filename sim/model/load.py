@@ -40,6 +40,7 @@ from sim.model.game import (
 )
 from sim.model.priors import parameter_prior
 from sim.model.scenario import _ADAPTER, Scenario, source_of
+from sim.model.sequence import check_sequence
 
 __all__ = ["load_scenario", "scenario_from_dict", "check_scenario", "read_document", "document_hash",
            "document_digest", "deep_merge", "source_of", "welfare_scenario", "parse_toml",
@@ -127,6 +128,8 @@ def check_scenario(scenario: Scenario, *, source: str) -> None:
     previous = passes(previous_levels, scenario)
     if payoffs and previous:
         passes(check_state, scenario)
+    if actions and scenario.sequence is not None:
+        passes(check_sequence, scenario)
     for name, parameter in scenario.parameters.items():
         passes(parameter_prior, name, parameter)
     for name in scenario.welfare:

@@ -26,6 +26,7 @@ _COMMAND_MODULES = (
     "sim.cli.duel_cmd",
     "sim.cli.handout_cmd",
     "sim.cli.stability_cmd",
+    "sim.cli.export_cmd",
 )
 
 
@@ -52,6 +53,7 @@ _COMMANDS = {
     "handout": "sim.cli.handout_cmd",
     "inverse": "sim.cli.inverse_cmd",
     "stability": "sim.cli.stability_cmd",
+    "export": "sim.cli.export_cmd",
 }
 
 

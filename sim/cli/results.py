@@ -85,6 +85,8 @@ class SolveParams(_Params):
     matrix_path: Output
     state_path: Output
     policy_path: Output
+    tree_path: Output
+    simultaneous: bool
     infinite: bool
     welfare: bool
     no_knife: bool

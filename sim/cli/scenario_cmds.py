@@ -10,18 +10,55 @@ import numpy as np
 
 from sim.cli.common import console, dumps, echo_json, format_option, write_text_atomic
 from sim.errors import TradesimError
+from sim.model.gambit import (
+    nfg_document,
+    nfg_text,
+    normal_form_document,
+    parse_nfg,
+    read_efg,
+)
 from sim.model.game import build_game
-from sim.model.load import load_scenario, read_document, welfare_scenario
-from sim.model.strategy_file import is_strategy_document, load_strategy_file
+from sim.model.load import (
+    load_scenario,
+    read_document,
+    scenario_from_dict,
+    welfare_scenario,
+)
 from sim.model.scenario import json_schema
+from sim.model.strategy_file import is_strategy_document, load_strategy_file
 from sim.repeated.strategies import check_scenario_strategies
+from sim.stage.extensive import reduced_normal_form
 
 #: Largest matrix ``show`` prints as a table; larger games list key profiles instead.
 MAX_TEXT_COLUMNS = 8
 
 
+def gambit_kind(path: str) -> str | None:
+    """``"nfg"`` or ``"efg"`` for a Gambit file (by its suffix), else ``None``."""
+    suffix = str(path).lower().rpartition(".")[2]
+    return suffix if suffix in ("nfg", "efg") else None
+
+
+def read_tree(path: str):
+    """The game tree of a Gambit ``.efg`` file."""
+    return read_efg(path)
+
+
 def read_scenario(path: str):
-    """Load a scenario file and check its strategy specs (errors name the file and key)."""
+    """Load a scenario file and check its strategy specs (errors name the file and key).
+
+    A Gambit ``.nfg`` file is read as a matrix game; an ``.efg`` file as its reduced normal form
+    (commands that solve the tree itself read it with :func:`read_tree`).
+    """
+    kind = gambit_kind(path)
+    if kind is not None:
+        if kind == "nfg":
+            document = nfg_document(path)
+        else:
+            tree = read_tree(path)
+            normal = parse_nfg(nfg_text(reduced_normal_form(tree)), source=path)
+            document = normal_form_document(normal, path)
+        return scenario_from_dict(document, source=path)
     scenario = load_scenario(path)
     check_scenario_strategies(scenario, source=path)
     return scenario
@@ -48,7 +85,7 @@ def validate(files: tuple[str, ...], fmt: str) -> None:
     results = []
     for path in files:
         try:
-            if is_strategy_document(read_document(path)):  # a strategy file (docs/strategies.md)
+            if gambit_kind(path) is None and is_strategy_document(read_document(path)):  # docs/strategies.md
                 strategy = load_strategy_file(path)
                 results.append({"file": path, "valid": True, "kind": "strategy", "name": strategy.strategy.name,
                                 "states": len(strategy.states)})

@@ -45,7 +45,8 @@ def solve_sequential(file: str, scenario, game, fmt: str, *, plot_tree: str | No
         result = backward_induction(game, max_equilibria=max_equilibria)
     else:
         result = subgame_perfect_equilibria(game, max_equilibria=max_equilibria)
-    first = result.equilibria[0] if len(result.equilibria) else None
+    pure = getattr(result, "equilibria", ())  # backward induction: pure equilibria with a choice per infoset
+    first = pure[0] if len(pure) else None
     if plot_tree:
         from sim._files import check_plot_path
         from sim.viz.plots import save_figure
@@ -74,6 +75,9 @@ def solve_sequential(file: str, scenario, game, fmt: str, *, plot_tree: str | No
         for line in _order_lines(scenario):
             click.echo(line)
     unit = f" ({game.units})" if game.units else ""
+    if not game.perfect_information:  # imperfect information: the solver's own account
+        click.echo("\n" + str(result))
+        return
     count = f"{len(result.equilibria)}{'' if result.complete else '+ (stopped at the cap; ties give more)'}"
     click.echo(f"\nSubgame-perfect equilibria ({result.method}): {count}")
     for k, eq in enumerate(result.equilibria[:3], 1):

@@ -19,7 +19,7 @@ from sim.cli.common import (
 )
 from sim.cli.markov import markov_report, render_markov
 from sim.cli.robust_cmd import knife_edge_lines
-from sim.cli.scenario_cmds import load_game, load_payoffs
+from sim.cli.scenario_cmds import gambit_kind, load_game, load_payoffs, read_tree
 from sim.dynamic.solve import SELECTIONS
 from sim.empirics.robust import stage_knife_edges
 from sim.errors import InputError
@@ -123,6 +123,11 @@ def solve(ctx, file, method, max_seconds, disagreement, tie, selection, mixed_do
                           ("--plot-state", state_path), ("--plot-policy", policy_path), ("--plot-tree", tree_path)):
         if extra is not None:
             check_plot_path(extra, option=option)
+    if gambit_kind(file) == "efg" and not simultaneous:  # a Gambit game tree
+        from sim.cli.sequence_cmd import solve_sequential
+
+        solve_sequential(file, None, read_tree(file), fmt, plot_tree=tree_path)
+        return
     scenario, game = load_payoffs(file, welfare)
     if scenario.sequence is not None and not simultaneous:  # moves in order: the game tree
         from sim.cli.sequence_cmd import solve_sequential

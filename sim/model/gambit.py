@@ -44,7 +44,7 @@ from sim.model.tree import (
 )
 
 __all__ = ["NormalForm", "read_nfg", "parse_nfg", "read_efg", "parse_efg", "read_game", "nfg_document",
-           "write_nfg", "write_efg", "nfg_text", "efg_text", "player_ids", "MAX_GAMBIT_BYTES", "MAX_CELLS",
+           "normal_form_document", "write_nfg", "write_efg", "nfg_text", "efg_text", "player_ids", "MAX_GAMBIT_BYTES", "MAX_CELLS",
            "GAMBIT_SUFFIXES"]
 
 #: Largest Gambit file read, in bytes.
@@ -188,7 +188,11 @@ def nfg_document(path: str | Path) -> dict[str, Any]:
     Gambit's (``1``, ``2``, ... where the file gives counts only). A file with other than two
     players is a :class:`~sim.errors.ScenarioError`.
     """
-    game = read_nfg(path)
+    return normal_form_document(read_nfg(path), path)
+
+
+def normal_form_document(game: NormalForm, path: str | Path) -> dict[str, Any]:
+    """:func:`nfg_document` of a strategic form already read (or made, e.g. a reduced normal form)."""
     if len(game.players) != 2:
         raise ScenarioError(f"has {len(game.players)} players; tradesim's matrix games have two (games with more "
                             "players are not supported yet)", file=str(path))
@@ -199,9 +203,11 @@ def nfg_document(path: str | Path) -> dict[str, Any]:
     ids = player_ids(game.players)
     A, B = game.payoffs
     name = game.title or Path(path).stem
+    kind = "extensive" if str(path).lower().endswith(".efg") else "strategic"
     return {
         "scenario": {"name": name, "description": _LONG_CONTROL.sub(" ", game.comment).strip(),
-                     "sources": [f"Gambit strategic-form file {Path(path).name}"]},
+                     "sources": [f"Gambit {kind}-form file {Path(path).name}"
+                                 + (" (its reduced normal form)" if kind == "extensive" else "")]},
         "players": {pid: {"name": pname, "actions": list(s)}
                     for pid, pname, s in zip(ids, game.players, game.strategies)},
         "payoffs": {ids[0]: A.tolist(), ids[1]: B.tolist()},

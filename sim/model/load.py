@@ -29,7 +29,12 @@ from typing import Any, Mapping
 import tomllib
 from pydantic import ValidationError
 
-from sim._files import MAX_SCENARIO_BYTES, read_text_capped, resolve_path
+from sim._files import (
+    MAX_SCENARIO_BYTES,
+    read_bytes_capped,
+    read_text_capped,
+    resolve_path,
+)
 from sim.errors import ScenarioError, raise_problems
 from sim.model.dynamic import check_state
 from sim.model.game import (
@@ -52,6 +57,8 @@ MAX_EXTENDS_DEPTH = 16
 #: at once, and tables and arrays within each other in the parsed document (the bundled files
 #: reach 6). Keeps the TOML parser linear and every later recursive step far from Python's limit.
 MAX_NESTING = 32
+#: Largest Gambit file hashed (the reader's own cap, :data:`sim.model.gambit.MAX_GAMBIT_BYTES`).
+MAX_GAMBIT_FILE = 20_000_000
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -86,7 +93,11 @@ def scenario_from_dict(document: Mapping[str, Any], *, source: str = "<scenario>
 
 
 def document_hash(path: str | Path) -> str:
-    """SHA-256 of the merged document, so variants that change a base file change hash too."""
+    """SHA-256 of the merged document, so variants that change a base file change hash too (of the
+    file's bytes for a Gambit ``.nfg``/``.efg`` file)."""
+    if str(path).lower().endswith((".nfg", ".efg")):
+        return hashlib.sha256(read_bytes_capped(path, what="Gambit file", cap=MAX_GAMBIT_FILE,
+                                                error=ScenarioError)).hexdigest()
     return document_digest(_read_merged(Path(path), chain=()))
 
 

@@ -14,6 +14,12 @@ over profiles, e.g. alternating or jointly randomised settlements). Solutions:
 
 The disagreement point is by default the worst-for-both Nash equilibrium payoff (each player's
 lowest payoff over the game's equilibria), or the players' mixed security levels.
+
+Scale: the Pareto set is one sort of the ``m*n`` payoff pairs (no pairwise comparison), and the
+frontier's hull is built on the Pareto points only, so a 1000 x 1000 game takes well under a
+second and a few ``m*n`` arrays. Only the disagreement point can take long (the equilibrium
+search or the security LPs); it runs under the time budget (:mod:`sim.stage.budget`), and when
+that runs out the solution says ``skipped`` rather than raising.
 """
 
 from __future__ import annotations
@@ -24,10 +30,19 @@ import numpy as np
 
 from sim.errors import InputError
 from sim.render import HtmlRepr
-from sim.stage.equilibria import as_arrays, nash_equilibria, payoff_scale
+from sim.stage.budget import Budget, Progress, budget_of
+from sim.stage.correlated import (
+    CorrelatedEquilibrium,
+    correlated_equilibrium,
+    correlated_incentives,
+)
+from sim.stage.equilibria import as_arrays, nash_equilibria
 from sim.stage.labels import labelled
-from sim.stage.lp import SolverError, game_label, simplex_point, solve_lp, unit_payoffs
+from sim.stage.lp import SolverError, game_label, unit_payoffs
 from sim.stage.security import security_levels
+
+__all__ = ["BargainingSolution", "pareto_profiles", "disagreement_point", "nash_bargaining", "kalai_smorodinsky",
+           "utilitarian_optimum", "CorrelatedEquilibrium", "correlated_equilibrium", "correlated_incentives"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +51,8 @@ class BargainingSolution(HtmlRepr):
 
     ``lottery`` maps pure profiles ``(i, j)`` to weights summing to 1 whose expected payoff is
     ``point``. ``disagreement`` and ``disagreement_source`` state the threat point used.
+    ``skipped`` says why there is no solution (the disagreement point could not be computed in the
+    time budget); ``point`` is then NaN and ``lottery`` empty.
     """
 
     concept: str
@@ -48,6 +65,12 @@ class BargainingSolution(HtmlRepr):
 
     actions: tuple[tuple[str, ...], tuple[str, ...]] | None = field(default=None, repr=False)
     player_ids: tuple[str, str] = ("row", "col")
+    skipped: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        """The solution was computed (not skipped)."""
+        return self.skipped is None
 
     def to_dict(self) -> dict:
         actions, player_ids = self.actions, self.player_ids
@@ -63,36 +86,45 @@ class BargainingSolution(HtmlRepr):
             "disagreement_source": self.disagreement_source,
             "gains_from_agreement": self.gains,
             "notes": list(self.notes),
+            "complete": self.skipped is None,
+            "skipped": self.skipped,
         }
+
+
+def _pareto_mask(u: np.ndarray) -> np.ndarray:
+    """Which rows of the ``(N, 2)`` payoff pairs ``u`` no other pair weakly improves with one strict
+    improvement. One sort (by u1 then u2, both descending): a pair is efficient iff its u2 beats
+    every u2 before it; equal pairs share the verdict of the first of them."""
+    by2 = np.argsort(-u[:, 1], kind="stable")  # two stable sorts: np.lexsort's order, ten times faster here
+    order = by2[np.argsort(-u[by2, 0], kind="stable")]
+    s1, s2 = u[order, 0], u[order, 1]
+    before = np.r_[-np.inf, np.maximum.accumulate(s2)[:-1]]
+    first = np.r_[True, (s1[1:] != s1[:-1]) | (s2[1:] != s2[:-1])]
+    lead = np.maximum.accumulate(np.where(first, np.arange(len(u)), 0))
+    mask = np.empty(len(u), dtype=bool)
+    mask[order] = (s2 > before)[lead]
+    return mask
 
 
 def pareto_profiles(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     """``(k, 2)`` pure profiles ``(i, j)`` whose payoff pair no other pure profile weakly improves
-    with one strict improvement (vectorised pairwise comparison)."""
+    with one strict improvement (one sort of the payoff pairs, row-major order)."""
     u = np.stack([np.asarray(A, float).ravel(), np.asarray(B, float).ravel()], axis=1)
-    order = np.lexsort((-u[:, 1], -u[:, 0]))  # by u1 desc, then u2 desc
-    best2 = -np.inf
-    keep = np.zeros(len(u), dtype=bool)
-    prev, keep_prev = None, False
-    for k in order:
-        p = (u[k, 0], u[k, 1])
-        if prev is not None and p == prev:
-            keep[k] = keep_prev
-            continue
-        keep_prev = u[k, 1] > best2
-        keep[k] = keep_prev
-        best2 = max(best2, u[k, 1])
-        prev = p
-    idx = np.nonzero(keep)[0]
+    idx = np.nonzero(_pareto_mask(u))[0]
     n = np.asarray(A).shape[1]
     return np.stack([idx // n, idx % n], axis=1)
 
 
 def _frontier(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """Vertices of the Pareto frontier of the convex hull of payoff pairs, u1 increasing."""
+    """Vertices of the Pareto frontier of the convex hull of payoff pairs, u1 increasing.
+
+    Only Pareto-efficient pairs can lie on that part of the hull, so the hull is built on them
+    alone (the same chain as on all pairs, at the cost of a sort)."""
     n = A.shape[1]
     u = np.stack([A.ravel(), B.ravel()], axis=1)
-    pts, first = np.unique(u, axis=0, return_index=True)  # sorted by u1 then u2
+    eff = np.nonzero(_pareto_mask(u))[0]
+    pts, first = np.unique(u[eff], axis=0, return_index=True)  # sorted by u1 then u2
+    first = eff[first]  # the first profile with each pair (equal pairs are all efficient or none)
     hull: list[int] = []
     for k in range(len(pts)):  # upper hull, monotone chain
         while len(hull) >= 2:
@@ -111,26 +143,52 @@ def _frontier(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, list[tuple[int,
     return pts[chain], prof
 
 
-def disagreement_point(game, source: str = "nash") -> tuple[tuple[float, float], str]:
-    """The threat point: ``"nash"`` (each player's lowest equilibrium payoff) or ``"security"``."""
+#: Seconds the equilibrium search behind a Nash disagreement point may take at most.
+NASH_DISAGREEMENT_SECONDS = 30.0
+
+
+def disagreement_point(game, source: str = "nash", *, max_seconds: float | None = None,
+                       progress: Progress | None = None, budget: Budget | None = None
+                       ) -> tuple[tuple[float, float], str]:
+    """The threat point: ``"nash"`` (each player's lowest equilibrium payoff) or ``"security"``.
+
+    ``"nash"`` searches for at most :data:`NASH_DISAGREEMENT_SECONDS` (or what the budget has
+    left); a search stopped early gives the worst payoffs over the equilibria it found, and the
+    source says so. Past the budget with nothing to go on: ``(nan, nan)`` and the reason.
+    """
     A, B, _, ids = as_arrays(game)
+    budget = budget_of(max_seconds, progress, budget)
     if source == "security":
-        s = security_levels(A, B, game=game_label(game), player_ids=ids)
+        s = security_levels(A, B, game=game_label(game), player_ids=ids, budget=budget)
+        for level in s:
+            if level.skipped:
+                return (float("nan"), float("nan")), f"skipped: {level.skipped}"
         return (s[0].mixed_value, s[1].mixed_value), "security levels (mixed maxmin)"
     if source == "nash":
-        eq = nash_equilibria(game, "auto", max_seconds=30.0)
+        left = budget.remaining()
+        if left is not None and left <= 0:
+            return (float("nan"), float("nan")), "skipped: the time budget ran out before the equilibrium search"
+        budget.report("Nash disagreement point", 0.0)
+        eq = nash_equilibria(game, "auto", max_seconds=NASH_DISAGREEMENT_SECONDS if left is None
+                             else max(min(NASH_DISAGREEMENT_SECONDS, left), 1e-3))
+        budget.report("Nash disagreement point", 1.0)
         if not len(eq.equilibria):
+            if eq.partial:
+                return (float("nan"), float("nan")), "skipped: the equilibrium search found none in its time budget"
             raise SolverError(f"no Nash equilibrium of {game_label(game)} passed verification, so there is no "
                               "Nash disagreement point; use the security disagreement point")
         pay = np.array([e.payoffs for e in eq.equilibria])
-        return (float(pay[:, 0].min()), float(pay[:, 1].min())), "worst-for-both Nash equilibrium payoffs"
+        src = "worst-for-both Nash equilibrium payoffs"
+        if eq.partial:
+            src += f" (over the {len(pay)} equilibria found before the time budget ran out)"
+        return (float(pay[:, 0].min()), float(pay[:, 1].min())), src
 
     raise InputError(f"unknown disagreement point {source!r}; use nash or security", key="disagreement")
 
 
-def _resolve_d(game, disagreement):
+def _resolve_d(game, disagreement, budget=None):
     if isinstance(disagreement, str):
-        return disagreement_point(game, disagreement)
+        return disagreement_point(game, disagreement, budget=budget)
     try:
         d = tuple(float(v) for v in disagreement)
     except (TypeError, ValueError):
@@ -162,16 +220,26 @@ def _expected(A: np.ndarray, B: np.ndarray, lottery: dict[tuple[int, int], float
             float(sum(w * B[i, j] for (i, j), w in lottery.items())))
 
 
+def _no_point(concept: str, src: str) -> BargainingSolution:
+    nan = (float("nan"), float("nan"))
+    return BargainingSolution(concept, nan, {}, nan, src, gains=False, skipped=src.removeprefix("skipped: "))
+
+
 @labelled
-def nash_bargaining(game, disagreement="nash") -> BargainingSolution:
+def nash_bargaining(game, disagreement="nash", *, max_seconds: float | None = None,
+                    progress: Progress | None = None, budget: Budget | None = None) -> BargainingSolution:
     """Nash bargaining solution over the convex hull of payoff pairs.
 
     Maximises ``(u1 - d1)(u2 - d2)`` over feasible ``u >= d``; the maximiser lies on one edge of the
     Pareto frontier, where the product is a quadratic in the edge parameter (solved in closed form).
-    ``disagreement`` is ``"nash"``, ``"security"`` or a pair of payoffs.
+    ``disagreement`` is ``"nash"``, ``"security"`` or a pair of payoffs. ``max_seconds``,
+    ``progress``, ``budget`` bound the disagreement point's computation (:func:`disagreement_point`).
     """
     A, B, _, _ = as_arrays(game)
-    d, src = _resolve_d(game if not isinstance(game, tuple) else (A, B), disagreement)
+    d, src = _resolve_d(game if not isinstance(game, tuple) else (A, B), disagreement,
+                        budget_of(max_seconds, progress, budget))
+    if src.startswith("skipped: "):
+        return _no_point("Nash bargaining", src)
     U, du, _ = _unit(A, B, d)  # the solution is invariant to each player's positive affine rescaling
     pts, prof = _frontier(*U)
     best = (-1.0, None)
@@ -199,11 +267,16 @@ def nash_bargaining(game, disagreement="nash") -> BargainingSolution:
 
 
 @labelled
-def kalai_smorodinsky(game, disagreement="nash") -> BargainingSolution:
+def kalai_smorodinsky(game, disagreement="nash", *, max_seconds: float | None = None,
+                      progress: Progress | None = None, budget: Budget | None = None) -> BargainingSolution:
     """Kalai–Smorodinsky solution: the last feasible point on the ray from ``d`` to the ideal point
-    (each player's best feasible payoff among agreements that give the other at least ``d``)."""
+    (each player's best feasible payoff among agreements that give the other at least ``d``).
+    ``max_seconds``, ``progress``, ``budget``: as :func:`nash_bargaining`."""
     A, B, _, _ = as_arrays(game)
-    d_given, src = _resolve_d(game if not isinstance(game, tuple) else (A, B), disagreement)
+    d_given, src = _resolve_d(game if not isinstance(game, tuple) else (A, B), disagreement,
+                              budget_of(max_seconds, progress, budget))
+    if src.startswith("skipped: "):
+        return _no_point("Kalai-Smorodinsky", src)
     d_given = tuple(map(float, d_given))
     U, d, units = _unit(A, B, d_given)  # the solution is invariant to each player's positive affine rescaling
     pts, prof = _frontier(*U)
@@ -255,71 +328,3 @@ def utilitarian_optimum(game) -> BargainingSolution:
     i, j = (int(v) for v in best[0])
     notes = (f"{len(best)} profiles tie for the largest sum",) if len(best) > 1 else ()
     return BargainingSolution("utilitarian", (float(A[i, j]), float(B[i, j])), {(i, j): 1.0}, None, None, notes=notes)
-
-
-@dataclass(frozen=True)
-class CorrelatedEquilibrium(HtmlRepr):
-    """A distribution over pure profiles from which neither player gains by deviating."""
-
-    distribution: np.ndarray
-    payoffs: tuple[float, float]
-    objective: str = "maximise total payoff"
-    method: str = "linprog (HiGHS)"
-    max_violation: float = 0.0
-    notes: tuple[str, ...] = field(default_factory=tuple)
-
-    actions: tuple[tuple[str, ...], tuple[str, ...]] | None = field(default=None, repr=False)
-    player_ids: tuple[str, str] = ("row", "col")
-
-    def to_dict(self) -> dict:
-        actions, player_ids = self.actions, self.player_ids
-        rows = []
-        for i, j in np.argwhere(self.distribution > 1e-12):
-            rows.append({"profile": [actions[0][i], actions[1][j]] if actions else [int(i), int(j)],
-                         "probability": float(self.distribution[i, j])})
-        return {"objective": self.objective, "method": self.method,
-                "payoffs": {player_ids[p]: self.payoffs[p] for p in range(2)},
-                "distribution": rows, "max_violation": self.max_violation}
-
-
-def correlated_incentives(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """``(k, m*n)`` rows ``g`` with ``g @ p <= 0`` iff ``p`` (row-major profile probabilities) is a
-    correlated equilibrium: one row per ordered pair of distinct actions of either player (none for
-    a player with one action, who has nothing to deviate to)."""
-    m, n = A.shape
-    # row incentive: for i != k: sum_j p[i, j] (A[k, j] - A[i, j]) <= 0
-    ii, kk = np.nonzero(~np.eye(m, dtype=bool))
-    R = np.zeros((len(ii), m, n))
-    R[np.arange(len(ii)), ii, :] = A[kk] - A[ii]
-    jj, ll = np.nonzero(~np.eye(n, dtype=bool))
-    C = np.zeros((len(jj), m, n))
-    C[np.arange(len(jj)), :, jj] = (B[:, ll] - B[:, jj]).T
-    return np.concatenate([R.reshape(len(ii), m * n), C.reshape(len(jj), m * n)])
-
-
-@labelled
-def correlated_equilibrium(game) -> CorrelatedEquilibrium:
-    """Correlated equilibrium maximising ``A + B`` (LP over the m*n profile probabilities).
-
-    The LP's objective sees ``A`` and ``B`` shifted and divided by one common range (which keeps
-    the maximiser of the sum) and each player's incentive rows divided by that player's payoff
-    range (which keeps their half-spaces); the answer is checked against the original payoffs.
-    """
-    A, B, _, _ = as_arrays(game)
-    m, n = A.shape
-    name = game_label(game)
-    G = correlated_incentives(A, B)
-    ranges = payoff_scale(A, B)
-    # row incentives in units of the row player's range, column ones in the column player's
-    G_unit = G / np.repeat(ranges, [m * (m - 1), n * (n - 1)])[:, None]
-    common = max(ranges)
-    objective = -((A - A.min()) + (B - B.min())).ravel() / common
-    res = solve_lp(objective, A_ub=G_unit, b_ub=np.zeros(len(G)), A_eq=np.ones((1, m * n)), b_eq=[1.0],
-                   bounds=(0, None), what="correlated-equilibrium", game=name)
-    p = simplex_point(res.x, "correlated-equilibrium", name)
-    viol = float(max(0.0, (G @ p).max())) if len(G) else 0.0
-    if len(G) and float((G_unit @ p).max()) > 1e-6:
-        raise SolverError(f"the correlated-equilibrium LP on {name} returned a distribution that violates "
-                          f"an incentive constraint by {viol:.3g} (payoff ranges {ranges[0]:.3g}, {ranges[1]:.3g})")
-    P = p.reshape(m, n)
-    return CorrelatedEquilibrium(P, (float((P * A).sum()), float((P * B).sum())), max_violation=viol)

@@ -3,6 +3,12 @@
 * :func:`stackelberg` — a leader commits to a pure action, the follower best-responds (von
   Stackelberg 1934; ties broken by a stated rule: ``"leader"`` = in the leader's favour, the
   strong Stackelberg convention, or ``"against"`` = against it, the weak/pessimistic one).
+* :func:`stackelberg_mixed` — the best commitment to a mixed action (Conitzer and Sandholm 2006):
+  an LP per follower reply, taken in order of the leader's best payoff against that reply (a bound
+  on the LP), stopped once no remaining bound beats the best found; in large games each LP gets
+  the follower's incentive constraints generated (only those its answer violates), so a 1000 x
+  1000 game needs no 1000 x 1000 LP per reply. Under a time budget it returns the best
+  commitment found so far (at least the pure one) with ``complete=False``.
 * :func:`threat_check` — "if the other side plays X, I respond with Y": credible when Y is a best
   response once X has happened (subgame perfection of the one-shot response, Selten 1965;
   Schelling 1960 ch. 2), deterrent when the other side gets less from X-then-Y than at the
@@ -21,6 +27,8 @@ from sim.errors import InputError
 from sim.model.actions import resolve_action
 from sim.model.game import StageGame
 from sim.render import HtmlRepr
+from sim.stage.budget import Budget, BudgetExhausted, Progress, TooLarge, budget_of
+from sim.stage.dominance import _pure_dominated
 from sim.stage.equilibria import as_arrays, payoff_scale
 from sim.stage.labels import labelled
 from sim.stage.lp import (
@@ -33,6 +41,9 @@ from sim.stage.lp import (
 )
 
 TIE_RULES = ("leader", "against")
+#: Games up to this many profiles solve each commitment LP whole; larger ones generate its rows.
+WHOLE_LP_PROFILES = 20_000
+_ROWS_PER_ROUND = 8  # violated follower constraints added per round of a generated LP
 
 
 @dataclass(frozen=True)
@@ -40,7 +51,9 @@ class StackelbergOutcome(HtmlRepr):
     """Leader ``leader`` commits to ``leader_action``; follower answers ``follower_action``.
 
     ``responses[a]`` is the follower's (tie-broken) reply to each leader action ``a`` and
-    ``values[a]`` the leader's payoff from committing to it.
+    ``values[a]`` the leader's payoff from committing to it. ``complete`` is False when a time
+    budget stopped the mixed-commitment search (the commitment is then the best found, not proven
+    optimal); ``notes`` say how far it got.
     """
 
     leader: int
@@ -55,6 +68,8 @@ class StackelbergOutcome(HtmlRepr):
 
     actions: tuple[tuple[str, ...], tuple[str, ...]] | None = field(default=None, repr=False)
     player_ids: tuple[str, str] = ("row", "col")
+    complete: bool = True
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         actions, player_ids = self.actions, self.player_ids
@@ -63,7 +78,8 @@ class StackelbergOutcome(HtmlRepr):
         fa = actions[f][self.follower_action] if actions else self.follower_action
         out = {"leader": player_ids[self.leader], "leader_action": la, "follower_action": fa,
                "payoffs": {player_ids[p]: self.payoffs[p] for p in range(2)},
-               "tie_rule": self.tie_rule, "method": self.method}
+               "tie_rule": self.tie_rule, "method": self.method, "complete": self.complete,
+               "notes": list(self.notes)}
         if self.leader_strategy is not None:
             labels = actions[self.leader] if actions else [str(i) for i in range(len(self.leader_strategy))]
             out["leader_strategy"] = {labels[i]: float(p) for i, p in enumerate(self.leader_strategy) if p > 1e-12}
@@ -200,33 +216,130 @@ def threat_check(
     )
 
 
+def _one_cut_bound(a: np.ndarray, D: np.ndarray) -> float:
+    """An upper bound of ``max a.x`` over the simplex subject to ``x.D[:, c] <= 0`` for each column
+    ``c``: the least, over the columns, of the LP with that one constraint, whose dual
+    ``min_{t >= 0} max_i a_i - t D[i, c]`` is convex in ``t`` (golden-section search, all columns at
+    once; any ``t`` gives a valid bound, so the search need not be exact). ``-inf`` if a column's
+    constraint alone is infeasible."""
+    if not D.shape[1]:
+        return float(a.max())
+    if (D.min(axis=0) > 1e-9).any():  # the follower prefers that reply whatever the leader does
+        return -np.inf
+    lo = np.zeros(D.shape[1])
+    neg = np.where(D < 0, -D, np.inf).min(axis=0)  # past t = range / |most negative d| the bound only grows
+    hi = np.where(np.isfinite(neg), (a.max() - a.min() + 1.0) / np.maximum(neg, 1e-12), 0.0)
+    g = 0.3819660112501051
+    for _ in range(40):
+        t1, t2 = lo + g * (hi - lo), hi - g * (hi - lo)
+        f1 = (a[:, None] - t1[None, :] * D).max(axis=0)
+        f2 = (a[:, None] - t2[None, :] * D).max(axis=0)
+        left = f1 <= f2
+        hi = np.where(left, t2, hi)
+        lo = np.where(left, lo, t1)
+    t = np.concatenate([lo, hi, np.zeros(len(lo))])
+    return float((a[:, None] - t[None, :] * np.tile(D, 3)).max(axis=0).min())
+
+
+def _commitment_lp(Lu: np.ndarray, Fu: np.ndarray, j: int, floor: float, whole: bool, name: str,
+                   budget: Budget) -> tuple[float, np.ndarray] | None:
+    """The Conitzer-Sandholm LP of follower reply ``j``: ``(value, x)``, or None when it is
+    infeasible or (generated rows only) its value falls below ``floor``.
+
+    ``whole``: all follower constraints at once. Otherwise they are generated: start from the
+    leader's best pure action against ``j``; while the follower has a better reply than ``j`` to the
+    LP's answer, add the (up to :data:`_ROWS_PER_ROUND`) most tempting replies as constraints and
+    solve again. Each restricted LP bounds the whole one from above, so a bound below ``floor``
+    ends the search for ``j``; an answer that satisfies every constraint is optimal.
+    """
+    m, n = Lu.shape
+    ones = np.ones((1, m))
+    if whole:
+        res = solve_lp(-Lu[:, j], A_ub=(Fu - Fu[:, [j]]).T, b_ub=np.zeros(n), A_eq=ones, b_eq=[1.0],
+                       bounds=(0, None), what="Stackelberg commitment", game=name, infeasible_ok=True, budget=budget)
+        return None if res is None else (-res.fun, res.x)
+    K: list[int] = []
+    x = np.zeros(m)
+    x[int(Lu[:, j].argmax())] = 1.0
+    value = float(Lu[:, j].max())
+    tempting = np.argsort(-(x @ Fu), kind="stable")[:_ROWS_PER_ROUND]
+    if _one_cut_bound(Lu[:, j], Fu[:, tempting] - Fu[:, [j]]) < floor - 1e-12:
+        return None
+    for _ in range(n):
+        if value < floor - 1e-12:
+            return None
+        gap = x @ Fu - x @ Fu[:, j]
+        gap[K] = -np.inf  # already constraints: satisfied within HiGHS's tolerance
+        worst = np.argsort(-gap, kind="stable")[:_ROWS_PER_ROUND]
+        worst = worst[gap[worst] > 1e-9]
+        if not len(worst):
+            return value, x
+        K.extend(int(k) for k in worst)
+        res = solve_lp(-Lu[:, j], A_ub=(Fu[:, K] - Fu[:, [j]]).T, b_ub=np.zeros(len(K)), A_eq=ones, b_eq=[1.0],
+                       bounds=(0, None), what="Stackelberg commitment", game=name, infeasible_ok=True, budget=budget)
+        if res is None:
+            return None
+        value, x = -res.fun, np.asarray(res.x, dtype=float)
+    return value, x
+
+
 @labelled
-def stackelberg_mixed(game, leader: int = 0) -> StackelbergOutcome:
+def stackelberg_mixed(game, leader: int = 0, *, max_seconds: float | None = None, progress: Progress | None = None,
+                      budget: Budget | None = None) -> StackelbergOutcome:
     """Optimal mixed commitment of ``leader``, follower ties broken in the leader's favour.
 
     One LP per follower action ``j`` (Conitzer and Sandholm 2006, "Computing the optimal strategy
     to commit to", ACM EC): maximise the leader's payoff against ``j`` over leader mixtures that make
     ``j`` a best response; the best of these LPs is the strong Stackelberg equilibrium.
-    ``leader_action`` is the most likely action of the committed mixture.
+    ``leader_action`` is the most likely action of the committed mixture. The LPs go in order of
+    their bound ``max_i L[i, j]``, starting with the reply to the best pure commitment, and stop
+    when no bound left beats the best value; replies strictly dominated for the follower are never
+    tried (games past :data:`WHOLE_LP_PROFILES` profiles generate
+    each LP's rows; see the module docstring). ``max_seconds``, ``progress``, ``budget``:
+    :mod:`sim.stage.budget`; out of time, the best commitment so far with ``complete=False``.
     """
     if leader not in (0, 1):
         raise InputError("leader must be 0 (row) or 1 (column)", key="leader")
     A, B, _, ids = as_arrays(game)
+    budget = budget_of(max_seconds, progress, budget)
     L, F = (A, B) if leader == 0 else (B.T, A.T)
     m, n = L.shape
     name = f"{game_label(game)}, leader {ids[leader]}"
     # both rescaled into [0, 1]: the best mixture is the same, HiGHS sees entries of unit size
     (Lu, _, _), (Fu, _, f_span) = unit_payoffs(L), unit_payoffs(F)
+    whole = m * n <= WHOLE_LP_PROFILES
+    pure = stackelberg((A, B), leader)
+    bound = Lu.max(axis=0)
+    # a reply the follower strictly prefers another to (by a clear margin) answers no commitment
+    never = _pure_dominated(np.ascontiguousarray(Fu.T), 1e-6)[0]
+    order = [pure.follower_action] + [int(j) for j in np.argsort(-bound, kind="stable")
+                                      if j != pure.follower_action and int(j) not in never]
+    solved: dict[int, tuple[float, np.ndarray]] = {}
+    floor = -np.inf
+    notes: list[str] = []
+    for t, j in enumerate(order):
+        if bound[j] < floor - 1e-12:
+            break  # the bounds are sorted: no reply left can beat the best value
+        budget.report(f"mixed commitment, leader {ids[leader]}", t / n)
+        try:
+            got = _commitment_lp(Lu, Fu, j, floor, whole, name, budget)
+        except (BudgetExhausted, TooLarge) as stop:
+            notes.append(f"stopped after {t} of {n} follower replies ({stop.message}): the best commitment "
+                         "found so far, not proven optimal")
+            break
+        if got is not None:
+            solved[j] = got
+            floor = max(floor, got[0])
+    budget.report(f"mixed commitment, leader {ids[leader]}", 1.0)
     best = (-np.inf, None, None)
-    for j in range(n):
-        # x^T F[:, k] - x^T F[:, j] <= 0 for all k
-        res = solve_lp(-Lu[:, j], A_ub=(Fu - Fu[:, [j]]).T, b_ub=np.zeros(n), A_eq=np.ones((1, m)),
-                       b_eq=[1.0], bounds=(0, None), what="Stackelberg commitment", game=name, infeasible_ok=True)
-        if res is not None and -res.fun > best[0] + 1e-12:
-            best = (-res.fun, j, res.x)
+    for j in sorted(solved):  # in reply order, as one LP per reply would pick
+        if solved[j][0] > best[0] + 1e-12:
+            best = (solved[j][0], j, solved[j][1])
     _, j, x = best
-    if j is None:  # some follower action is a best reply to every mixture: an LP is always feasible
+    if j is None and not notes:  # some follower action is a best reply to every mixture: an LP is always feasible
         raise SolverError(f"the Stackelberg commitment LPs on {name} found no feasible follower reply")
+    if j is None:  # out of time before any LP: the pure commitment
+        j, x = pure.follower_action, np.eye(m)[pure.leader_action]
     x = simplex_point(x, "Stackelberg commitment", name)
     reply = x @ F
     if reply.max() - reply[j] > 1e-6 * f_span:
@@ -235,4 +348,5 @@ def stackelberg_mixed(game, leader: int = 0) -> StackelbergOutcome:
     pay = (float(x @ L[:, j]), float(x @ F[:, j]))
     payoffs = pay if leader == 0 else (pay[1], pay[0])
     return StackelbergOutcome(leader, int(x.argmax()), int(j), payoffs, "leader", (), (),
-                              method="mixed commitment (Conitzer-Sandholm LPs)", leader_strategy=x)
+                              method="mixed commitment (Conitzer-Sandholm LPs)", leader_strategy=x,
+                              complete=not notes, notes=tuple(notes))

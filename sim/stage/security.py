@@ -1,7 +1,11 @@
 """Security (maxmin) strategies and minmax punishment values, pure and mixed.
 
 The mixed values are linear programs (von Neumann 1928; see Maschler, Solan and Zamir 2013,
-ch. 4-5), solved with HiGHS through :func:`scipy.optimize.linprog`.
+ch. 4-5), solved with HiGHS through :func:`scipy.optimize.linprog`: one LP per player, whose dual
+prices are the opponent's punishing mix (so maxmin and minmax come from one solve). The LP of a
+1000 x 1000 game has a million nonzeros and takes seconds (HiGHS's interior-point method); under a
+time budget (:mod:`sim.stage.budget`) a player whose LP did not finish keeps its pure values and
+says ``skipped`` for the mixed ones.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.stage.budget import Budget, BudgetExhausted, Progress, TooLarge, budget_of
 from sim.stage.equilibria import as_arrays
 from sim.stage.labels import attach_labels
 from sim.stage.lp import SolverError, game_label, simplex_point, solve_lp, unit_payoffs
@@ -28,6 +33,8 @@ class SecurityLevel:
         best reply payoff (minmax, the pure punishment).
     punish_mixed_value, punish_mixed_strategy : the same over the opponent's mixed strategies (LP);
         equals ``mixed_value`` by the minimax theorem, but the strategy is the opponent's.
+    skipped : why the mixed values are missing (time budget, memory cap), else None; the mixed
+        values are then NaN and the strategies empty.
     """
 
     player: int
@@ -43,29 +50,40 @@ class SecurityLevel:
 
     actions: tuple[tuple[str, ...], tuple[str, ...]] | None = field(default=None, repr=False)
     player_ids: tuple[str, str] = ("row", "col")
+    skipped: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Both the pure and the mixed values are there."""
+        return self.skipped is None
 
     def to_dict(self) -> dict:
         actions, player_ids = self.actions, self.player_ids
-        own = actions[self.player] if actions else [str(i) for i in range(len(self.mixed_strategy))]
-        opp = actions[1 - self.player] if actions else [str(i) for i in range(len(self.punish_mixed_strategy))]
+        own = actions[self.player] if actions else [str(i) for i in range(max(len(self.mixed_strategy),
+                                                                               self.pure_action + 1))]
+        opp = actions[1 - self.player] if actions else [str(i) for i in range(max(len(self.punish_mixed_strategy),
+                                                                                   self.punish_pure_action + 1))]
+        mixed = self.skipped is None
         return {
             "player": player_ids[self.player],
             "maxmin_pure": {"value": self.pure_value, "action": own[self.pure_action]},
             "maxmin_mixed": {
-                "value": self.mixed_value,
+                "value": self.mixed_value if mixed else None,
                 "strategy": {own[i]: float(p) for i, p in enumerate(self.mixed_strategy) if p > 1e-12},
             },
             "minmax_pure": {"value": self.punish_pure_value, "opponent_action": opp[self.punish_pure_action]},
             "minmax_mixed": {
-                "value": self.punish_mixed_value,
+                "value": self.punish_mixed_value if mixed else None,
                 "opponent_strategy": {opp[i]: float(p) for i, p in enumerate(self.punish_mixed_strategy) if p > 1e-12},
             },
             "method": self.method,
+            "complete": mixed,
+            "skipped": self.skipped,
         }
 
 
-def zero_sum_solution(U: np.ndarray, *, game: str = "the game", what: str = "maxmin"
-                      ) -> tuple[float, np.ndarray, np.ndarray]:
+def zero_sum_solution(U: np.ndarray, *, game: str = "the game", what: str = "maxmin",
+                      budget: Budget | None = None) -> tuple[float, np.ndarray, np.ndarray]:
     """Value and optimal mixes ``(v, x, y)`` of the matrix game ``U`` (rows maximise, columns minimise).
 
     One LP, ``max_x min_j x^T U[:, j]`` over the simplex, on ``U`` rescaled into [0, 1]
@@ -81,7 +99,7 @@ def zero_sum_solution(U: np.ndarray, *, game: str = "the game", what: str = "max
     A_ub = np.hstack([-V.T, np.ones((n, 1))])
     A_eq = np.hstack([np.ones((1, m)), np.zeros((1, 1))])
     res = solve_lp(c, A_ub=A_ub, b_ub=np.zeros(n), A_eq=A_eq, b_eq=[1.0],
-                   bounds=[(0, None)] * m + [(None, None)], what=what, game=game)
+                   bounds=[(0, None)] * m + [(None, None)], what=what, game=game, budget=budget)
     x = simplex_point(res.x[:m], what, game)
     y = simplex_point(-np.asarray(res.ineqlin.marginals, dtype=float), f"{what} (dual)", game)
     gap = float((V @ y).max() - (x @ V).min())
@@ -98,23 +116,34 @@ def maxmin_mixed(U: np.ndarray, *, game: str = "the game") -> tuple[float, np.nd
 
 
 def security_levels(A: np.ndarray, B: np.ndarray, *, game: str = "the game",
-                    player_ids: tuple[str, str] = ("row", "col")) -> tuple[SecurityLevel, SecurityLevel]:
+                    player_ids: tuple[str, str] = ("row", "col"), max_seconds: float | None = None,
+                    progress: Progress | None = None, budget: Budget | None = None
+                    ) -> tuple[SecurityLevel, SecurityLevel]:
     """Security levels of both players of the bimatrix game ``(A, B)``.
 
-    For player p with payoff matrix U (rows = own actions): maxmin pure ``max_i min_j U``, maxmin
-    mixed by LP, minmax pure ``min_j max_i U`` and minmax mixed ``min_y max_i (U y)_i`` by LP.
-    ``game`` and ``player_ids`` name the game and player in a solver error.
+    For player p with payoff matrix U (rows = own actions): maxmin pure ``max_i min_j U``, minmax
+    pure ``min_j max_i U``, and from one LP (:func:`zero_sum_solution`) the mixed maxmin and the
+    opponent's minmax mix ``argmin_y max_i (U y)_i``. ``game`` and ``player_ids`` name the game
+    and player in a solver error. ``max_seconds``, ``progress``, ``budget``: see
+    :mod:`sim.stage.budget`; a player whose LP ran out of time or memory gets ``skipped``.
     """
+    budget = budget_of(max_seconds, progress, budget)
     out = []
     for p, U in enumerate((np.asarray(A, float), np.asarray(B, float).T)):
+        budget.report("security levels", p / 2)
         worst = U.min(axis=1)
         i = int(worst.argmax())
-        who = f"{game}, player {player_ids[p]}"
-        v, x = maxmin_mixed(U, game=who)
         best = U.max(axis=0)
         j = int(best.argmin())
-        value, y = minmax_mixed(U, game=who)
-        out.append(SecurityLevel(p, float(worst[i]), i, v, x, float(best[j]), j, value, y))
+        try:
+            v, x, y = zero_sum_solution(U, game=f"{game}, player {player_ids[p]}", budget=budget)
+        except (BudgetExhausted, TooLarge) as stop:
+            empty = np.zeros(0)
+            out.append(SecurityLevel(p, float(worst[i]), i, float("nan"), empty, float(best[j]), j, float("nan"),
+                                     empty, skipped=stop.message))
+            continue
+        out.append(SecurityLevel(p, float(worst[i]), i, v, x, float(best[j]), j, float((U @ y).max()), y))
+    budget.report("security levels", 1.0)
     return out[0], out[1]
 
 
@@ -125,10 +154,12 @@ def minmax_mixed(U: np.ndarray, *, game: str = "the game") -> tuple[float, np.nd
     return float((U @ y).max()), y
 
 
-def security(game) -> tuple[SecurityLevel, SecurityLevel]:
+def security(game, *, max_seconds: float | None = None, progress: Progress | None = None,
+             budget: Budget | None = None) -> tuple[SecurityLevel, SecurityLevel]:
     """:func:`security_levels` of a StageGame or ``(A, B)``."""
     A, B, _, ids = as_arrays(game)
-    return attach_labels(security_levels(A, B, game=game_label(game), player_ids=ids), game)
+    return attach_labels(security_levels(A, B, game=game_label(game), player_ids=ids, max_seconds=max_seconds,
+                                         progress=progress, budget=budget), game)
 
 
 def minmax_profile(game, player: int) -> tuple[float, np.ndarray]:

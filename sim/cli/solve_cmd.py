@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 import click
 
@@ -36,6 +37,9 @@ from sim.stage.dominance import iterated_dominance
 from sim.stage.equilibria import nash_equilibria
 from sim.stage.labels import attach_labels
 from sim.stage.security import security
+
+#: Pareto-efficient profiles listed in the report (all are counted).
+MAX_PARETO_LISTED = 1_000
 
 HELP = """Analyse the stage game of a scenario FILE (for a game with state: the stage game of
 the initial state, and the game's Markov perfect equilibria; for a sequential game, a scenario
@@ -84,7 +88,9 @@ Games with state ([state] tables, or payoffs using round or prev.PLAYER.LEVER):
 @click.option("--method", type=click.Choice(["auto", "pure", "support", "vertex", "lemke-howson"]),
               default="auto", show_default=True, help="How to find Nash equilibria.")
 @click.option("--max-seconds", type=float, default=60.0, show_default=True,
-              help="Time budget for the equilibrium search; past it the result says partial.")
+              help="Time budget for the equilibrium search, and once more for all the other steps together "
+                   "(dominance, security, bargaining, correlated equilibrium, commitment); past it a result "
+                   "says partial, incomplete or skipped.")
 @click.option("--disagreement", type=click.Choice(["nash", "security"]), default="nash", show_default=True,
               help="Bargaining threat point: worst-for-both Nash payoffs, or security levels.")
 @click.option("--tie", type=click.Choice(["leader", "against"]), default="leader", show_default=True,
@@ -140,7 +146,7 @@ def solve(ctx, file, method, max_seconds, disagreement, tie, selection, mixed_do
     if tree_path is not None:
         raise InputError("only a sequential game (a scenario with [sequence]) has a tree", key="--plot-tree")
     report = analyse(game, method=method, max_seconds=max_seconds, disagreement=disagreement, tie=tie,
-                     mixed_dominance=mixed_dominance)
+                     mixed_dominance=mixed_dominance, progress=_status_line())
     report["payoffs"] = "welfare" if welfare else "political"
     found = None if no_knife else stage_knife_edges(file, conclusions="equilibria", welfare=welfare)
     report["knife_edges"] = None if found is None else found[0]
@@ -201,31 +207,55 @@ def draw(game, report: dict, *, space=None, terms=None, matrix=None) -> None:
         save_plot(plots.plot_payoff_matrix(game, equilibria=pure), matrix)
 
 
+def _status_line():
+    """A ``progress(step, fraction)`` that keeps one status line on a terminal's stderr (else ``None``)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(step: str, fraction: float) -> None:
+        sys.stderr.write(f"\r{step[:60]}: {fraction:4.0%}   ")
+        if fraction >= 1.0:
+            sys.stderr.write("\r" + " " * 72 + "\r")
+        sys.stderr.flush()
+
+    return show
+
+
 def analyse(game, *, method="auto", max_seconds=60.0, disagreement="nash", tie="leader",
-            mixed_dominance=False) -> dict:
-    """Everything ``solve`` prints, as one JSON-ready dict (stable keys)."""
+            mixed_dominance=False, progress=None) -> dict:
+    """Everything ``solve`` prints, as one JSON-ready dict (stable keys).
+
+    ``max_seconds`` bounds the equilibrium search, and once more every other step together (one
+    shared :class:`~sim.stage.budget.Budget`): a step the time runs out in says ``complete: false``
+    or ``skipped`` with the reason, as does one whose arrays would pass the memory cap.
+    """
     import numpy as np
+
+    from sim.stage.budget import Budget
 
     acts, ids = game.actions, tuple(game.player_ids)
     eq = nash_equilibria(game, method, max_seconds=max_seconds, mixed_dominance=mixed_dominance)
+    budget = Budget(max_seconds=max_seconds, progress=progress)
     out = eq.to_dict()
-    dom = eq.dominance or attach_labels(iterated_dominance(game.A, game.B, mixed=mixed_dominance), game)
+    dom = eq.dominance or attach_labels(iterated_dominance(game.A, game.B, mixed=mixed_dominance, budget=budget), game)
     out["dominance"] = dom.to_dict()
     out["game"] = {"name": game.name, "players": list(ids), "shape": list(game.shape), "units": game.units}
-    out["security"] = [s.to_dict() for s in security(game)]
+    out["security"] = [s.to_dict() for s in security(game, budget=budget)]
     pareto = pareto_profiles(game.A, game.B)
     out["pareto"] = [
         {"profile": {ids[0]: acts[0][i], ids[1]: acts[1][j]},
          "payoffs": {ids[0]: float(game.A[i, j]), ids[1]: float(game.B[i, j])}}
-        for i, j in pareto
+        for i, j in pareto[:MAX_PARETO_LISTED]
     ]
+    out["pareto_count"] = int(len(pareto))
     if eq.equilibria:
         pay = np.array([e.payoffs for e in eq.equilibria])
         d = (float(pay[:, 0].min()), float(pay[:, 1].min()))
         d_arg = d if disagreement == "nash" else "security"
     else:
         d_arg = "security"
-    sols = [nash_bargaining(game, d_arg), kalai_smorodinsky(game, d_arg), utilitarian_optimum(game)]
+    sols = [nash_bargaining(game, d_arg, budget=budget), kalai_smorodinsky(game, d_arg, budget=budget),
+            utilitarian_optimum(game)]
     if disagreement == "nash" and eq.equilibria:
         sols = [
             dataclasses.replace(s, disagreement_source="worst-for-both Nash equilibrium payoffs"
@@ -233,12 +263,25 @@ def analyse(game, *, method="auto", max_seconds=60.0, disagreement="nash", tie="
             for s in sols
         ]
     out["bargaining"] = [s.to_dict() for s in sols]
-    if game.A.size <= 20_000:
-        out["correlated_equilibrium"] = correlated_equilibrium(game).to_dict()
+    out["correlated_equilibrium"] = correlated_equilibrium(game, budget=budget).to_dict()
     out["stackelberg"] = [stackelberg(game, leader, tie=tie).to_dict() for leader in (0, 1)]
-    if game.A.size <= 20_000:
-        out["stackelberg_mixed"] = [stackelberg_mixed(game, leader).to_dict() for leader in (0, 1)]
+    out["stackelberg_mixed"] = [stackelberg_mixed(game, leader, budget=budget).to_dict() for leader in (0, 1)]
     return out
+
+
+def _pays(values: dict | None, ids) -> str:
+    if not values or any(values.get(p) is None for p in ids):
+        return "n/a"
+    return ", ".join(f"{p} {values[p]:.4g}" for p in ids)
+
+
+def _skipped(item: dict) -> str:
+    """`` (skipped: why)`` or `` (incomplete: time budget)`` for a step that did not finish, else ``""``."""
+    if item.get("skipped"):
+        return f" (skipped: {item['skipped']})"
+    if item.get("complete") is False:
+        return " (incomplete: the time budget ran out; the best found so far)"
+    return ""
 
 
 def _fmt_strategy(s: dict) -> str:
@@ -271,18 +314,20 @@ def render_text(r: dict) -> str:
         lines.append(f"  ... {len(dom['eliminated']) - 20} more (see --format json)")
     lines.append("\nSecurity levels (maxmin = guaranteed; minmax = what the other side can hold you to):")
     for s in r["security"]:
+        mixed = {k: s[k]["value"] for k in ("maxmin_mixed", "minmax_mixed")}
+        text = {k: "n/a" if v is None else f"{v:.4g}" for k, v in mixed.items()}
         lines.append(f"  {s['player']}: maxmin pure {s['maxmin_pure']['value']:.4g} with [{s['maxmin_pure']['action']}], "
-                     f"mixed {s['maxmin_mixed']['value']:.4g}; minmax pure {s['minmax_pure']['value']:.4g}, "
-                     f"mixed {s['minmax_mixed']['value']:.4g}")
-    lines.append(f"\nPareto-efficient pure profiles: {len(r['pareto'])}")
+                     f"mixed {text['maxmin_mixed']}; minmax pure {s['minmax_pure']['value']:.4g}, "
+                     f"mixed {text['minmax_mixed']}{_skipped(s)}")
+    lines.append(f"\nPareto-efficient pure profiles: {r.get('pareto_count', len(r['pareto']))}")
     for p in r["pareto"][:10]:
         lines.append("  " + "; ".join(f"{i}: {p['profile'][i]}" for i in ids)
                      + "  -> " + ", ".join(f"{p['payoffs'][i]:.4g}" for i in ids))
-    if len(r["pareto"]) > 10:
-        lines.append(f"  ... {len(r['pareto']) - 10} more")
+    if r.get("pareto_count", len(r["pareto"])) > 10:
+        lines.append(f"  ... {r.get('pareto_count', len(r['pareto'])) - 10} more")
     lines.append("\nNegotiation:")
     for b in r["bargaining"]:
-        pts = ", ".join(f"{p} {b['payoffs'][p]:.4g}" for p in ids)
+        pts = _pays(b["payoffs"], ids) + _skipped(b)
         lot = " / ".join(f"{x['weight']:.3g}×({'; '.join(x['profile'])})" for x in b["lottery"])
         dp = ""
         if b["disagreement"]:
@@ -292,16 +337,17 @@ def render_text(r: dict) -> str:
             lines.append(f"     {lot}")
     if "correlated_equilibrium" in r:
         ce = r["correlated_equilibrium"]
-        lines.append("  correlated equilibrium (max total): "
-                     + ", ".join(f"{p} {ce['payoffs'][p]:.4g}" for p in ids))
+        lines.append("  correlated equilibrium (max total): " + _pays(ce["payoffs"], ids) + _skipped(ce))
     lines.append("\nStackelberg (leader commits, follower best-responds):")
     for s in r["stackelberg"]:
         lines.append(f"  {s['leader']} leads with [{s['leader_action']}], follower answers [{s['follower_action']}]: "
                      + ", ".join(f"{p} {s['payoffs'][p]:.4g}" for p in ids) + f" (ties: {s['tie_rule']})")
     for s in r.get("stackelberg_mixed", []):
+        if not s.get("leader_strategy"):
+            lines.append(f"  {s['leader']}'s mixed commitment: n/a{_skipped(s)}")
+            continue
         lines.append(f"  {s['leader']} commits to {_fmt_strategy(s['leader_strategy'])}, follower answers "
-                     f"[{s['follower_action']}]: " + ", ".join(f"{p} {s['payoffs'][p]:.4g}" for p in ids)
-                     + " (mixed commitment)")
+                     f"[{s['follower_action']}]: " + _pays(s["payoffs"], ids) + " (mixed commitment)" + _skipped(s))
     return "\n".join(lines)
 
 

@@ -91,3 +91,52 @@ def test_mixed_dominance_flag(write_scenario):
     assert plain["dominance"]["eliminated"] == []
     assert [e["action"] for e in mixed["dominance"]["eliminated"]] == ["C"]
     assert len(plain["equilibria"]) == len(mixed["equilibria"])
+
+
+def test_a_large_game_within_the_time_budget(tmp_path):
+    """120 x 120 actions: every step finishes or says it stopped; nothing raises for lack of time."""
+    import json
+    import time
+
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    levels = ", ".join(str(k) for k in range(11))
+    text = f"""
+[scenario]
+name = "Large"
+[parameters]
+c = {{ value = 0.3, assumption = "test" }}
+[players.a]
+name = "A"
+discount = 0.9
+[players.a.levers.x]
+levels = [{levels}]
+[players.a.levers.y]
+levels = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+[players.a.payoff]
+u = "a.x * (10 - b.x) / 10 - c * a.y + sqrt(1 + a.y * b.y) - 0.01 * a.x * a.x"
+[players.b]
+name = "B"
+discount = 0.9
+[players.b.levers.x]
+levels = [{levels}]
+[players.b.levers.y]
+levels = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+[players.b.payoff]
+u = "b.x * (10 - a.x) / 10 - c * b.y + sqrt(1 + a.y * b.y) - 0.02 * b.x * b.y"
+"""
+    f = tmp_path / "large.toml"
+    f.write_text(text)
+    start = time.monotonic()
+    res = CliRunner().invoke(main, ["solve", str(f), "--max-seconds", "3", "--no-knife-edges", "--format", "json"],
+                             catch_exceptions=False)
+    elapsed = time.monotonic() - start
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["game"]["shape"] == [132, 132] and out["pareto_count"] >= len(out["pareto"])
+    ce = out["correlated_equilibrium"]
+    assert ce.get("skipped") or ce.get("complete") is not None
+    assert len(out["stackelberg_mixed"]) == 2
+    assert elapsed < 60

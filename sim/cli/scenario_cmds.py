@@ -112,8 +112,13 @@ def validate(files: tuple[str, ...], fmt: str) -> None:
         raise SystemExit(2)
 
 
-def show_dict(scenario, game) -> dict:
-    """The stable JSON of ``tradesim show``."""
+#: Profiles above which ``show --format json`` leaves out the payoff and term matrices (``--full`` keeps them).
+MAX_JSON_PROFILES = 40_000
+
+
+def show_dict(scenario, game, *, full: bool = False) -> dict:
+    """The stable JSON of ``tradesim show``; past :data:`MAX_JSON_PROFILES` profiles, without the
+    matrices unless ``full`` (``payoffs``/``terms`` are then ``null`` and ``omitted`` says why)."""
     ids = game.player_ids
     return {
         "name": scenario.meta.name,
@@ -144,8 +149,7 @@ def show_dict(scenario, game) -> dict:
             }
             for name, p in scenario.parameters.items()
         },
-        "payoffs": {ids[0]: game.A, ids[1]: game.B},
-        "terms": {pid: {t: m for t, m in game.terms[k].items()} for k, pid in enumerate(ids)},
+        **_matrices(game, full),
         "cooperative": (
             {pid: game.actions[k][game.cooperative[k]] for k, pid in enumerate(ids)} if game.cooperative else None
         ),
@@ -155,6 +159,17 @@ def show_dict(scenario, game) -> dict:
             for name, v in scenario.state.items()
         },
     }
+
+
+def _matrices(game, full: bool) -> dict:
+    ids = game.player_ids
+    profiles = game.shape[0] * game.shape[1]
+    if profiles > MAX_JSON_PROFILES and not full:
+        return {"payoffs": None, "terms": None,
+                "omitted": f"{profiles:,} profiles: the payoff and term matrices are left out above "
+                           f"{MAX_JSON_PROFILES:,} (give --full for them, or --matrix FILE.csv)"}
+    return {"payoffs": {ids[0]: game.A, ids[1]: game.B},
+            "terms": {pid: {t: m for t, m in game.terms[k].items()} for k, pid in enumerate(ids)}}
 
 
 def _next_text(law):
@@ -183,20 +198,22 @@ def bimatrix_csv(game) -> str:
 @click.argument("file", type=click.Path(dir_okay=False))
 @format_option()
 @click.option("--matrix", "matrix_path", type=click.Path(dir_okay=False), help="Also write every profile's payoffs and terms to this CSV file.")
-def show(file: str, fmt: str, matrix_path: str | None) -> None:
+@click.option("--full", is_flag=True, help=f"JSON: keep the payoff and term matrices of games over {MAX_JSON_PROFILES:,} profiles.")
+def show(file: str, fmt: str, matrix_path: str | None, full: bool) -> None:
     """Show a scenario: players, levers, parameters with sources, the payoff matrix.
 
     \b
     Text output lists each lever's levels (conciliatory first), every parameter
     with its source or the assumption behind it, and the payoff matrix (small games)
     or the payoffs and terms of key profiles (large games). JSON has `players`
-    (id, name, levers, actions) and `payoffs` (per player id, rows = first player's actions).
+    (id, name, levers, actions) and `payoffs` (per player id, rows = first player's actions);
+    above 40,000 profiles the matrices are left out (`omitted` says so) unless --full.
     """
     scenario, game = load_game(file)
     if matrix_path:
         write_text_atomic(matrix_path, bimatrix_csv(game), what="--matrix")
     if fmt == "json":
-        echo_json(show_dict(scenario, game))
+        echo_json(show_dict(scenario, game, full=full))
         return
     print_scenario(scenario, game)
 

@@ -65,3 +65,41 @@ def test_python_dash_m_entry_point():
 def test_unknown_command_is_a_usage_error():
     result = CliRunner().invoke(main, ["nope"])
     assert result.exit_code == 2
+
+
+def test_show_json_leaves_out_huge_matrices(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    levels = ", ".join(str(k) for k in range(15))
+    text = f"""
+[scenario]
+name = "Big"
+[players.a]
+name = "A"
+discount = 0.9
+[players.a.levers.x]
+levels = [{levels}]
+[players.a.levers.y]
+levels = [{levels}]
+[players.a.payoff]
+u = "a.x - b.y"
+[players.b]
+name = "B"
+discount = 0.9
+[players.b.levers.x]
+levels = [{levels}]
+[players.b.levers.y]
+levels = [{levels}]
+[players.b.payoff]
+u = "b.x - a.y"
+"""
+    f = tmp_path / "big.toml"
+    f.write_text(text)
+    out = json.loads(CliRunner().invoke(main, ["show", str(f), "--format", "json"]).output)
+    assert out["payoffs"] is None and "50,625 profiles" in out["omitted"]
+    full = json.loads(CliRunner().invoke(main, ["show", str(f), "--format", "json", "--full"]).output)
+    assert len(full["payoffs"]["a"]) == 225 and "omitted" not in full

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from types import MappingProxyType
 from typing import Mapping
 
 import numpy as np
@@ -89,14 +88,10 @@ class PlayerContext:
         """Own mixed action (probabilities over own actions) for each punishment mode.
 
         ``nash``: own part of the stage Nash equilibrium used for reversion; ``minmax``: the
-        mix that holds the opponent to its minmax value; ``defect``: maximum pressure.
+        mix that holds the opponent to its minmax value; ``defect``: maximum pressure. Each mode
+        is computed when first asked for (the minmax one solves an LP).
         """
-        x, y = reversion_equilibrium(self.game, self.cooperative)
-        nash = x if self.player == 0 else y
-        _, punisher = minmax_profile(self.game, 1 - self.player)
-        defect = np.zeros(self.n_own)
-        defect[self.max_own] = 1.0
-        return MappingProxyType({"nash": np.asarray(nash), "minmax": np.asarray(punisher), "defect": defect})
+        return _Modes(self)
 
     def punishment_pure(self, mode: str) -> int | None:
         """The punishment action if ``mode``'s punishment is pure, else ``None`` (cached)."""
@@ -166,6 +161,39 @@ class PlayerContext:
             labels_own=tuple(game.actions[player]),
             labels_opp=tuple(game.actions[other]),
         )
+
+
+class _Modes(Mapping):
+    """The punishment modes of a context, each computed on first use and kept."""
+
+    _NAMES = ("nash", "minmax", "defect")
+
+    def __init__(self, ctx: "PlayerContext"):
+        self._ctx = ctx
+        self._done: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, mode: str) -> np.ndarray:
+        if mode not in self._NAMES:
+            raise KeyError(mode)
+        if mode not in self._done:
+            ctx = self._ctx
+            if mode == "nash":
+                x, y = reversion_equilibrium(ctx.game, ctx.cooperative)
+                self._done[mode] = np.asarray(x if ctx.player == 0 else y)
+            elif mode == "minmax":
+                _, punisher = minmax_profile(ctx.game, 1 - ctx.player)
+                self._done[mode] = np.asarray(punisher)
+            else:
+                defect = np.zeros(ctx.n_own)
+                defect[ctx.max_own] = 1.0
+                self._done[mode] = defect
+        return self._done[mode]
+
+    def __iter__(self):
+        return iter(self._NAMES)
+
+    def __len__(self) -> int:
+        return len(self._NAMES)
 
 
 def _max_pressure(game: StageGame, player: int) -> int:

@@ -408,7 +408,7 @@ def test_a_1000_by_1000_game_cheap_analyses_under_3_gb():
     """)
     assert got["dominance"] == [1000, 1000] and got["pareto"] >= 1 and got["gains"] == [True, True]
     assert "would have 1,998,000 rows x 1,000,000 columns" in got["ce_direct"]
-    assert got["seconds"] < 20.0 and got["peak_mb"] < 1024
+    assert got["seconds"] < 20.0 and got["peak_mb"] < 2048  # the goal: a 1000-action game within 2 GB
 
 
 @pytest.mark.slow

@@ -89,12 +89,10 @@ $(BENCH)/.installed: pyproject.toml constraints.txt
 
 bench-env: $(BENCH)/.installed
 
+# every benchmark that writes JSON, then one table of goals (benchmarks/results/summary-DATE.json);
+# QUICK=1: each script's quick options, a few minutes in all
 bench: bench-env
-	$(BPY) benchmarks/bench_equilibria.py --quick
-	$(BPY) benchmarks/bench_tournament.py
-	$(BPY) benchmarks/bench_engine.py
-	$(BPY) benchmarks/bench_sweep.py
-	$(BPY) benchmarks/bench_markov.py
+	$(BPY) benchmarks/summary.py $(if $(QUICK),--quick)
 
 # The lessons in JupyterLab, on the project's own kernel (the notebooks ask for "python3", which is
 # this environment's). LAB=teacher opens the teacher's copies with the solutions instead.

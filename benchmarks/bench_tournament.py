@@ -11,14 +11,20 @@ Run in the benchmark environment (``make bench-env``)::
     .venv-bench/bin/python benchmarks/bench_tournament.py --axelrod-reps 20   # quicker
 
 One core: the process pins itself to one CPU (``--cpu``) and numpy runs single-threaded.
+``--json PATH`` writes ``{"benchmark": "tournament", "rows": [{"goal", "measured", "unit", "target",
+"ratio", "met", "note"}]}``: tradesim's rate and its ratio to Axelrod's (no goal set: ``met`` null) and
+the deterministic pairs that score unlike Axelrod (goal: none). Without Axelrod installed (outside
+``make bench-env``) only tradesim is timed. ``--quick``: 20 Axelrod repetitions, two tradesim runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
+from pathlib import Path
 
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ.setdefault(var, "1")
@@ -72,7 +78,18 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=5, help="timed tradesim runs (best is reported)")
     ap.add_argument("--cpu", type=int, default=None, help="pin to this CPU (default: the first allowed)")
     ap.add_argument("--skip-axelrod", action="store_true")
+    ap.add_argument("--quick", action="store_true", help="20 Axelrod repetitions, two tradesim runs")
+    ap.add_argument("--json", type=Path, default=None, help="write the rows to this JSON file")
     args = ap.parse_args()
+    if args.quick:
+        args.axelrod_reps, args.repeat = args.axelrod_reps or 20, min(args.repeat, 2)
+    rows: list[dict] = []
+
+    def finish(status: int) -> int:
+        if args.json:
+            args.json.write_text(json.dumps({"benchmark": "tournament", "rows": rows}, indent=1) + "\n",
+                                 encoding="utf-8")
+        return status
 
     if hasattr(os, "sched_setaffinity"):
         allowed = sorted(os.sched_getaffinity(0))
@@ -100,9 +117,17 @@ def main() -> int:
     print(f"tradesim: best {best:.3f} s of {args.repeat} (median {np.median(times):.3f} s, first call {cold:.3f} s) "
           f"-> {ours_rate:,.0f} match-turns/s")
 
+    rows.append({"goal": "tournament: tradesim match-turns/s (10 strategies, 200 turns, noise)",
+                 "measured": round(ours_rate), "unit": "turns/s", "target": None, "ratio": None, "met": None,
+                 "note": f"{match_turns:,} match-turns in {best:.3f} s"})
     if args.skip_axelrod:
-        return 0
-    import axelrod as axl
+        return finish(0)
+    try:
+        import axelrod as axl
+    except ImportError:
+        print("axelrod is not installed (make bench-env installs it): tradesim times only")
+        rows[-1]["note"] += "; Axelrod not installed"
+        return finish(0)
 
     # ---- exactness on deterministic pairs (no noise)
     players = axelrod_players(axl)
@@ -122,6 +147,9 @@ def main() -> int:
                 mismatches += 1
                 print(f"  MISMATCH {OURS[a]} vs {OURS[b]}: tradesim {ours_a:.0f},{ours_b:.0f} axelrod {sa},{sb}")
     print(f"deterministic pairs: {len(det) ** 2} ordered pairs, {mismatches} mismatches with Axelrod")
+    rows.append({"goal": "tournament: deterministic pairs scoring unlike Axelrod", "measured": mismatches,
+                 "unit": "pairs", "target": 0, "ratio": None, "met": mismatches == 0,
+                 "note": f"of {len(det) ** 2} ordered pairs, no noise"})
 
     # ---- Axelrod's tournament
     ax_reps = args.axelrod_reps or args.reps
@@ -135,6 +163,10 @@ def main() -> int:
     print(f"axelrod {axl.__version__}: {ax_time:.2f} s for {ax_turns:,} match-turns ({ax_reps} repetitions) "
           f"-> {ax_rate:,.0f} match-turns/s")
     print(f"ratio tradesim / axelrod: {ours_rate / ax_rate:,.0f}x")
+    rows.append({"goal": "tournament: tradesim / Axelrod match-turns per second",
+                 "measured": round(ours_rate / ax_rate, 1),
+                 "unit": "x", "target": None, "ratio": round(ours_rate / ax_rate, 1), "met": None,
+                 "note": f"Axelrod {axl.__version__}, {ax_reps} repetitions, {ax_time:.1f} s"})
 
     # ---- noisy scores side by side (per-turn payoff against each opponent, averaged)
     ax_pm = np.asarray(results.payoff_matrix)
@@ -151,7 +183,7 @@ def main() -> int:
     worst = np.unravel_index(np.argmax(np.abs(z)), z.shape)
     print(f"largest |z| over {k * k} ordered pairs: {abs(z[worst]):.2f} ({OURS[worst[0]]} vs {OURS[worst[1]]}); "
           f"pairs with |z| > 3: {int((np.abs(z) > 3).sum())}")
-    return 1 if mismatches else 0
+    return finish(1 if mismatches else 0)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,17 @@
 A block of points becomes a :class:`Batch` of stage games: payoff matrices ``A, B`` of shape
 ``(points, m, n)`` evaluated in one pass of the compiled payoff expressions (parameters and lever
 levels broadcast along the first axis), plus each point's discount factors, repeated-play
-settings and seed. Stage-game metrics work on the whole batch with array operations; metrics
-that need a linear programme or a simulation per point loop over the points.
+settings and seed. Every metric works on the whole batch:
 
+* ``equilibria`` (pure), ``critical_delta``, ``self_enforcing``: array operations over the stack;
+* ``security``: a pure saddle point gives the mixed value exactly; the other points share linear
+  programmes (:func:`maxmin_values`);
+* ``bargaining``: the Pareto sets of the whole stack in one sort, then each point's frontier;
+* ``play``: one engine call for the points whose strategies move alike
+  (:meth:`sim.sweeps.evaluate.PointEvaluator.play_matches`);
+* mixed ``equilibria`` and ``markov`` solve one point at a time.
+
+Batched or not, a point gets the numbers its own analysis gives (``tests/sweeps/test_batched.py``).
 Each metric returns columns named ``METRIC.PART.PLAYER_ID`` (``critical_delta.grim_nash.us``) or
 ``METRIC.PART`` when the number is not per player. See ``docs/sweeps.md``.
 """
@@ -13,26 +21,20 @@ Each metric returns columns named ``METRIC.PART.PLAYER_ID`` (``critical_delta.gr
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from sim.dynamic.forward import state_path
-from sim.dynamic.solve import markov_perfect_equilibria
 from sim.errors import InputError
-from sim.model.dynamic import build_dynamic_game
-from sim.model.game import (
-    StageGame,
-)
-from sim.repeated.engine import play
+from sim.model.game import StageGame
 from sim.repeated.punishment import critical_discount, reversion_equilibrium
-from sim.stage.bargaining import kalai_smorodinsky, nash_bargaining
+from sim.stage.bargaining import disagreement_point
 from sim.stage.equilibria import nash_equilibria, pure_equilibrium_mask
-from sim.stage.security import maxmin_mixed
+from sim.stage.security import zero_sum_solution
 
-__all__ = ["Metric", "METRICS", "parse_metric", "Batch", "SweepJob"]
+__all__ = ["Metric", "METRICS", "parse_metric", "Batch", "SweepJob", "maxmin_values", "bargaining_solutions",
+           "grim_nash_thresholds", "reversion_cells"]
 
 #: Largest number of payoff cells (points x m x n) evaluated in one pass.
 BATCH_CELLS = 1_000_000
@@ -66,6 +68,7 @@ class Batch:
     strategy_values: dict[str, np.ndarray]  # strategy path -> (c,)
     seeds: np.ndarray  # (c,) int64
     values: np.ndarray | None = None  # (c, paths): the swept numbers themselves
+    memo: dict = dataclasses.field(default_factory=dict)  # what several metrics of the block share
 
     def __len__(self) -> int:
         return len(self.A)
@@ -94,7 +97,7 @@ def _equilibria(batch: Batch, ev: Any, opts: dict) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     method = opts.get("method", "pure")
     if method == "pure":
-        eq = pure_equilibrium_mask(A, B)
+        eq = _pure_mask(batch)
         flat = np.flatnonzero(eq.reshape(c, -1))  # equilibrium cells, sorted by point then cell
         point, cell = flat // (m * n), flat % (m * n)
         vals = [U.reshape(c, -1)[point, cell] for U in (A, B)]
@@ -113,7 +116,6 @@ def _equilibria(batch: Batch, ev: Any, opts: dict) -> dict[str, np.ndarray]:
             np.maximum.at(hi[p], point, vals[p])
         actions = (np.where(has, sel // n, -1), np.where(has, sel % n, -1))
     else:
-
         count = np.zeros(c, dtype=np.int64)
         pay, lo, hi = ([np.full(c, np.nan), np.full(c, np.nan)] for _ in range(3))
         actions = (np.full(c, -1), np.full(c, -1))
@@ -129,12 +131,9 @@ def _equilibria(batch: Batch, ev: Any, opts: dict) -> dict[str, np.ndarray]:
             if found[best].is_pure:
                 actions[0][k], actions[1][k] = found[best].support[0][0], found[best].support[1][0]
     out["equilibria.count"] = count.astype(np.int64)
-    for p, pid in enumerate(ids):
-        out[f"equilibria.payoff.{pid}"] = pay[p]
-    for p, pid in enumerate(ids):
-        out[f"equilibria.payoff_min.{pid}"] = lo[p]
-    for p, pid in enumerate(ids):
-        out[f"equilibria.payoff_max.{pid}"] = hi[p]
+    for name, arrays in (("payoff", pay), ("payoff_min", lo), ("payoff_max", hi)):
+        for p, pid in enumerate(ids):
+            out[f"equilibria.{name}.{pid}"] = arrays[p]
     for p, pid in enumerate(ids):
         act = actions[p]
         ok = act >= 0
@@ -153,37 +152,265 @@ def _equilibria_columns(ev: Any, opts: dict) -> list[str]:
     return cols
 
 
-# ----------------------------------------------------------------------------- security
-def _security(batch: Batch, ev: Any, opts: dict) -> dict[str, np.ndarray]:
+def _pure_mask(batch: Batch) -> np.ndarray:
+    if "pure" not in batch.memo:
+        batch.memo["pure"] = pure_equilibrium_mask(batch.A, batch.B)
+    return batch.memo["pure"]
 
+
+# ----------------------------------------------------------------------------- security
+def maxmin_values(U: np.ndarray) -> np.ndarray:
+    """Mixed maxmin value ``max_x min_j (x^T U[k])_j`` of each matrix game of the stack ``U`` ``(c, m, n)``.
+
+    A pure saddle point (``max_i min_j = min_j max_i``) is the value, exactly, with no LP. Of the
+    other games, the first is solved by LP (:func:`sim.stage.security.zero_sum_solution`) and its
+    optimal supports tried on the rest at once: the square system of those supports is solved for
+    every game of the stack, and a solution kept where it is an optimal pair (both mixes
+    nonnegative, duality gap within 1e-9 of the payoff range). What is left gets the next LP.
+    """
+    lo = U.min(axis=2).max(axis=1)
+    out = np.where(lo == U.max(axis=1).min(axis=1), lo, np.nan)
+    todo = np.flatnonzero(np.isnan(out))
+    while todo.size:
+        k, todo = todo[0], todo[1:]
+        out[k], x, y = zero_sum_solution(U[k])
+        rows, cols = np.flatnonzero(x > 1e-9), np.flatnonzero(y > 1e-9)
+        if todo.size and len(rows) == len(cols):
+            ok, values = _support_values(U[todo], rows, cols)
+            out[todo[ok]] = values[ok]
+            todo = todo[~ok]
+    return out
+
+
+def _support_values(U: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each game of ``U``: whether the equalising mixes on ``rows`` x ``cols`` are optimal, and the value."""
+    r, m, n = U.shape
+    s = len(rows)
+    M = U[:, rows][:, :, cols]
+    K = np.zeros((2, r, s + 1, s + 1))
+    K[0, :, :s, :s], K[1, :, :s, :s] = np.swapaxes(M, 1, 2), M  # x^T M = v 1 and M y = v 1
+    K[:, :, :s, s], K[:, :, s, :s] = -1.0, 1.0
+    rhs = np.zeros((2, r, s + 1, 1))
+    rhs[:, :, s] = 1.0
+    try:
+        sol = np.linalg.solve(K, rhs)[..., 0]
+    except np.linalg.LinAlgError:  # some system is singular: those points go to the LP
+        return np.zeros(r, dtype=bool), np.full(r, np.nan)
+    x, y = np.zeros((r, m)), np.zeros((r, n))
+    x[:, rows], y[:, cols] = sol[0, :, :s], sol[1, :, :s]
+    ok = (x >= -1e-12).all(axis=1) & (y >= -1e-12).all(axis=1) & np.isfinite(sol).all(axis=(0, 2))
+    x, y = np.maximum(x, 0.0), np.maximum(y, 0.0)
+    x /= np.where(x.sum(axis=1) > 0, x.sum(axis=1), 1.0)[:, None]
+    y /= np.where(y.sum(axis=1) > 0, y.sum(axis=1), 1.0)[:, None]
+    value = np.einsum("ki,kij->kj", x, U).min(axis=1)
+    gap = np.einsum("kij,kj->ki", U, y).max(axis=1) - value
+    span = U.max(axis=(1, 2)) - U.min(axis=(1, 2))
+    return ok & (gap <= 1e-9 * np.where(span > 0, span, 1.0)), value
+
+
+def _mixed_security(batch: Batch) -> tuple[np.ndarray, np.ndarray]:
+    if "security" not in batch.memo:
+        batch.memo["security"] = (maxmin_values(batch.A), maxmin_values(np.swapaxes(batch.B, 1, 2)))
+    return batch.memo["security"]
+
+
+def _security(batch: Batch, ev: Any, opts: dict) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     Us = (batch.A, np.swapaxes(batch.B, 1, 2))  # own actions on axis 1
     for p, pid in enumerate(ev.player_ids):
         out[f"security.pure.{pid}"] = Us[p].min(axis=2).max(axis=1)
     for p, pid in enumerate(ev.player_ids):
-        out[f"security.mixed.{pid}"] = np.array([maxmin_mixed(U)[0] for U in Us[p]])
+        out[f"security.mixed.{pid}"] = _mixed_security(batch)[p]
     return out
 
 
 # ----------------------------------------------------------------------------- bargaining
-def _bargaining(batch: Batch, ev: Any, opts: dict) -> dict[str, np.ndarray]:
+def _unit_stack(U: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`sim.stage.lp.unit_payoffs` of each matrix of a stack: ``(V, lo, span)``."""
+    lo, hi = U.min(axis=(1, 2)), U.max(axis=(1, 2))
+    span = np.where(hi > lo, hi - lo, 1.0)
+    return (U - lo[:, None, None]) / span[:, None, None], lo, span
 
-    source = opts.get("disagreement", "security")
-    c = len(batch)
-    cols = {name: np.full(c, np.nan) for name in _per(ev, "bargaining.nash", "bargaining.ks", "bargaining.disagreement")}
-    for k in range(c):
-        game = (batch.A[k], batch.B[k])
-        nbs = nash_bargaining(game, source)
-        d = nbs.disagreement
-        ks = kalai_smorodinsky(game, d)
+
+def _pareto_masks(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
+    """``sim.stage.bargaining``'s Pareto mask of each row of the payoff pairs ``(u1, u2)`` ``(c, N)``.
+
+    Cells that the maximiser of a weighted sum ``w u1 + (1 - w) u2`` dominates are not efficient;
+    what is left (a few hundred of 5,040 cells on the US–China game) gets the exact test, every
+    row at once, with the rows padded by ``(-inf, -inf)`` pairs, which no order puts first."""
+    c, N = u1.shape
+    rows = np.arange(c)[:, None]
+    keep = np.ones((c, N), dtype=bool)
+    for w in (0.0, 0.25, 0.5, 0.75, 1.0):
+        best = np.argmax(w * u1 + (1.0 - w) * u2, axis=1)[:, None]
+        b1, b2 = u1[rows, best], u2[rows, best]
+        keep &= ~((b1 >= u1) & (b2 >= u2) & ((b1 > u1) | (b2 > u2)))
+    row, col = np.nonzero(keep)  # a dominated cell dominates no efficient one, so the test on the rest is exact
+    pos = np.arange(len(row)) - np.searchsorted(row, row)
+    K = int(pos.max()) + 1 if len(pos) else 1
+    v1, v2 = np.full((c, K), -np.inf), np.full((c, K), -np.inf)
+    v1[row, pos], v2[row, pos] = u1[row, col], u2[row, col]
+    mask = np.zeros((c, N), dtype=bool)
+    mask[row, col] = _pareto_rows(v1, v2)[row, pos]
+    return mask
+
+
+def _pareto_rows(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
+    """``sim.stage.bargaining``'s ``_pareto_mask`` of each row of ``(u1, u2)``: the same two stable sorts."""
+    c, N = u1.shape
+    by2 = np.argsort(-u2, axis=1, kind="stable")
+    order = np.take_along_axis(by2, np.argsort(-np.take_along_axis(u1, by2, 1), axis=1, kind="stable"), 1)
+    s1, s2 = np.take_along_axis(u1, order, 1), np.take_along_axis(u2, order, 1)
+    before = np.concatenate([np.full((c, 1), -np.inf), np.maximum.accumulate(s2, axis=1)[:, :-1]], axis=1)
+    first = np.concatenate([np.ones((c, 1), dtype=bool), (s1[:, 1:] != s1[:, :-1]) | (s2[:, 1:] != s2[:, :-1])], 1)
+    lead = np.maximum.accumulate(np.where(first, np.arange(N), 0), axis=1)
+    mask = np.empty((c, N), dtype=bool)
+    np.put_along_axis(mask, order, np.take_along_axis(s2 > before, lead, 1), 1)
+    return mask
+
+
+def _frontier(pts: list, first: np.ndarray, n: int) -> tuple[list, list]:
+    """The Pareto frontier's vertices (u1 increasing) and their profiles, as ``sim.stage.bargaining``
+    builds them (upper hull by monotone chain, collinear points kept), in plain floats."""
+    hull: list[int] = []
+    for k, (x, y) in enumerate(pts):
+        while len(hull) >= 2:
+            (ox, oy), (ax, ay) = pts[hull[-2]], pts[hull[-1]]
+            if (ax - ox) * (y - oy) - (ay - oy) * (x - ox) > 0:
+                hull.pop()
+            else:
+                break
+        hull.append(k)
+    start = max(range(len(hull)), key=lambda k: (pts[hull[k]][1], pts[hull[k]][0]))
+    chain = hull[start:]
+    return [pts[k] for k in chain], [(int(first[k]) // n, int(first[k]) % n) for k in chain]
+
+
+def _expected(A: np.ndarray, B: np.ndarray, prof: list, p: int, q: int, t: float) -> tuple[float, float]:
+    """Expected payoffs of the lottery ``1 - t`` on ``prof[p]``, ``t`` on ``prof[q]`` (weights <= 1e-12 dropped)."""
+    lot: dict[tuple[int, int], float] = {}
+    for pr, w in ((prof[p], 1.0 - t), (prof[q], t)):
+        if w > 1e-12:
+            lot[pr] = lot.get(pr, 0.0) + float(w)
+    return (float(sum(w * A[i, j] for (i, j), w in lot.items())), float(sum(w * B[i, j] for (i, j), w in lot.items())))
+
+
+def _nash_point(P: list, prof: list, du: tuple[float, float], A, B, d) -> tuple[float, float]:
+    """:func:`sim.stage.bargaining.nash_bargaining` on the frontier ``P`` (unit payoffs)."""
+    best_val, best = -1.0, None
+    for k in range(len(P)):
+        for p, q in ([(k, k)] if k == len(P) - 1 else [(k, k), (k, k + 1)]):
+            a0, a1 = P[q][0] - P[p][0], P[q][1] - P[p][1]
+            g0, g1 = P[p][0] - du[0], P[p][1] - du[1]
+            cands = [0.0, 1.0] if a0 * a1 == 0 else [0.0, 1.0, -(g0 * a1 + g1 * a0) / (2 * a0 * a1)]
+            for t in cands:
+                t = min(max(t, 0.0), 1.0)
+                u0, u1 = P[p][0] + t * a0, P[p][1] + t * a1
+                if u0 >= du[0] - 1e-12 and u1 >= du[1] - 1e-12:
+                    val = (u0 - du[0]) * (u1 - du[1])
+                    if val > best_val + 1e-15:
+                        best_val, best = val, (p, q, t)
+    if best is None or best_val <= 1e-12:
+        return d
+    return _expected(A, B, prof, *best)
+
+
+def _ks_point(P: list, prof: list, du: tuple[float, float], A, B, d) -> tuple[float, float]:
+    """:func:`sim.stage.bargaining.kalai_smorodinsky` on the frontier ``P`` (unit payoffs)."""
+    ideal, clipped = list(du), []
+    for k in range(max(len(P) - 1, 1)):
+        p, q = (k, k + 1) if len(P) > 1 else (0, 0)
+        a = (P[q][0] - P[p][0], P[q][1] - P[p][1])
+        lo, hi = 0.0, 1.0
+        for c in (0, 1):
+            if a[c] > 0:
+                lo = max(lo, (du[c] - P[p][c]) / a[c])
+            elif a[c] < 0:
+                hi = min(hi, (du[c] - P[p][c]) / a[c])
+            elif P[p][c] < du[c]:
+                hi = -1.0
+        if lo <= hi:
+            for t in (lo, hi):
+                ideal = [max(ideal[c], P[p][c] + t * a[c]) for c in (0, 1)]
+            clipped.append((p, q))
+    w = (ideal[0] - du[0], ideal[1] - du[1])
+    if not clipped or min(w) <= 1e-12:
+        return d
+    best_lam, best = -1.0, None
+    for p, q in clipped:
+        a0, a1 = P[q][0] - P[p][0], P[q][1] - P[p][1]
+        det = -w[0] * a1 + a0 * w[1]  # of [[w0, -a0], [w1, -a1]]: the ray from d meets the edge
+        if abs(det) < 1e-14:
+            continue
+        r0, r1 = P[p][0] - du[0], P[p][1] - du[1]
+        lam, t = (-r0 * a1 + a0 * r1) / det, (w[0] * r1 - w[1] * r0) / det
+        if -1e-12 <= t <= 1 + 1e-12 and lam > best_lam:
+            best_lam, best = lam, (p, q, min(max(t, 0.0), 1.0))
+    return d if best is None else _expected(A, B, prof, *best)
+
+
+def bargaining_solutions(A: np.ndarray, B: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(nash, ks)``, each ``(c, 2)``: the Nash bargaining and Kalai–Smorodinsky points of each game
+    of the stack ``(A, B)`` over the disagreement points ``d`` ``(c, 2)``, as
+    :func:`sim.stage.bargaining.nash_bargaining` and :func:`~sim.stage.bargaining.kalai_smorodinsky`
+    compute them (on payoffs rescaled into [0, 1]; the Pareto sets of all games in one pass). A
+    non-finite ``d`` gives NaN."""
+    c, m, n = A.shape
+    (Au, la, sa), (Bu, lb, sb) = _unit_stack(A), _unit_stack(B)
+    u1, u2 = Au.reshape(c, -1), Bu.reshape(c, -1)
+    mask = _pareto_masks(u1, u2)
+    nash, ks = np.full((c, 2), np.nan), np.full((c, 2), np.nan)
+    for k in np.flatnonzero(np.isfinite(d).all(axis=1)):
+        eff = np.flatnonzero(mask[k])
+        pts, first = np.unique(np.column_stack([u1[k, eff], u2[k, eff]]), axis=0, return_index=True)
+        P, prof = _frontier(pts.tolist(), eff[first], n)
+        dk = (float(d[k, 0]), float(d[k, 1]))
+        du = ((dk[0] - la[k]) / sa[k], (dk[1] - lb[k]) / sb[k])
+        nash[k] = _nash_point(P, prof, du, A[k], B[k], dk)
+        ks[k] = _ks_point(P, prof, du, A[k], B[k], dk)
+    return nash, ks
+
+
+def _bargaining(batch: Batch, ev: Any, opts: dict) -> dict[str, np.ndarray]:
+    if opts.get("disagreement", "security") == "security":
+        d = np.column_stack(_mixed_security(batch))
+    else:  # one equilibrium search per point; a search stopped by its budget leaves NaN
+        d = np.array([disagreement_point((a, b), "nash")[0] for a, b in zip(batch.A, batch.B)], dtype=float)
+    nash, ks = bargaining_solutions(batch.A, batch.B, d)
+    cols = {}
+    for name, values in (("nash", nash), ("ks", ks), ("disagreement", d)):
         for p, pid in enumerate(ev.player_ids):
-            cols[f"bargaining.nash.{pid}"][k] = nbs.point[p]
-            cols[f"bargaining.ks.{pid}"][k] = ks.point[p]
-            cols[f"bargaining.disagreement.{pid}"][k] = d[p]
+            cols[f"bargaining.{name}.{pid}"] = values[:, p]
     return cols
 
 
 # ----------------------------------------------------------------------------- thresholds
+def reversion_cells(batch: Batch, coop: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """Per point the pure stage equilibrium grim trigger reverts to, as
+    :func:`sim.repeated.punishment.reversion_equilibrium` picks it (of least max-threshold, then
+    first in row-major order): its flat cell (-1: no pure equilibrium) and its ``(c, 2)`` thresholds;
+    and the cooperative payoffs and best deviations ``(v, d)`` of both sides."""
+    key = ("reversion", coop)
+    if key in batch.memo:
+        return batch.memo[key]
+    A, B = batch.A, batch.B
+    c, m, n = A.shape
+    i0, j0 = coop
+    v = (A[:, i0, j0], B[:, i0, j0])
+    d = (A[:, :, j0].max(axis=1), B[:, i0, :].max(axis=1))
+    # thresholds at the equilibrium cells only (a handful per point)
+    flat = np.flatnonzero(_pure_mask(batch).reshape(c, -1))
+    point, cell = flat // (m * n), flat % (m * n)
+    t = np.column_stack([critical_discount(v[s][point], d[s][point], U.reshape(c, -1)[point, cell])
+                         for s, U in enumerate((A, B))])
+    order = np.lexsort((cell, t.max(axis=1), point))
+    first = order[np.unique(point[order], return_index=True)[1]]
+    cells, thresholds = np.full(c, -1, dtype=np.int64), np.full((c, 2), np.nan)
+    cells[point[first]], thresholds[point[first]] = cell[first], t[first]
+    batch.memo[key] = cells, thresholds, (v, d)
+    return batch.memo[key]
+
+
 def grim_nash_thresholds(batch: Batch, coop: tuple[int, int]) -> np.ndarray:
     """``(c, 2)`` critical δ of grim trigger with Nash reversion, as :func:`sim.repeated.thresholds.truce_thresholds`.
 
@@ -191,24 +418,10 @@ def grim_nash_thresholds(batch: Batch, coop: tuple[int, int]) -> np.ndarray:
     self-enforcing at the lowest δ (max over both sides); points with no pure equilibrium
     fall back to :func:`sim.repeated.thresholds.reversion_equilibrium` (a mixed one).
     """
+    cells, thresholds, (v, d) = reversion_cells(batch, coop)
+    out = thresholds.copy()
     A, B = batch.A, batch.B
-    c, m, n = A.shape
-    i0, j0 = coop
-    v = (A[:, i0, j0], B[:, i0, j0])
-    d = (A[:, :, j0].max(axis=1), B[:, i0, :].max(axis=1))
-    eq = pure_equilibrium_mask(A, B)
-    # thresholds at the equilibrium cells only (a handful per point), then per point the first
-    # cell (row-major) of least max-threshold, as sim.repeated.thresholds.reversion_equilibrium picks it
-    flat = np.flatnonzero(eq.reshape(c, -1))
-    point, cell = flat // (m * n), flat % (m * n)
-    t = np.column_stack([critical_discount(v[s][point], d[s][point], U.reshape(c, -1)[point, cell])
-                         for s, U in enumerate((A, B))])
-    order = np.lexsort((cell, t.max(axis=1), point))
-    first = order[np.unique(point[order], return_index=True)[1]]
-    out = np.full((c, 2), np.nan)
-    out[point[first]] = t[first]
-    for k in np.flatnonzero(~eq.reshape(c, -1).any(axis=1)):
-
+    for k in np.flatnonzero(cells < 0):
         x, y = reversion_equilibrium(StageGame.from_matrices(A[k], B[k], cooperative=coop), coop)
         p = (float(x @ A[k] @ y), float(x @ B[k] @ y))
         out[k] = [critical_discount(float(v[s][k]), float(d[s][k]), p[s]) for s in (0, 1)]
@@ -229,71 +442,22 @@ def _self_enforcing(batch: Batch, ev: Any, opts: dict) -> dict[str, np.ndarray]:
 
 # ----------------------------------------------------------------------------- repeated play
 def _play(batch: Batch, ev: Any, opts: dict) -> dict[str, np.ndarray]:
-
-    c = len(batch)
-    ids = ev.player_ids
-    names = _play_columns(ev, opts)
-    cols = {name: np.full(c, np.nan) for name in names}
-    for k in range(c):
-        game = dataclasses.replace(
-            ev.base_game, A=batch.A[k], B=batch.B[k], terms=({"payoff": batch.A[k]}, {"payoff": batch.B[k]}),
-            discount=(float(batch.discount[k, 0]), float(batch.discount[k, 1])))
-        strategies = tuple(ev.strategy(p, batch, k) for p in (0, 1))
-        cont = batch.continuation[k]
-        horizon = {"continuation": float(cont)} if math.isfinite(cont) else {"rounds": int(batch.rounds[k])}
-        res = play(game, strategies, replicates=ev.job.reps, noise=float(batch.noise[k]),
-                   seed=int(batch.seeds[k]), paths=False, **horizon)
-        per_round = res.per_round.mean(axis=0)
-        disc = res.discounted.mean(axis=0)
-        broke = res.first_breakdown >= 0
-        for p, pid in enumerate(ids):
-            cols[f"play.payoff.{pid}"][k] = per_round[p]
-            cols[f"play.discounted.{pid}"][k] = disc[p]
-        cols["play.cooperation_rate"][k] = res.coop_rounds.sum() / res.length.sum()
-        cols["play.breakdown_share"][k] = broke.mean()
-        cols["play.first_breakdown"][k] = res.first_breakdown[broke].mean() if broke.any() else np.nan
-    return cols
+    """Matches of the point's strategy pair (:meth:`sim.sweeps.evaluate.PointEvaluator.play_matches`)."""
+    return ev.play_matches(batch, _play_columns(ev, opts))
 
 
+# ----------------------------------------------------------------------------- games with state
 def _markov(batch: Batch, ev: Any, opts: dict) -> dict[str, np.ndarray]:
     """Per point: the first Markov perfect equilibrium's values from the initial state, whether it
     verified, and each state variable's expected value at the end of the horizon (20 rounds with
-    no end date) under it."""
-    sc = ev.scenario
-    if sc.is_matrix_game:  # a lever scenario without state is the one-state case (a repeated stage game)
+    no end date) under it (:meth:`sim.sweeps.evaluate.PointEvaluator.markov_equilibria`)."""
+    if ev.scenario.is_matrix_game:  # a lever scenario without state is the one-state case (a repeated stage game)
         raise InputError("the markov metric needs a scenario with levers and payoff terms", key="--metric")
-    c = len(batch)
-    names = _state_names(ev)
-    cols = {k: np.full(c, np.nan) for k in _markov_columns(ev, opts)}
-    for k in range(c):
-        params, initial = {}, {}
-        for a, p in enumerate(ev.paths):
-            value = float(batch.values[k, a])
-            if p.kind == "parameter":
-                params[p.name] = value
-            elif p.kind == "state":
-                initial[p.name] = value
-            elif p.kind != "discount":
-                raise InputError(f"the markov metric sweeps parameters, discounts and state.NAME.initial, not {p.path}",
-                                 key="--metric")
-        game = build_dynamic_game(sc, params, source=ev.job.source)
-        game = dataclasses.replace(game, discount=tuple(float(x) for x in batch.discount[k]))
-        if initial:
-            idx = game.states.indices()[game.states.initial].copy()
-            for name, value in initial.items():
-                j = game.states.names.index(name)
-                idx[j] = int(np.argmin(np.abs(np.asarray(game.states.levels[j]) - value)))
-            start = int(np.ravel_multi_index(idx, game.states.sizes))
-            game = dataclasses.replace(game, states=dataclasses.replace(game.states, initial=start))
-        mpe = markov_perfect_equilibria(game, selection=opts.get("selection", "utilitarian"))[0]
-        path = state_path(game, mpe)
-        for p, pid in enumerate(ev.player_ids):
-            cols[f"markov.value.{pid}"][k] = mpe.values[0, game.states.initial, p]
-        cols["markov.verified"][k] = float(mpe.verified)
-        for name, mean in zip(path.names, path.mean):
-            if name in names:
-                cols[f"markov.final.{name}"][k] = mean[-1]
-    return cols
+    for p in ev.paths:
+        if p.kind not in ("parameter", "state", "discount"):
+            raise InputError(f"the markov metric sweeps parameters, discounts and state.NAME.initial, not {p.path}",
+                             key="--metric")
+    return ev.markov_equilibria(batch, _markov_columns(ev, opts), opts.get("selection", "utilitarian"))
 
 
 def _state_names(ev: Any) -> list[str]:

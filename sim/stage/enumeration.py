@@ -5,25 +5,42 @@ Everything here works on plain arrays; :mod:`sim.stage.equilibria` wraps it for 
 The vertex enumeration follows the best-response polytope formulation of Avis, Rosenberg, Savani
 and von Stengel (2010), "Enumeration of Nash equilibria for two-player games", Economic Theory
 42:9-37 (the method of ``lrsnash``): enumerate the vertices of one player's polytope, and for each
-vertex solve for the complementary vertices of the other polytope. Vertices are enumerated by a
-breadth-first traversal of the graph of lexicographically feasible bases (lexicographic
-perturbation as in Dantzig, Orden and Wolfe 1955; see also Avis and Fukuda 1992), so each vertex of
-the perturbed (simple) polytope is visited once; a layer of the traversal is processed as one batch
-of numpy operations, which keeps the per-vertex cost at a few vectorised row operations.
+vertex solve for the complementary vertex of the other polytope. Two engines list the vertices,
+both over the lexicographically feasible bases (lexicographic perturbation as in Dantzig, Orden
+and Wolfe 1955), so each vertex of the perturbed, simple polytope is visited once:
+
+* ``numba``: reverse search (Avis and Fukuda 1992, the method of ``lrs``) in compiled code,
+  :mod:`sim.stage._vertex_kernel`; no visited set, memory independent of the number of vertices,
+  and its search tree splits into subtrees that a process pool can share out;
+* ``numpy``: a breadth-first traversal, one batch of numpy operations per layer, for small games
+  (no compilation).
+
+A degenerate game has vertices whose complementary face is more than a point. Rather than
+enumerate each such face, the other player's polytope is enumerated the same way (which pairs
+every equilibrium with a point face on that side), and the vertices left unpaired on both sides
+are matched by their label sets: an extreme equilibrium is a pair of vertices whose labels
+together cover every action.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 import sys
 import time
-from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
 
-#: Memory the numba traversal may use for its frontier and visited set before it stops (partial).
+#: Memory the numba search may use for its results and its set of non-simple vertices before it
+#: stops (partial).
 MAX_BYTES = 1.0e9
+#: The parallel search shares out at least this many subtrees per worker.
+JOBS_PER_WORKER = 64
+#: Up to one vertex in this many of the first polytope left unpaired (a nearly degenerate game):
+#: their complementary faces are enumerated one by one instead of the whole other polytope.
+LOCAL_FACES = 1000
 #: Tolerance on the normalised payoffs (entries in [1, 2]) for "tight" constraints and zeros.
 DEFAULT_TOL = 1e-9
 
@@ -189,20 +206,27 @@ def vertex_enumeration_arrays(
     side: str = "auto",
     engine: str = "auto",
     max_bytes: float = MAX_BYTES,
+    workers: int = 1,
 ) -> RawEquilibria:
     """All extreme Nash equilibria of the bimatrix game ``(A, B)``.
 
     Enumerates the vertices ``x`` of ``P = {x >= 0, B^T x <= 1}`` (or of ``Q`` for the other side)
-    and, for each, the vertices ``y`` of the face of ``Q = {y >= 0, A y <= 1}`` complementary to
-    ``x``. In a nondegenerate game that face is one point found by one linear solve (batched per
-    support size); otherwise the vertices of the face are enumerated too, so degenerate games get
-    every extreme equilibrium (Avis et al. 2010, section 3).
+    and, for each, solves for the point ``y`` of ``Q = {y >= 0, A y <= 1}`` complementary to ``x``
+    (Avis et al. 2010). Where that face of ``Q`` is not a single point, its vertices are found
+    too, so degenerate games get every extreme equilibrium: for a few such ``x`` (at most one
+    vertex in :data:`LOCAL_FACES`, a nearly nondegenerate game) face by face; otherwise the
+    vertices of ``Q`` are enumerated and paired the same way, and the vertices left over on both
+    sides are paired by their label sets (an extreme equilibrium is a pair of vertices whose labels
+    cover all actions).
 
-    ``side`` is ``"row"`` (enumerate P), ``"col"`` (enumerate Q) or ``"auto"`` (the player with fewer
-    actions, whose polytope has the lower dimension). ``engine`` is ``"numba"`` (compiled kernel,
-    :mod:`sim.stage._vertex_kernel`), ``"numpy"`` (one batch per BFS layer, no compilation) or ``"auto"``
-    (numpy when the smaller side has at most 5 actions and the kernel is not loaded yet, so small
-    games never pay for importing numba).
+    ``side`` is ``"row"`` (enumerate P first), ``"col"`` (Q first) or ``"auto"`` (the player with
+    fewer actions, whose polytope has the lower dimension). ``engine`` is ``"numba"`` (reverse
+    search, :mod:`sim.stage._vertex_kernel`), ``"numpy"`` (a breadth-first traversal, one batch of
+    array operations per layer, no compilation) or ``"auto"`` (numpy when the smaller side has at most
+    5 actions and the kernel is not loaded yet, so small games never pay for importing numba).
+    ``workers > 1`` searches the subtrees of the numba engine's search tree in that many
+    processes; the result is the same whatever the number (pairs are returned in one canonical
+    order).
     """
     A = np.asarray(A, dtype=float)
     B = np.asarray(B, dtype=float)
@@ -212,120 +236,177 @@ def vertex_enumeration_arrays(
         loaded = "sim.stage._vertex_kernel" in sys.modules
         engine = "numpy" if min(A.shape) <= 5 and not loaded else "numba"
     if side == "col":
-        raw = vertex_enumeration_arrays(
-            B.T, A.T, tol=tol, max_seconds=max_seconds, side="row", engine=engine, max_bytes=max_bytes
-        )
-        raw.pairs = [(y, x) for x, y in raw.pairs]
+        raw = vertex_enumeration_arrays(B.T, A.T, tol=tol, max_seconds=max_seconds, side="row", engine=engine,
+                                        max_bytes=max_bytes, workers=workers)
+        raw.pairs = _canonical([(y, x) for x, y in raw.pairs])
         raw.stats["side"] = "col"
         return raw
     deadline = None if max_seconds is None else time.perf_counter() + max_seconds
     m, n = A.shape
     An, Bn = normalise(A), normalise(B)
-    if engine == "numba":
-        pairs, fb_x, fb_lab, degenerate, complete, stats = _numba_traversal(An, Bn, tol, deadline, max_bytes)
-    else:
-        pairs, fb_x, fb_lab, degenerate, complete, stats = _numpy_traversal(An, Bn, tol, deadline)
-    fallback = range(len(fb_x))
-    supp = ~fb_lab[:, :m]
-    tight = fb_lab[:, m:]
-    pts = fb_x
-    if fallback:
-        degenerate = True
-        cache: dict[bytes, Vertices] = {}
-        for v in fallback:
-            if deadline is not None and time.perf_counter() > deadline:
-                complete = False
-                break
-            J = np.nonzero(tight[v])[0]
-            I = np.nonzero(supp[v])[0]
-            key = J.tobytes()
-            if key not in cache:
-                cache[key] = polytope_vertices(An[:, J], tol=tol, deadline=deadline)
-            face = cache[key]
-            complete &= face.complete
-            kJ = len(J)
-            ok = face.labels[:, kJ + I].all(axis=1) & ~face.labels[:, :kJ].all(axis=1)
-            for f in np.nonzero(ok)[0]:
-                y = np.zeros(n)
-                y[J] = face.points[f]
-                pairs.append((pts[v], y))
-    out = []
-    for x, y in pairs:
-        out.append((x / x.sum(), y / y.sum()))
-    stats["side"] = "row"
-    stats["engine"] = engine
+    with _pool(workers if engine == "numba" else 1) as pool:
+        run = functools.partial(_numba_side, pool=pool, workers=workers) if engine == "numba" else _numpy_side
+        first = run(An, Bn, tol, deadline, max_bytes)
+        pairs, degenerate, complete = list(first.pairs), first.degenerate, first.complete
+        stats = {"vertices": first.vertices, "bases": first.bases, "unpaired": len(first.faces)}
+        if first.stopped_by:
+            stats["stopped_by"] = first.stopped_by
+        if len(first.faces) and complete and engine == "numba" and LOCAL_FACES * len(first.faces) <= first.vertices:
+            # a few vertices whose complementary face is not a point (near-degenerate): their faces
+            degenerate = True
+            found, complete = _local_faces(first.faces, An, Bn, tol, deadline)
+            pairs += found
+            stats["faces_searched"] = len(first.faces)
+            if not complete:
+                stats["stopped_by"] = "time"
+        elif len(first.faces) and complete:
+            # Degenerate: some complementary faces are not points. Their vertices are vertices of
+            # Q: enumerate Q the same way, and pair what neither side could pair alone by labels.
+            degenerate = True
+            second = run(Bn.T, An.T, tol, deadline, max_bytes)
+            pairs += [(x, y) for y, x in second.pairs]
+            complete = second.complete
+            faces_q = np.concatenate([second.faces[:, n:], second.faces[:, :n]], axis=1)  # labels as P's
+            pairs += _pair_by_labels(first.faces, faces_q, An, Bn)
+            stats.update({"vertices_col": second.vertices, "bases_col": second.bases, "unpaired_col": len(faces_q)})
+            if second.stopped_by:
+                stats["stopped_by"] = second.stopped_by
+    out = _canonical([(x / x.sum(), y / y.sum()) for x, y in pairs])
+    stats.update({"side": "row", "engine": engine, "workers": workers if engine == "numba" else 1})
     return RawEquilibria(out, degenerate, complete, stats)
 
 
-def _numba_traversal(An, Bn, tol, deadline, max_bytes):
+def _pool(workers: int):
+    """A process pool of ``workers`` (forkserver or spawn, never fork: the caller may hold threads),
+    each with the kernel loaded; a null context for one worker."""
+    if workers <= 1:
+        return contextlib.nullcontext()
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sim.stage import (
+        _vertex_kernel as K,  # imports numba: heavy, loaded only when the kernel runs
+    )
+
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=K.warm)
+
+
+@dataclass
+class _Side:
+    """One polytope's enumeration: equilibria paired by a solve, and the label masks (labels of the
+    enumerated player's polytope) of vertices whose complementary face is not a single point."""
+
+    pairs: list[tuple[np.ndarray, np.ndarray]]
+    faces: np.ndarray
+    degenerate: bool
+    complete: bool
+    vertices: int
+    bases: int
+    stopped_by: str | None = None
+
+
+def _canonical(pairs: list) -> list:
+    """Distinct pairs (to 1e-12) in lexicographic order of ``(x, y)``: one order whatever found them."""
+    keyed = {tuple(np.round(np.concatenate([x, y]), 12)): (x, y) for x, y in pairs}
+    return [keyed[k] for k in sorted(keyed)]
+
+
+def _pair_by_labels(fP: np.ndarray, fQ: np.ndarray, An: np.ndarray, Bn: np.ndarray) -> list:
+    """Equilibria ``(x, y)`` among vertices of P and Q given by label masks: those whose labels
+    cover all ``m + n``; each vertex's coordinates are solved from its labels."""
+    m, n = An.shape
+    fP, fQ = np.unique(fP, axis=0), np.unique(fQ, axis=0)
+    if not len(fP) or not len(fQ):
+        return []
+    wP, wQ = _words(fP), _words(fQ)
+    full = _words(np.ones((1, m + n), dtype=bool))[0]
+    if "sim.stage._vertex_kernel" in sys.modules:
+        hits = sys.modules["sim.stage._vertex_kernel"].complete_pairs(wP, wQ, full).tolist()
+    else:  # small games on the numpy engine
+        ok = np.ones((len(wP), len(wQ)), dtype=bool)
+        for w in range(wP.shape[1]):
+            ok &= (wP[:, w, None] | wQ[None, :, w]) == full[w]
+        hits = list(zip(*np.nonzero(ok)))
+    xs = {i: _vertex(Bn, fP[i], m) for i in {i for i, _ in hits}}
+    ys = {j: _vertex(An.T, np.concatenate([fQ[j, m:], fQ[j, :m]]), n) for j in {j for _, j in hits}}
+    return [(xs[i], ys[j]) for i, j in hits]
+
+
+def _local_faces(faces: np.ndarray, An: np.ndarray, Bn: np.ndarray, tol: float, deadline) -> tuple[list, bool]:
+    """Equilibria ``(x, y)`` for vertices ``x`` of P (label masks) whose complementary face is not a
+    point: that face's vertices are the vertices of ``Q_J = {y >= 0, y_j = 0 off J, A y <= 1}``
+    (``J`` the columns tight at ``x``) at which every row in the support of ``x`` is tight."""
     from sim.stage import (
         _vertex_kernel as K,  # imports numba: heavy, loaded only when the kernel runs
     )
 
     m, n = An.shape
-    M = Bn.T
-    r, d = M.shape
-    rng = np.random.default_rng(20250101)
-    z = rng.integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max, size=(4, d + r), dtype=np.int64)
-    D = M[None].copy()
-    rhs = np.ones((1, r))
-    bas = np.arange(d, d + r, dtype=np.int64)[None]
-    nb = np.arange(d, dtype=np.int64)[None]
-    h1 = np.array([np.bitwise_xor.reduce(z[0, d:])], dtype=np.int64)
-    h2 = np.array([np.bitwise_xor.reduce(z[1, d:])], dtype=np.int64)
-    visited, seen = K.new_set(), K.new_set()
-    visited[(int(h1[0]), int(h2[0]))] = True
-    seen[(int(np.bitwise_xor.reduce(z[2, :d])), int(np.bitwise_xor.reduce(z[3, :d])))] = True
-    pairs, fbx, fbl = [], [np.empty((0, m))], [np.empty((0, m + n), dtype=bool)]
-    degenerate = False
-    nvert, pivots = 1, 0
-    chunk = 1024
-    queue = deque([(D, rhs, bas, nb, h1, h2)])
-    small = 8 * (r + d + 2)
-    per_basis = 8 * (r * d + r) + small
-    queued_bytes = per_basis
-    compact_above = max_bytes / 8
-    compacted = 0
-    complete = True
-    reason = None
-    while queue:
-        if deadline is not None and time.perf_counter() > deadline:
-            complete, reason = False, "time"
-            break
-        if queued_bytes + 80 * len(visited) > max_bytes:
-            complete, reason = False, "memory"
-            break
-        head = queue.popleft()
-        if len(head[2]) > chunk:
-            queue.appendleft(tuple(None if a is None else a[chunk:] for a in head))
-            head = tuple(None if a is None else a[:chunk] for a in head)
-        queued_bytes -= len(head[2]) * (small if head[0] is None else per_basis)
-        if head[0] is None:  # stored compactly: refactor the dictionaries from the bases
-            head = K.refactor(M, head[2], head[3]) + head[2:]
-        out = K.run(M, An, tol, *head, visited, seen, z[0], z[1], z[2], z[3], 20 * chunk, chunk)
-        Dn, rn, bn, nn, g1, g2, ex, ey, fx, fl, nv, pv, flags = out
-        if len(Dn):
-            if queued_bytes > compact_above:  # keep only the bases of new chunks
-                compacted += len(bn)
-                queue.append((None, None, bn, nn, g1, g2))
-                queued_bytes += len(bn) * small
-            else:
-                queue.append((Dn, rn, bn, nn, g1, g2))
-                queued_bytes += len(bn) * per_basis
-        pairs.extend(zip(ex, ey))
-        fbx.append(fx)
-        fbl.append(fl)
-        degenerate |= bool(flags[0])
-        nvert += int(nv)
-        pivots += int(pv)
-    stats = {"vertices": nvert, "bases": pivots + 1, "refactored_bases": compacted}
-    if reason:
-        stats["stopped_by"] = reason
-    return pairs, np.concatenate(fbx), np.concatenate(fbl), degenerate, complete, stats
+    pairs, found = [], {}
+    for lab in np.unique(faces, axis=0):
+        I, J = np.nonzero(~lab[:m])[0], np.nonzero(lab[m:])[0]
+        if J.tobytes() not in found:
+            found[J.tobytes()] = K.vertex_labels(An[:, J], tol, deadline)
+            if found[J.tobytes()] is None:
+                return pairs, False
+        V = found[J.tobytes()]  # labels: y_J zero (len(J)), then the rows of A tight
+        x = _vertex(Bn, lab, m)
+        for v in V[V[:, len(J) + I].all(axis=1)]:
+            y = np.zeros(n)
+            y[J] = _vertex(An[:, J].T, v, len(J))
+            pairs.append((x, y))
+    return pairs, True
 
 
-def _numpy_traversal(An, Bn, tol, deadline):
-    """The same traversal with :func:`polytope_vertices` and batched solves (no numba)."""
+def _words(masks: np.ndarray) -> np.ndarray:
+    """Boolean masks (k, L) as (k, ceil(L / 64)) unsigned 64-bit words."""
+    k, L = masks.shape
+    pad = np.zeros((k, -L % 64), dtype=bool)
+    return np.packbits(np.concatenate([masks, pad], axis=1), axis=1).view(">u8").astype(np.uint64)
+
+
+def _vertex(U: np.ndarray, labels: np.ndarray, d: int) -> np.ndarray:
+    """The vertex of ``{z >= 0, U^T z <= 1}`` (``U`` of shape (d, r)) with the given labels
+    (``z_k = 0`` for label ``k < d``, ``(U^T z)_j = 1`` for label ``d + j``)."""
+    I = np.nonzero(~labels[:d])[0]
+    J = np.nonzero(labels[d:])[0]
+    z = np.zeros(d)
+    z[I] = np.maximum(np.linalg.lstsq(U[np.ix_(I, J)].T, np.ones(len(J)), rcond=None)[0], 0.0)
+    return z
+
+
+def _numba_side(An, Bn, tol, deadline, max_bytes, pool=None, workers=1) -> _Side:
+    """Reverse search of P, serial or (given a process pool) its subtrees in the pool."""
+    from sim.stage import (
+        _vertex_kernel as K,  # imports numba: heavy, loaded only when the kernel runs
+    )
+
+    M = np.ascontiguousarray(Bn.T)
+    if pool is not None:
+        res, reason = K.parallel_search(M, An, tol, deadline, max_bytes, pool, workers, JOBS_PER_WORKER)
+    else:
+        s = K.Search(M, An, tol)
+        reason = None
+        budget = 1000  # nodes before the first check of time and memory, growing to CHUNK
+        while not s.run(budget):
+            if deadline is not None and time.perf_counter() > deadline:
+                reason = "time"
+                break
+            if s.nbytes() > max_bytes:
+                reason = "memory"
+                break
+            budget = min(2 * budget, K.CHUNK)
+        res = s.results()
+    # distinct vertices: simple ones are met once; non-simple ones once per search that met them
+    keys = res["nonsimple"]
+    vertices = res["vertices"] - len(keys) + len(np.unique(keys, axis=0)) + 1  # + the origin
+    pairs = list(zip(res["x"], res["y"]))
+    faces = np.unique(res["fb"], axis=0)
+    return _Side(pairs, faces, res["degenerate"], res["done"], vertices, res["nodes"] + 1, reason)
+
+
+def _numpy_side(An, Bn, tol, deadline, max_bytes=None) -> _Side:
+    """The same with :func:`polytope_vertices` and batched solves (no numba)."""
     m, n = An.shape
     verts = polytope_vertices(Bn.T, tol=tol, deadline=deadline)
     pts, labs = verts.points, verts.labels
@@ -358,12 +439,11 @@ def _numpy_traversal(An, Bn, tol, deadline):
             y[J[c]] = np.maximum(yJ[c], 0.0)
             if np.any(yJ[c] <= tol) or np.sum(Ay[c] >= 1 - tol) > k:
                 degenerate = True
-            pairs.append((pts[idx[c]], y))
+            pairs.append((_vertex(Bn, labs[idx[c]], m), y))
     fallback = np.array(sorted(fallback), dtype=int)
-    if len(fallback):
-        degenerate = True
-    stats = {"vertices": int(len(verts.points)), "bases": int(verts.bases_visited)}
-    return pairs, pts[fallback], labs[fallback], degenerate, verts.complete, stats
+    degenerate |= bool(len(fallback))
+    return _Side(pairs, labs[fallback], degenerate, verts.complete, int(len(verts.points)),
+                 int(verts.bases_visited), None if verts.complete else "time")
 
 
 def support_enumeration_arrays(

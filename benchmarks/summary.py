@@ -12,7 +12,10 @@ cores, load average before and after, Python, numpy and tradesim versions, the d
 ``benchmarks/results/summary-<date>.json`` (``summary-<date>-quick.json`` with ``--quick``).
 
 ``--quick`` passes each script its quick options (a few minutes in all on two cores); without it
-every script runs its full suite, which takes long: run it once, on a quiet machine.
+every script runs its full suite, which takes long: run it once, on a quiet machine. ``--only NAME``
+runs those scripts alone and merges their rows into today's summary: a goal measured again replaces
+its row, the other rows stay, and each script records when it ran (``--args "sweeps=--scaling-only"``
+passes a script more options: re-measuring one part on a quieter machine).
 Exit status 1 if a script left no rows (it failed), else 0, met or not: the table says which.
 """
 
@@ -95,7 +98,7 @@ def normalise(benchmark: str, row: dict) -> dict:
     return {"benchmark": benchmark, **out}
 
 
-def run(name: str, quick: bool, tmp: Path) -> tuple[list[dict], dict]:
+def run(name: str, quick: bool, tmp: Path, extra: list[str] = ()) -> tuple[list[dict], dict]:
     script, quick_args, full_args = SCRIPTS[name]
     path = HERE / script
     if not path.exists():
@@ -103,16 +106,17 @@ def run(name: str, quick: bool, tmp: Path) -> tuple[list[dict], dict]:
     if not writes_json(path):
         return [], {"status": "skipped: no --json"}
     out = tmp / f"{name}.json"
-    argv = [sys.executable, str(path), *(quick_args if quick else full_args), "--json", str(out)]
+    argv = [sys.executable, str(path), *(quick_args if quick else full_args), *extra, "--json", str(out)]
     print(f"\n== {name}: {' '.join([Path(argv[0]).name, *argv[1:-2]])}", flush=True)
-    start = time.perf_counter()
+    start, load = time.perf_counter(), round(os.getloadavg()[0], 2)
     try:
         done = subprocess.run(argv, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                               timeout=TIMEOUT["quick" if quick else "full"])
         code = done.returncode
     except subprocess.TimeoutExpired:
         code = "timeout"
-    info = {"status": "ran", "exit": code, "seconds": round(time.perf_counter() - start, 1)}
+    info = {"status": "ran", "exit": code, "seconds": round(time.perf_counter() - start, 1),
+            "load_average": [load, round(os.getloadavg()[0], 2)]}
     if not out.exists():
         info["status"] = "failed: no rows"
         return [], info
@@ -149,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="each script's quick options (a few minutes in all)")
     ap.add_argument("--only", action="append", choices=list(SCRIPTS), help="run only these (repeatable)")
     ap.add_argument("--out", type=Path, default=HERE / "results", help="directory of the summary JSON")
+    ap.add_argument("--args", action="append", metavar="NAME=ARGS", help="more options for one script")
     args = ap.parse_args(argv)
     names = args.only or list(SCRIPTS)
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -158,26 +163,35 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"summary-{started.date().isoformat()}{'-quick' if args.quick else ''}.json"
     about = machine()
+    kept: dict = {"rows": [], "scripts": {}}
+    if args.only and path.exists():  # today's other rows stay; a goal measured again replaces its row
+        kept = json.loads(path.read_text(encoding="utf-8"))
+    extra = dict(item.split("=", 1) for item in args.args or ())
     with tempfile.TemporaryDirectory(prefix="bench-summary-") as tmp:
         for k, name in enumerate(names):
-            got, scripts[name] = run(name, args.quick, Path(tmp))
+            got, scripts[name] = run(name, args.quick, Path(tmp), extra.get(name, "").split())
+            scripts[name]["date"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
             rows += got
+            fresh = {(r["benchmark"], r["goal"]) for r in rows}
+            kept["rows"] = [r for r in kept.get("rows", []) if (r["benchmark"], r["goal"]) not in fresh]
+            order = list(SCRIPTS)
             summary = {  # written after every script, so an interrupted run keeps what it measured
-                "date": started.isoformat(timespec="seconds"),
+                "date": kept.get("date", started.isoformat(timespec="seconds")),
                 "mode": "quick" if args.quick else "full",
                 "complete": k == len(names) - 1,
                 "machine": {**about, "load_average_before": [round(x, 2) for x in load_before],
                             "load_average_after": [round(x, 2) for x in os.getloadavg()]},
-                "scripts": scripts,
-                "rows": rows,
+                "scripts": {**kept.get("scripts", {}), **scripts},
+                "rows": sorted(kept["rows"] + rows, key=lambda r: order.index(r["benchmark"])),
             }
             path.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    rows = summary["rows"]
     m = summary["machine"]
     print(f"\n== summary ({summary['mode']}, {summary['date']}): {m['cpu']}, {m['cores']} cores, load average "
           f"{m['load_average_before'][0]:.2f} before, {m['load_average_after'][0]:.2f} after; Python {m['python']}, "
           f"numpy {m['numpy']}")
     print(table(rows))
-    for name, info in scripts.items():
+    for name, info in summary["scripts"].items():
         if info["status"] != "ran" or info.get("exit") not in (0, None):
             print(f"  {name}: {info['status']}" + (f" (exit {info['exit']})" if "exit" in info else ""))
     met = [r["met"] for r in rows if r["met"] is not None]

@@ -194,8 +194,13 @@ def _support_values(U: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> tuple[
     rhs[:, :, s] = 1.0
     try:
         sol = np.linalg.solve(K, rhs)[..., 0]
-    except np.linalg.LinAlgError:  # some system is singular: those points go to the LP
-        return np.zeros(r, dtype=bool), np.full(r, np.nan)
+    except np.linalg.LinAlgError:  # some system is singular: solve one by one, and those points go to the LP
+        sol = np.full((2, r, s + 1), np.nan)
+        for i, j in np.ndindex(2, r):
+            try:
+                sol[i, j] = np.linalg.solve(K[i, j], rhs[i, j])[:, 0]
+            except np.linalg.LinAlgError:
+                pass
     x, y = np.zeros((r, m)), np.zeros((r, n))
     x[:, rows], y[:, cols] = sol[0, :, :s], sol[1, :, :s]
     ok = (x >= -1e-12).all(axis=1) & (y >= -1e-12).all(axis=1) & np.isfinite(sol).all(axis=(0, 2))

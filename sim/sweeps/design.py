@@ -128,7 +128,10 @@ def number_paths(scenario: "Scenario", strategies: Mapping[str, str] | None = No
             for param in cls.parameters:
                 if param.kind not in (int, float):
                     continue
-                base = float(param.kind(raw[param.name])) if param.name in raw else float(param.default)
+                if param.name not in raw and param.default is None:
+                    base = math.nan  # no default value (e.g. an aspiration read from the game)
+                else:
+                    base = float(param.kind(raw[param.name])) if param.name in raw else float(param.default)
                 add(NumberPath(f"strategy.{pid}.{param.name}", "strategy", pid, param.name,
                                integer=param.kind is int, low=param.low, high=param.high, base=base))
     return out

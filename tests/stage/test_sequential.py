@@ -113,11 +113,6 @@ def test_us_china_sequence_answers_are_best_replies():
     assert spe.regret <= 1e-9
 
 
-CHANCE = ENTRY.replace('[payoffs]', '''[parameters]
-demand = { value = 1.0, assumption = "test" }
-[payoffs]''')
-
-
 def test_chance_sets_parameters():
     text = """
 [scenario]

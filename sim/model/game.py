@@ -22,6 +22,7 @@ from sim.model.actions import (
     resolve_profile,
 )
 from sim.model.expressions import Expression, ExpressionError, parse_expression
+from sim.model.nplayer import NormalFormGame
 from sim.model.scenario import (
     MAX_ACTIONS,
     MAX_EVALUATION,
@@ -93,6 +94,26 @@ class StageGame(HtmlRepr):
             return self.actions[player].index(label)
         except ValueError:
             raise KeyError(label) from None
+
+    def to_normal_form(self) -> NormalFormGame:
+        """The game in the N-player form (same labels, terms and levers; payoff tensors ``A``, ``B``)."""
+        return NormalFormGame(
+            name=self.name, player_ids=tuple(self.player_ids), player_names=tuple(self.player_names),
+            actions=tuple(self.actions), payoffs=(np.asarray(self.A, dtype=float), np.asarray(self.B, dtype=float)),
+            terms=tuple(self.terms), levers=tuple(self.levers), action_levels=tuple(self.action_levels),
+            discount=tuple(self.discount), units=self.units, cooperative=self.cooperative, scenario=self.scenario)
+
+    @classmethod
+    def from_normal_form(cls, game: NormalFormGame) -> "StageGame":
+        """A two-player :class:`NormalFormGame` as a stage game (``InputError`` with more players)."""
+        if game.n_players != 2:
+            raise InputError(f"a stage game has two players; this game has {game.n_players}", key="players")
+        two = lambda xs: (xs[0], xs[1])  # noqa: E731
+        return cls(name=game.name, player_ids=two(game.player_ids), player_names=two(game.player_names),
+                   actions=two(game.actions), A=game.payoffs[0], B=game.payoffs[1], terms=two(game.terms),
+                   levers=two(game.levers), action_levels=two(game.action_levels), discount=two(game.discount),
+                   units=game.units, cooperative=None if game.cooperative is None else two(game.cooperative),
+                   scenario=game.scenario)
 
     def to_nashpy(self):
         """The game as a :class:`nashpy.Game` (payoff matrices ``A`` and ``B``; labels are not kept)."""

@@ -75,6 +75,8 @@ def key_set(pairs) -> set:
 def same_set(a, b, tol=1e-6) -> bool:
     """The two lists of profiles hold the same distinct profiles (to ``tol``, no rounding edges)."""
     def rows(pairs):
+        if not len(pairs):
+            return np.zeros((0, 0))
         out = np.array([np.concatenate([x, y]) for x, y in pairs]).reshape(len(pairs), -1)
         keep = []
         for r in out:

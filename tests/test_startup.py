@@ -56,8 +56,10 @@ def test_a_command_on_a_small_game_imports_no_heavy_library(command):
     assert "sim.cli.classroom_cmd" not in others and "sim.cli.sweep_cmd" not in others, sorted(others)
 
 
-@pytest.mark.parametrize("command", ["validate", "play"])
-def test_validate_and_a_plain_match_import_no_scipy(command):
+@pytest.mark.parametrize("command", ["validate", "play", "solve"])
+def test_validate_solve_and_a_plain_match_on_a_small_game_import_no_scipy(command):
+    # solve's LPs go to HiGHS through highspy (sim.stage.highs), and a small correlated-equilibrium LP
+    # is dense, so neither scipy.optimize nor scipy.sparse is imported
     assert "scipy" not in _packages(_modules(command, PD))
 
 

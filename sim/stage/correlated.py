@@ -147,17 +147,27 @@ def correlated_incentives(A: np.ndarray, B: np.ndarray, *, sparse: bool = False)
                         shape=(k, cols))
 
 
+#: Up to this many profiles the correlated-equilibrium LP is handed over dense (``scipy.sparse``
+#: is not imported for a small game; HiGHS receives the same matrix either way).
+DENSE_PROFILES = 400
+
+
 def _direct(A, B, name, budget) -> CorrelatedEquilibrium:
     """The whole LP, sparse, to HiGHS (the formulation and scaling of the dense LP it replaces)."""
-    from scipy import sparse as sp
-
     m, n = A.shape
-    G = correlated_incentives(A, B, sparse=True)
+    dense = m * n <= DENSE_PROFILES
+    G = correlated_incentives(A, B, sparse=not dense)
     ranges = payoff_scale(A, B)
-    G_unit = sp.diags_array(1.0 / np.repeat(ranges, [m * (m - 1), n * (n - 1)])) @ G
+    scale = 1.0 / np.repeat(ranges, [m * (m - 1), n * (n - 1)])
+    if dense:
+        G_unit, ones = G * scale[:, None], np.ones((1, m * n))
+    else:
+        from scipy import sparse as sp
+
+        G_unit, ones = sp.diags_array(scale) @ G, sp.csr_array(np.ones((1, m * n)))
     common = max(ranges)
     objective = -((A - A.min()) + (B - B.min())).ravel() / common
-    res = solve_lp(objective, A_ub=G_unit, b_ub=np.zeros(G.shape[0]), A_eq=sp.csr_array(np.ones((1, m * n))),
+    res = solve_lp(objective, A_ub=G_unit, b_ub=np.zeros(G.shape[0]), A_eq=ones,
                    b_eq=[1.0], bounds=(0, None), what="correlated-equilibrium", game=name, budget=budget)
     p = simplex_point(res.x, "correlated-equilibrium", name)
     viol = float(max(0.0, (G @ p).max())) if G.shape[0] else 0.0

@@ -11,8 +11,10 @@ it raw make it fail or answer to the wrong precision. A failure that remains is 
 Under a :class:`~sim.stage.budget.Budget` an LP past the memory cap (estimated at
 :data:`LP_BYTES_PER_NONZERO` bytes per nonzero, what HiGHS and its scipy wrapper hold) raises
 :class:`~sim.stage.budget.TooLarge` before anything is built, and HiGHS gets the time left as its
-time limit (:class:`~sim.stage.budget.BudgetExhausted` when it runs out). ``scipy.optimize`` is
-imported on the first LP, not with the package (it takes longer to import than the rest of it).
+time limit (:class:`~sim.stage.budget.BudgetExhausted` when it runs out). HiGHS is called through
+its own bindings (:mod:`sim.stage.highs`), imported on the first LP, not with the package;
+``scipy.optimize``, which would take longer to import than the rest of a small ``solve``, is not
+needed.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def nonzeros(M) -> int:
 
 def solve_lp(c, *, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), what: str,
              game: str = "the game", infeasible_ok: bool = False, budget: Budget | None = None):
-    """:func:`scipy.optimize.linprog` (HiGHS) on an already rescaled LP; the result, ``None`` when
+    """HiGHS (:func:`sim.stage.highs.linprog`, as :func:`scipy.optimize.linprog` calls it) on an already rescaled LP; the result, ``None`` when
     the LP is infeasible and ``infeasible_ok``, else :class:`SolverError` if HiGHS did not solve it
     (a failed attempt is retried once without presolve). ``A_ub`` and ``A_eq`` may be dense or
     ``scipy.sparse``. Under ``budget``: :class:`~sim.stage.budget.TooLarge` past its memory cap,
@@ -83,7 +85,7 @@ def solve_lp(c, *, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None),
                                 f"the {what} LP ({len(c):,} variables, {nnz:,} nonzeros)")
         if reason:
             raise TooLarge(reason)
-    from scipy.optimize import (
+    from sim.stage.highs import (
         linprog,  # here, not at import: see the module's docstring
     )
 

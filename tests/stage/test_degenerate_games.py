@@ -138,12 +138,12 @@ def test_all_equal_payoffs():
 
 
 def test_a_failed_lp_is_a_solver_error_naming_the_lp_and_the_game(monkeypatch):
-    import scipy.optimize
+    import sim.stage.highs
 
     class Failed:
         status, message, x = 4, "numerical difficulties", None
 
-    monkeypatch.setattr(scipy.optimize, "linprog", lambda *a, **k: Failed())
+    monkeypatch.setattr(sim.stage.highs, "linprog", lambda *a, **k: Failed())
     game = StageGame.from_matrices([[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [1.0, 0.0]], name="pennies",
                                    player_ids=("us", "china"), cooperative=(0, 0))
     with pytest.raises(SolverError, match=r"maxmin LP failed on game 'pennies', player us: numerical difficulties"):

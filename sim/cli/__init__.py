@@ -27,6 +27,8 @@ _COMMAND_MODULES = (
     "sim.cli.handout_cmd",
     "sim.cli.stability_cmd",
     "sim.cli.export_cmd",
+    "sim.cli.report_cmd",
+    "sim.cli.compare_cmd",
 )
 
 
@@ -54,6 +56,8 @@ _COMMANDS = {
     "inverse": "sim.cli.inverse_cmd",
     "stability": "sim.cli.stability_cmd",
     "export": "sim.cli.export_cmd",
+    "report": "sim.cli.report_cmd",
+    "compare": "sim.cli.compare_cmd",
 }
 
 

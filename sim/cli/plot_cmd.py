@@ -18,7 +18,7 @@ from sim.errors import InputError, TradesimError
 @click.argument("figure", type=click.Path(dir_okay=False))
 @click.pass_context
 def plot(ctx: click.Context, result: str, figure: str) -> None:
-    """Draw the figure of a saved JSON RESULT into FIGURE (png, svg or pdf).
+    """Draw the figure of a saved JSON RESULT (or a sweep table) into FIGURE (png, svg or pdf).
 
     \b
     RESULT is the --format json output of solve, play, tournament, evolve or
@@ -30,15 +30,24 @@ def plot(ctx: click.Context, result: str, figure: str) -> None:
     --plot-simplex, ...) are ignored. See docs/plot.md.
 
     \b
+    A sweep's table (.parquet or .csv, from tradesim sweep -o) is drawn as
+    sweep --plot draws it: a line per metric for one swept number, a phase
+    diagram for two; axes are labelled from the scenario its manifest names.
+
+    \b
     Example:
       tradesim play scenarios/us_china_2025.toml --reps 200 --seed 1 --format json > run.json
       tradesim plot run.json paths.png
+      tradesim plot sweep.parquet phase.png
     """
 
     try:
         check_plot_path(figure, option="FIGURE")
     except InputError as exc:
         raise InputError(exc.message, key="FIGURE") from None
+    if Path(result).suffix.lower() in SWEEP_SUFFIXES:
+        _plot_sweep(result, figure)
+        return
     saved = read_invocation(result)
     check_scenario_unchanged(saved)
     target = Path(figure).resolve()
@@ -56,6 +65,24 @@ def plot(ctx: click.Context, result: str, figure: str) -> None:
     except TradesimError as exc:  # an option the schema lets through but the command refuses
         raise InputError(f"{saved.command} refused the recorded options: {exc}", file=result,
                          key="invocation.params") from None
+
+
+#: Extensions of a sweep table (drawn by :func:`sim.viz.sweep_plot.plot_sweep`).
+SWEEP_SUFFIXES = (".parquet", ".pq", ".csv")
+
+
+def _plot_sweep(table_path: str, figure: str) -> None:
+    from sim.cli.common import save_plot
+    from sim.viz.sweep_plot import plot_sweep, read_sweep, sweep_view
+
+    if Path(figure).resolve() == Path(table_path).resolve():
+        raise InputError(f"{figure} is the sweep table; name a new file for the figure", key="FIGURE")
+    table, manifest, scenario = read_sweep(table_path)
+    try:
+        view = sweep_view(table, manifest, scenario)
+    except InputError as exc:
+        raise InputError(exc.message, file=table_path, key=exc.key) from None
+    save_plot(plot_sweep(view), figure)
 
 
 def register(group: click.Group) -> None:

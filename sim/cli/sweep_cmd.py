@@ -9,7 +9,7 @@ import warnings
 
 import click
 
-from sim.cli.common import show_progress
+from sim.cli.common import check_plot_path, save_plot, show_progress
 from sim.errors import InputError
 from sim.sweeps.execute import check_timeout
 from sim.sweeps.metrics import METRICS
@@ -53,6 +53,12 @@ Examples:
 """
 
 
+def _check_figure(ctx, param, value):
+    if value is not None:
+        check_plot_path(value)
+    return value
+
+
 @click.command("sweep", help=_HELP)
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=SPEC", help="A number to vary (repeatable).")
@@ -74,8 +80,14 @@ Examples:
 @click.option("--overwrite", is_flag=True, help="Replace an existing results file or checkpoint.")
 @click.option("--yes", is_flag=True, help="Allow more than 1,000,000 runs.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
+# ``--plot`` is stored as ``figure_path``, not ``plot_path``: the figure is drawn from the table, and
+# ``tradesim plot OUT FIG`` draws it again from there, not from a saved --format json invocation.
+@click.option("--plot", "figure_path", type=click.Path(dir_okay=False), metavar="FIG", callback=_check_figure,
+              help="Draw the results to this png/svg/pdf file: one swept number gives a line per metric (regions of "
+                   "the equilibrium shaded), two a phase diagram with each conclusion's regions labelled "
+                   "(tradesim plot OUT FIG draws it again).")
 def sweep_command(file, params, metrics, out, sample, seed, replicates, strategy_specs, reps, workers, scheduler,
-                  timeout, chunk_size, resume, overwrite, yes, quiet) -> None:
+                  timeout, chunk_size, resume, overwrite, yes, quiet, figure_path) -> None:
 
     strategies = {}
     for item in strategy_specs:
@@ -104,6 +116,17 @@ def sweep_command(file, params, metrics, out, sample, seed, replicates, strategy
         else:
             what, unit = f"{rows // replicates} points x {replicates} replicates = {rows} runs", "runs/s"
         click.echo(f"sweep: {what} in {elapsed:.1f} s ({rate:,.0f} {unit}) -> {out}", err=True)
+    if figure_path:
+        save_plot(sweep_figure(table, manifest, file), figure_path)
+
+
+def sweep_figure(table, manifest, scenario_path):
+    """The figure of a sweep table (:func:`sim.viz.sweep_plot.plot_sweep`), axes labelled from the scenario."""
+    from sim.model.load import load_scenario
+    from sim.viz.sweep_plot import plot_sweep, sweep_view
+
+    scenario = load_scenario(scenario_path) if scenario_path else None
+    return plot_sweep(sweep_view(table, manifest, scenario))
 
 
 class _Progress:
@@ -154,4 +177,4 @@ def register(group: click.Group) -> None:
     group.add_command(sweep_command)
 
 
-__all__ = ["register", "sweep_command"]
+__all__ = ["register", "sweep_command", "sweep_figure"]

@@ -10,9 +10,12 @@ import contextlib
 import csv
 import io
 import re
+import sys
+import time
 from typing import Any, Callable, Iterator
 
 import click
+import numpy as np
 
 from sim._files import check_plot_path
 from sim.cli.common import (
@@ -35,11 +38,17 @@ from sim.repeated.dynamic_play import play_dynamic
 from sim.repeated.engine import CHUNK_CELLS
 from sim.repeated.engine import play as run
 from sim.repeated.evolution import moran, replicator
+from sim.repeated.evolution_start import mutant_counts, mutant_report, parse_mix
+from sim.repeated.evolution_two import moran_two, replicator_two
 from sim.repeated.strategies import CLASSIC
 from sim.repeated.tournament import round_robin
+from sim.repeated.units import game_units, summary_units
 
-#: Replicate-rounds above which a progress bar is shown (on a terminal only).
+#: Replicate-rounds above which ``play`` reports progress (on a terminal only; it then plays in chunks).
 PROGRESS_MIN_WORK = 200_000
+#: Seconds of work before the first status line, and between two status lines.
+STATUS_DELAY = 3.0
+STATUS_EVERY = 2.0
 
 _SPEC_SPLIT = re.compile(r",(?![^,:]*=)")
 
@@ -91,30 +100,69 @@ def _horizon(scenario, rounds: int | None, continuation: float | None) -> tuple[
     return int(_default(scenario, "rounds", 20)), None
 
 
+class _Status:
+    """A status line on stderr (``label: 40% done, 12 s elapsed, about 18 s left``) for long work.
+
+    Nothing is written during the first :data:`STATUS_DELAY` seconds, so quick runs stay silent;
+    after that the line is rewritten in place every :data:`STATUS_EVERY` seconds and cleared at
+    the end.
+    """
+
+    def __init__(self, label: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self.label, self.clock = label, clock
+        self.start = clock()
+        self.last = -float("inf")
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        now = self.clock()
+        elapsed = now - self.start
+        if elapsed < STATUS_DELAY or now - self.last < STATUS_EVERY:
+            return
+        self.last = now
+        frac = min(max(done / max(total, 1), 0.0), 1.0)
+        left = f", about {elapsed * (1 - frac) / frac:.0f} s left" if frac > 0 else ""
+        sys.stderr.write(f"\r{self.label}: {frac:.0%} done, {elapsed:.0f} s elapsed{left}\x1b[K")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
 @contextlib.contextmanager
-def _progress(label: str, work: int) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar on a terminal for long runs; ``None`` otherwise."""
-    if work < PROGRESS_MIN_WORK or not show_progress():
+def _progress(label: str, work: int, quiet: bool = False,
+              min_work: int = 0) -> Iterator[Callable[[int, int], None] | None]:
+    """A periodic status line on a terminal for runs of more than a few seconds; ``None`` when
+    ``quiet``, off a terminal, or for less than ``min_work`` units of work."""
+    if quiet or work < min_work or not show_progress():
         yield None
         return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    status = _Status(label)
+    try:
+        yield status
+    finally:
+        status.close()
 
-    with Progress(TextColumn(label), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeElapsedColumn(), TimeRemainingColumn(), transient=True,
-                  console=Console(stderr=True)) as bar:  # stdout stays clean for pipes
-        task = bar.add_task(label, total=1.0)
 
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done / max(total, 1))
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="No status line on stderr for long runs.")
 
-        yield update
+
+#: Options left out of a result's invocation block when at these values: ``--quiet`` changes no
+#: number, and the evolve start options at their defaults make the same result as before they existed.
+_UNRECORDED: dict[str, tuple] = {"quiet": (False, True), "populations": ("auto",), "start_items": ([],),
+                                 "mutant": (None,)}
+
+
+def _invocation(ctx: click.Context, file: str, seed_key: int) -> dict[str, Any]:
+    record = invocation(ctx, file, seed_key=seed_key)
+    params = record["params"]
+    for name, unrecorded in _UNRECORDED.items():
+        if name in params and params[name] in unrecorded:
+            del params[name]
+    return record
 
 
 def _echo_csv(rows: list[dict[str, Any]]) -> None:
@@ -159,11 +207,12 @@ def _apply(options):
               help="Cooperative profile (default: scenario's).")
 @click.option("--paths", is_flag=True, help="Include every replicate's path.")
 @welfare_option
+@quiet_option
 @format_option("text", "json", "csv")
 @plot_option("Draw the outcome paths (fan chart of every lever, payoffs below) to this png/svg/pdf file.")
 @click.pass_context
 def play(ctx, file, strategy_items, rounds, continuation, max_rounds, reps, noise, perception_noise, seed,
-         coop_items, paths, welfare, fmt, plot_path):
+         coop_items, paths, welfare, quiet, fmt, plot_path):
     """Play a repeated match between two strategies on the scenario FILE.
 
     \b
@@ -178,7 +227,7 @@ def play(ctx, file, strategy_items, rounds, continuation, max_rounds, reps, nois
     noise = float(_default(scenario, "noise", 0.0)) if noise is None else noise
     horizon = rounds if rounds is not None else max_rounds
     chunk = max(1, min(CHUNK_CELLS // max(horizon, 1), max(1, reps // 20)))
-    with _progress("playing", reps * horizon) as bar:
+    with _progress("playing", reps * horizon, quiet, min_work=PROGRESS_MIN_WORK) as bar:
         common = dict(rounds=rounds, continuation=continuation, max_rounds=max_rounds, replicates=reps, noise=noise,
                       perception_noise=perception_noise, cooperative=cooperative_option(coop_items), seed=seed,
                       paths=paths or plot_path is not None,
@@ -191,9 +240,11 @@ def play(ctx, file, strategy_items, rounds, continuation, max_rounds, reps, nois
         from sim.viz.plots import plot_outcome_paths
 
         save_plot(plot_outcome_paths(result), plot_path)
+    units = game_units(game)
     if fmt == "json":
         echo_json({**result.to_dict(paths=paths), "payoffs": "welfare" if welfare else "political",
-                   "invocation": invocation(ctx, file, seed_key=result.seed_key)})
+                   "units": summary_units(result.summary(), units),
+                   "invocation": _invocation(ctx, file, result.seed_key)})
         return
     ids = game.player_ids
     if fmt == "csv":
@@ -228,12 +279,17 @@ def play(ctx, file, strategy_items, rounds, continuation, max_rounds, reps, nois
     table.add_column("")
     for pid in ids:
         table.add_column(pid, justify="right")
-    table.add_row("total payoff (mean)", *(fmt_number(s["total_payoff"][pid], 2) for pid in ids))
-    table.add_row("discounted payoff (mean)", *(fmt_number(s["discounted_payoff"][pid], 2) for pid in ids))
-    table.add_row("per-round payoff", *(fmt_number(s["per_round_payoff"][pid], 3) for pid in ids))
-    table.add_row("total q05..q95", *(f"{s['total_payoff_quantiles'][pid]['q05']:.1f} .. {s['total_payoff_quantiles'][pid]['q95']:.1f}" for pid in ids))
+    conv = units.convert
+    table.add_row(f"total payoff (mean), {units.total}", *(fmt_number(conv(s["total_payoff"][pid]), 2) for pid in ids))
+    table.add_row(f"discounted payoff (mean), {units.total}",
+                  *(fmt_number(conv(s["discounted_payoff"][pid]), 2) for pid in ids))
+    table.add_row(f"payoff per round (mean), {units.per_round}", *(fmt_number(s["per_round_payoff"][pid], 3) for pid in ids))
+    table.add_row(f"total q05..q95, {units.total}",
+                  *(f"{conv(s['total_payoff_quantiles'][pid]['q05']):.1f} .. {conv(s['total_payoff_quantiles'][pid]['q95']):.1f}"
+                    for pid in ids))
     table.add_row("cooperative action share", *(fmt_number(s["cooperation_rate_player"][pid]) for pid in ids))
     con.print(table)
+    con.print(units.note())
     fb = s["first_breakdown_median"]
     con.print(f"rounds in the cooperative profile: {s['cooperation_rate']:.1%}; truce broke in {s['breakdown_share']:.1%} "
               f"of replicates" + (f" (median first breakdown: round {fb:.0f})" if fb is not None else ""))
@@ -263,6 +319,7 @@ def _tournament_args(f):
                      help="Replicates of each match (--reps is an alias)."),
         *common_noise,
         click.option("--self-play/--no-self-play", default=True, show_default=True),
+        quiet_option,
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -270,7 +327,7 @@ def _tournament_args(f):
 
 
 def _run_tournament(file, spec_lists, rounds, continuation, max_rounds, reps, noise, perception_noise, seed, self_play,
-                    label="tournament"):
+                    quiet=False, label="tournament"):
 
     scenario, game = load_game(file)
     specs = split_specs(spec_lists) or list(CLASSIC)
@@ -279,7 +336,7 @@ def _run_tournament(file, spec_lists, rounds, continuation, max_rounds, reps, no
     horizon = rounds if rounds is not None else max_rounds
     k = len(specs)
     played = build_dynamic_game(scenario, source=file) if is_dynamic(scenario) else game  # with state: it moves
-    with _progress(label, k * k * reps * horizon // 2) as bar:
+    with _progress(label, k * k * reps * horizon // 2, quiet) as bar:
         result = round_robin(played, specs, rounds=rounds, continuation=continuation, max_rounds=max_rounds,
                              replicates=reps, noise=noise, perception_noise=perception_noise, self_play=self_play,
                              seed=seed, progress=bar)
@@ -292,40 +349,84 @@ def _run_tournament(file, spec_lists, rounds, continuation, max_rounds, reps, no
 @plot_option("Draw the ranking and the pairwise payoff heatmap to this png/svg/pdf file.")
 @click.pass_context
 def tournament(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, noise, perception_noise, seed, self_play,
-               fmt, plot_path):
-    """Round-robin tournament of strategies on the scenario FILE."""
+               quiet, fmt, plot_path):
+    """Round-robin tournament of strategies on the scenario FILE.
+
+    In a game whose sides differ, each strategy plays each side against every strategy on the other
+    side; payoffs and wins are reported per side, on that side's own scale, and the rank is by the
+    mean over the two sides of each strategy's place in the side's best-to-worst range.
+    """
     _, game, result = _run_tournament(file, spec_lists, rounds, continuation, max_rounds, reps, noise,
-                                      perception_noise, seed, self_play)
+                                      perception_noise, seed, self_play, quiet)
     if plot_path:
         from sim.viz.plots import plot_tournament
 
         save_plot(plot_tournament(result), plot_path)
     if fmt == "json":
-        echo_json({**result.to_dict(), "invocation": invocation(ctx, file, seed_key=result.seed_key)})
+        echo_json({**result.to_dict(), "invocation": _invocation(ctx, file, result.seed_key)})
         return
     if fmt == "csv":
         _echo_csv(result.table())
         return
+    print_tournament(result, game)
+
+
+def print_tournament(result, game) -> None:
+    """The text view of a round robin: one table, per side when the sides differ, and what it means."""
     from rich.table import Table
 
     con = console()
-    con.print(f"[bold]{game.name}[/bold]: {len(result.strategies)} strategies, "
-              f"{result.rounds if result.rounds is not None else 'continuation ' + str(result.continuation)} rounds, "
+    units = result.units
+    horizon = f"{result.rounds} rounds" if result.rounds is not None else f"continuation {result.continuation}"
+    con.print(f"[bold]{game.name}[/bold]: {len(result.strategies)} strategies, {horizon}, "
               f"{result.replicates} replicates, noise {result.noise}, seed {result.seed if result.seed is not None else result.seed_key}")
     table = Table(show_header=True)
-    for col, just in (("rank", "right"), ("strategy", "left"), ("payoff/round", "right"), ("cooperation", "right"), ("wins", "right")):
+    roles = result.roles
+    ids = result.player_ids
+    if roles is None:
+        cols = [("rank", "right"), ("strategy", "left"), (f"payoff/round\n{units.per_round}", "right"),
+                ("cooperation", "right"), ("wins", "right")]
+    else:
+        cols = [("rank", "right"), ("strategy", "left"), ("score", "right")]
+        for pid in ids:
+            cols += [(f"as {pid}: payoff/round\n{units.per_round}", "right"), (f"as {pid}: wins", "right")]
+        cols.append(("cooperation", "right"))
+    for col, just in cols:
         table.add_column(col, justify=just)
     for row in result.table():
-        table.add_row(str(row["rank"]), row["strategy"], f"{row['mean_payoff']:.3f}", f"{row['cooperation_rate']:.1%}", str(row["wins"]))
+        if roles is None:
+            table.add_row(str(row["rank"]), row["strategy"], f"{row['mean_payoff']:.3f}", f"{row['cooperation_rate']:.1%}",
+                          str(row["wins"]))
+        else:
+            cells = [str(row["rank"]), row["strategy"], f"{row['score']:.3f}"]
+            for pid in ids:
+                cells += [f"{row[f'{pid}_payoff']:.3f}", str(row[f"{pid}_wins"])]
+            table.add_row(*cells, f"{row['cooperation_rate']:.1%}")
     con.print(table)
+    if roles is None:
+        con.print(f"payoffs per round in {units.per_round}; wins: repetitions scoring more than the opponent")
+        return
+    per_role = int(roles.matches[0].max()) if roles.matches.size else 0
+    con.print(f"The sides differ: each strategy played each side against every strategy on the other side. "
+              f"Payoffs per round are on each side's own scale ({units.per_round}); a win (of {per_role} per side) "
+              f"is a repetition in which the strategy, on that side, scored more than its opponent did on the same "
+              f"side against it. {roles.NORMALISATION[0].upper()}{roles.NORMALISATION[1:]}.")
 
 
 # ----------------------------------------------------------------------------- evolve
 @click.command()
 @_tournament_args
 @click.option("--method", type=click.Choice(["replicator", "moran"]), default="replicator", show_default=True)
+@click.option("--populations", type=click.Choice(["auto", "1", "2"]), default="auto", show_default=True,
+              help="One population, or one per side (auto: two when the sides differ).")
+@click.option("--start", "start_items", multiple=True, metavar="[SIDE:]STRATEGY=SHARE,...",
+              help="Starting mix, e.g. us:tit_for_tat=0.5,us:always_defect=0.5,china:grim_trigger=1 (each side's "
+                   "shares normalised; a side not named starts with equal shares).")
+@click.option("--mutant", default=None, metavar="[SIDE:]STRATEGY",
+              help="Moran: one individual of STRATEGY among residents (those of --start, else the first other "
+                   "strategy listed); reports its fixation probability.")
 @click.option("--t-max", type=float, default=100.0, show_default=True, help="Replicator: time span.")
-@click.option("--population", type=int, default=100, show_default=True, help="Moran: population size.")
+@click.option("--population", type=int, default=100, show_default=True, help="Moran: population size (per side).")
 @click.option("--steps", type=int, default=10_000, show_default=True, help="Moran: maximum steps.")
 @click.option("--runs", type=int, default=100, show_default=True, help="Moran: replicates.")
 @click.option("--selection", type=float, default=1.0, show_default=True, help="Moran: intensity of selection.")
@@ -336,60 +437,113 @@ def tournament(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, no
               help="With exactly three strategies: draw the shares' path on the simplex to this file.")
 @click.pass_context
 def evolve(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, noise, perception_noise, seed, self_play,
-           method, t_max, population, steps, runs, selection, mutation, fmt, plot_path, simplex_path):
-    """Evolve strategy shares (replicator dynamics or a Moran process) from a tournament on FILE."""
+           quiet, method, populations, start_items, mutant, t_max, population, steps, runs, selection, mutation, fmt,
+           plot_path, simplex_path):
+    """Evolve strategy shares (replicator dynamics or a Moran process) from a tournament on FILE.
+
+    In a game whose sides differ each side is its own population (its strategies' fitness is their
+    payoff against the other side's mix, on their own side's scale); --populations 1 mixes the sides
+    into one population playing each side half the time.
+    """
 
     if simplex_path is not None:
-
         check_plot_path(simplex_path, option="--plot-simplex")
         if len(split_specs(spec_lists)) != 3:
             raise InputError("a simplex plot needs exactly three strategies (--strategies a,b,c)", key="--plot-simplex")
+    if mutant is not None and method != "moran":
+        raise InputError("a single mutant needs a finite population: add --method moran", key="--mutant")
     _, game, result = _run_tournament(file, spec_lists, rounds, continuation, max_rounds, reps, noise,
-                                      perception_noise, seed, self_play=True)
+                                      perception_noise, seed, self_play=True, quiet=quiet)
+    two = populations == "2" or (populations == "auto" and result.roles is not None)
+    npop = 2 if two else 1
+    specs, ids = result.strategies, tuple(game.player_ids)
+    mix, named = parse_mix(start_items, specs, ids, npop)
+    initial: Any = None if mix is None else (mix if two else mix[0])
+    mutant_info = None
+    if mutant is not None:
+        counts, side, m = mutant_counts(mutant, specs, ids, npop, population, mix, named)
+        initial = counts if two else counts[0]
+        mutant_info = (side, m)
+    payoff = result.roles.pairwise if result.roles is not None else np.stack([result.pairwise, result.pairwise])
+    user_seed = result.seed if result.seed is not None else result.seed_key
+    moran_seed = (result.seed_key + 1) & ((1 << 64) - 1)
     if method == "replicator":
-        evo = replicator(result, t_max=t_max)
+        evo = (replicator_two(payoff, strategies=specs, player_ids=ids, initial=initial, t_max=t_max) if two
+               else replicator(result, initial=initial, t_max=t_max))
         series, index_name = evo.shares, evo.times
     else:
-        with _progress("moran", steps * runs) as bar:
-            evo = moran(result, population=population, max_steps=steps, replicates=runs, selection=selection,
-                        mutation=mutation, seed=(result.seed_key + 1) & ((1 << 64) - 1), progress=bar)
+        with _progress("moran", steps, quiet) as bar:
+            common = dict(population=population, initial=initial, max_steps=steps, replicates=runs, selection=selection,
+                          mutation=mutation, seed=moran_seed, progress=bar)
+            evo = (moran_two(payoff, strategies=specs, player_ids=ids, **common) if two else moran(result, **common))
         series, index_name = evo.mean_shares, range(len(evo.mean_shares))
     if plot_path:
         from sim.viz.plots import plot_evolution
 
-        save_plot(plot_evolution(evo), plot_path)
+        save_plot(plot_evolution(evo, seed=user_seed), plot_path)
     if simplex_path:
         from sim.viz.plots import plot_simplex
 
         save_plot(plot_simplex(evo), simplex_path)
+    mutant_record = mutant_report(evo, *mutant_info, two) if mutant_info is not None else None
     if fmt == "json":
         t = result.to_dict()
-        echo_json({"tournament": {k: t[k] for k in ("ranking", "mean_payoff", "pairwise", "setup")}, method: evo.to_dict(),
-                   "invocation": invocation(ctx, file, seed_key=result.seed_key)})
+        keys = ("ranking", "mean_payoff", "pairwise", "setup", "units", "roles")
+        out = {"tournament": {k: t[k] for k in keys if k in t}, method: evo.to_dict(), "populations": npop,
+               "seed": user_seed}
+        if mutant_record is not None:
+            out["mutant"] = mutant_record
+        echo_json({**out, "invocation": _invocation(ctx, file, result.seed_key)})
         return
-    names = result.strategies
+    names = list(specs)
+    columns = [f"{pid}:{n}" for pid in ids for n in names] if two else names
     if fmt == "csv":
         key = "time" if method == "replicator" else "step"
-        _echo_csv([{key: float(x) if method == "replicator" else int(x), **dict(zip(names, map(float, row)))}
+        _echo_csv([{key: float(x) if method == "replicator" else int(x),
+                    **dict(zip(columns, map(float, np.asarray(row).ravel())))}
                    for x, row in zip(index_name, series)])
         return
+    _print_evolution(game, evo, method, two, series, user_seed, mutant_record)
+
+
+def _print_evolution(game, evo, method, two, series, user_seed, mutant_record) -> None:
     from rich.table import Table
 
     con = console()
-    con.print(f"[bold]{game.name}[/bold]: {method} over {len(names)} strategies")
+    names = list(evo.strategies)
+    ids = evo.player_ids if two else (None,)
+    how = ("two populations, one per side (each side's strategies earn their payoff against the other side's mix)"
+           if two else "one population")
+    per = " per population" if two else ""
+    extra = f", N={evo.population}{per}, {evo.replicates} runs, seed {user_seed}" if method == "moran" else ""
+    con.print(f"[bold]{game.name}[/bold]: {method} over {len(names)} strategies, {how}{extra}")
     table = Table(show_header=True)
+    if two:
+        table.add_column("side")
     table.add_column("strategy")
     table.add_column("start", justify="right")
     table.add_column("end", justify="right")
     if method == "moran":
         table.add_column("fixation", justify="right")
-        fix = evo.fixation_probability
-    for i, name in enumerate(names):
-        cells = [name, f"{series[0][i]:.1%}", f"{series[-1][i]:.1%}"]
-        if method == "moran":
-            cells.append(f"{fix[i]:.1%}")
-        table.add_row(*cells)
+        table.add_column("95% interval", justify="right")
+    start, end = np.asarray(series[0]).reshape(len(ids), -1), np.asarray(series[-1]).reshape(len(ids), -1)
+    fix = np.asarray(evo.fixation_probability).reshape(len(ids), -1) if method == "moran" else None
+    ci = np.asarray(evo.fixation_interval).reshape(len(ids), -1, 2) if method == "moran" else None
+    for p, pid in enumerate(ids):
+        for i, name in enumerate(names):
+            cells = ([pid] if two else []) + [name, f"{start[p, i]:.1%}", f"{end[p, i]:.1%}"]
+            if fix is not None:
+                cells += [f"{fix[p, i]:.1%}", f"{ci[p, i, 0]:.1%} .. {ci[p, i, 1]:.1%}"]
+            table.add_row(*cells)
     con.print(table)
+    if method == "moran":
+        con.print("fixation: share of runs in which the strategy took over its population (95% Wilson interval)")
+    if mutant_record is not None:
+        r = mutant_record
+        where = f" on the {r['side']} side" if r["side"] else ""
+        con.print(f"one {r['strategy']} mutant{where}: took over in {r['fixed']} of {r['runs']} runs, "
+                  f"{r['fixation_probability']:.1%} ({r['fixation_interval'][0]:.1%} .. {r['fixation_interval'][1]:.1%}); "
+                  f"neutral drift would give 1/N = {r['neutral']:.1%}")
 
 
 # ----------------------------------------------------------------------------- thresholds

@@ -100,6 +100,7 @@ class _RepeatedParams(_Params):
     noise: Probability | None
     perception_noise: Probability
     seed: Annotated[int, Field(ge=0)] | None
+    quiet: bool = False  # a status line on a terminal: changes nothing a result holds
 
 
 class PlayParams(_RepeatedParams):
@@ -126,6 +127,9 @@ class EvolveParams(TournamentParams):
     selection: NonNegative
     mutation: Probability
     simplex_path: Output
+    populations: Literal["auto", "1", "2"] = "auto"
+    start_items: Items = Field(default_factory=list)
+    mutant: Text | None = None
 
 
 class ThresholdsParams(_Params):

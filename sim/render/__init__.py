@@ -79,6 +79,8 @@ _RENDERERS: dict[str, Callable[..., str]] = {
     "ThreatAssessment": threat_html,
     "ReplicatorResult": lambda o, **kw: _evolution_html(o),
     "MoranResult": lambda o, **kw: _evolution_html(o),
+    "TwoReplicatorResult": lambda o, **kw: _evolution_html(o),
+    "TwoMoranResult": lambda o, **kw: _evolution_html(o),
 }
 
 

@@ -150,16 +150,40 @@ def match_html(match) -> str:
 
 
 def tournament_html(result) -> str:
-    """A :class:`~sim.repeated.tournament.TournamentResult`: ranking table and pairwise payoff matrix."""
+    """A :class:`~sim.repeated.tournament.TournamentResult`: ranking table and pairwise payoff matrix
+    (one per side, each on its side's scale, when the sides differ)."""
     head = (f"round robin of {len(result.strategies)} strategies — "
             + (f"{result.rounds} rounds" if result.rounds is not None else f"continuation {result.continuation:g}")
             + f", {result.replicates} replicates, noise {result.noise:g}, seed {result.seed}")
-    ranking = table_html([{**r, "cooperation_rate": f"{r['cooperation_rate']:.0%}"} for r in result.table()],
-                         ["rank", "strategy", "mean_payoff", "cooperation_rate", "wins"], caption=head)
-    P = np.asarray(result.pairwise, float)
+    units = getattr(result, "units", None)
+    per_round = units.per_round if units is not None else ""
+    roles = getattr(result, "roles", None)
+    if roles is None:
+        ranking = table_html([{**r, "cooperation_rate": f"{r['cooperation_rate']:.0%}"} for r in result.table()],
+                             ["rank", "strategy", "mean_payoff", "cooperation_rate", "wins"], caption=head)
+        caption = "mean payoff per round of the row strategy against the column strategy"
+        parts = [ranking, _div(_pairwise_html(result.pairwise, result.strategies,
+                                              caption + (f" ({per_round})" if per_round else "")))]
+        return "".join(parts)
+    ids = result.player_ids
+    cols = ["rank", "strategy", "score"] + [c for pid in ids for c in (f"{pid}_payoff", f"{pid}_wins")] + [
+        "cooperation_rate"]
+    ranking = table_html([{**r, "cooperation_rate": f"{r['cooperation_rate']:.0%}"} for r in result.table()], cols,
+                         caption=head)
+    parts = [ranking, _note(f"The sides differ: each strategy played each side; payoffs per round ({_e(per_round)}) "
+                            f"and wins are per side, on that side's scale; {_e(roles.NORMALISATION)}.")]
+    for p, pid in enumerate(ids):
+        parts.append(_div(_pairwise_html(roles.pairwise[p], result.strategies,
+                                         f"{pid}'s mean payoff per round (strategy playing {pid}, row) against the "
+                                         f"strategy playing {ids[1 - p]} (column)"
+                                         + (f", {per_round}" if per_round else ""))))
+    return "".join(parts)
+
+
+def _pairwise_html(P, names, caption: str) -> str:
+    P = np.asarray(P, float)
     finite = P[np.isfinite(P)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    names = result.strategies
     head_row = "".join(f'<th style="{_TH}">{_e(nm)}</th>' for nm in names)
     body = []
     for a, nm in enumerate(names):
@@ -172,10 +196,8 @@ def tournament_html(result) -> str:
             t = 0.0 if hi == lo else (v - lo) / (hi - lo)
             cells.append(f'<td style="{_TD};background:rgba(0,158,115,{0.08 + 0.5 * t:.2f})">{_num(v)}</td>')
         body.append(f'<tr><th style="{_TH};text-align:left">{_e(nm)}</th>{"".join(cells)}</tr>')
-    pair = (f'<table style="{_TABLE}"><caption style="{_CAPTION}">mean payoff per round of the row strategy against '
-            f'the column strategy</caption><thead><tr><th style="{_TH}"></th>{head_row}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table>')
-    return ranking + _div(pair)
+    return (f'<table style="{_TABLE}"><caption style="{_CAPTION}">{_e(caption)}</caption><thead><tr>'
+            f'<th style="{_TH}"></th>{head_row}</tr></thead><tbody>{"".join(body)}</tbody></table>')
 
 
 def thresholds_html(tt) -> str:
@@ -301,14 +323,30 @@ def security_html(levels, game=None) -> str:
 
 
 def _evolution_html(res) -> str:
+    """Replicator or Moran results, one population or one per side (``player_ids`` and 2-d shares)."""
+    two = np.ndim(res.final if hasattr(res, "final") else res.fixation) == 2
+    sides = list(res.player_ids) if two else [None]
+    rows = []
     if hasattr(res, "final"):
-        rows = [{"strategy": s, "initial share": float(res.initial[i]), "final share": float(res.final[i])}
-                for i, s in enumerate(res.strategies)]
-        return table_html(rows, caption=f"replicator dynamics to t = {res.t_max:g}", digits=3)
-    rows = [{"strategy": s, "mean final share": float(res.mean_shares[-1, i]) if res.mean_shares.ndim == 2
-             else float(res.mean_shares[i]), "fixation share": float(np.mean(res.fixation == i))}
-            for i, s in enumerate(res.strategies)]
-    return table_html(rows, caption=f"Moran process, population {res.population}, {res.replicates} replicates", digits=3)
+        init, final = np.reshape(res.initial, (len(sides), -1)), np.reshape(res.final, (len(sides), -1))
+        for p, side in enumerate(sides):
+            for i, s in enumerate(res.strategies):
+                rows.append({**({"side": side} if two else {}), "strategy": s, "initial share": float(init[p, i]),
+                             "final share": float(final[p, i])})
+        return table_html(rows, caption=f"replicator dynamics to t = {res.t_max:g}"
+                          + (", one population per side" if two else ""), digits=3)
+    last = np.reshape(res.mean_shares[-1], (len(sides), -1))
+    fix = np.reshape(res.fixation_probability, (len(sides), -1))
+    ci = np.reshape(res.fixation_interval, (len(sides), -1, 2)) if hasattr(res, "fixation_interval") else None
+    for p, side in enumerate(sides):
+        for i, s in enumerate(res.strategies):
+            row = {**({"side": side} if two else {}), "strategy": s, "mean final share": float(last[p, i]),
+                   "fixation share": float(fix[p, i])}
+            if ci is not None:
+                row["95% interval"] = f"{_num(ci[p, i, 0], 3)} … {_num(ci[p, i, 1], 3)}"
+            rows.append(row)
+    return table_html(rows, caption=f"Moran process, population {res.population}"
+                      + (" per side" if two else "") + f", {res.replicates} replicates", digits=3)
 
 
 def _generic_html(obj) -> str:

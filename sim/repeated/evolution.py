@@ -8,6 +8,9 @@
 
 ``M[a, b]`` is strategy ``a``'s mean per-round payoff against ``b``
 (:attr:`sim.repeated.tournament.TournamentResult.pairwise`; needs self-play for the diagonal).
+Fixation probabilities come with a Wilson score interval over the simulated runs
+(:func:`wilson_interval`); :func:`moran_fixation_probability` is the closed form for constant
+fitness. Games whose sides differ evolve one population per side: :mod:`sim.repeated.evolution_two`.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from sim.errors import InputError
 from sim.render import HtmlRepr
 from sim.repeated.settings import check_count, check_probability
 
-__all__ = ["ReplicatorResult", "MoranResult", "replicator", "moran", "payoff_matrix"]
+__all__ = ["ReplicatorResult", "MoranResult", "replicator", "moran", "payoff_matrix", "wilson_interval",
+           "moran_fixation_probability", "initial_counts"]
 
 MAX_MORAN_REPLICATES = 1_000_000
 MAX_MORAN_CELLS = 50_000_000  # replicates x recorded steps x strategies kept in memory
@@ -43,6 +47,53 @@ def payoff_matrix(source: Any, strategies: Sequence[str] | None = None) -> tuple
     if not np.isfinite(M).all():
         raise InputError("payoff matrix has missing entries (play the tournament with self-play)", key="payoff")
     return M, names
+
+
+def wilson_interval(successes: Any, n: int, z: float = 1.959963984540054) -> np.ndarray:
+    """Wilson score interval ``(..., 2)`` for binomial proportions ``successes / n`` (95% by default).
+
+    Wilson (1927), *J. Am. Stat. Assoc.* 22: 209–212; unlike the normal approximation it stays in
+    [0, 1] and is not empty at 0 or ``n`` successes.
+    """
+    k = np.asarray(successes, float)
+    if n <= 0:
+        return np.stack([np.zeros_like(k), np.ones_like(k)], axis=-1)
+    p = k / n
+    denom = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return np.stack([np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)], axis=-1)
+
+
+def moran_fixation_probability(r: float, population: int, mutants: int = 1) -> float:
+    """Closed form: probability that ``mutants`` individuals of constant relative fitness ``r`` take over
+    a Moran process of ``population`` individuals, ``(1 - r**-i) / (1 - r**-N)`` (``i / N`` when ``r = 1``).
+
+    Nowak (2006), *Evolutionary Dynamics*, eq. 6.13.
+    """
+    if r == 1.0:
+        return mutants / population
+    return (1.0 - r ** (-mutants)) / (1.0 - r ** (-population))
+
+
+def initial_counts(initial: Any, k: int, population: int, key: str = "initial") -> np.ndarray:
+    """``(k,)`` integer counts summing to ``population`` from counts or shares (``None``: as equal as possible).
+
+    Shares are rounded to counts by largest remainder.
+    """
+    if initial is None:
+        counts0 = np.full(k, population // k)
+        counts0[: population - counts0.sum()] += 1
+        return counts0.astype(np.int64)
+    init = np.asarray(initial, float)
+    if init.shape != (k,) or (init < 0).any() or not np.isfinite(init).all() or init.sum() <= 0:
+        raise InputError(f"initial must be {k} non-negative numbers with a positive sum", key=key)
+    if np.allclose(init, np.round(init)) and int(round(init.sum())) == population:
+        return np.round(init).astype(np.int64)
+    raw = init / init.sum() * population
+    counts0 = np.floor(raw).astype(np.int64)
+    counts0[np.argsort(-(raw - counts0))[: population - counts0.sum()]] += 1
+    return counts0
 
 
 def _initial_shares(initial: Any, k: int) -> np.ndarray:
@@ -132,11 +183,37 @@ def replicator(
 
     times = np.linspace(0.0, float(t_max), int(n_points))
     sol = solve_ivp(rhs, (0.0, float(t_max)), x0, t_eval=times, method=method, rtol=rtol, atol=atol)
-    if not sol.success:  # pragma: no cover
-        raise InputError(f"replicator integration failed: {sol.message}", key="replicator")
-    shares = np.clip(sol.y.T, 0.0, None)
+    shares = np.clip(sol.y.T, 0.0, None) if sol.success else None
+    if shares is None or not np.isfinite(shares).all() or (shares.sum(axis=1) <= 0).any():
+        # payoffs large enough (tens of USD bn per round) make the plain form stiff: integrate the
+        # log-shares, d/dt log x_i = f_i - x·f, which stay on the simplex
+        shares = _log_replicator(M, x0, times, method, rtol, atol)
+        return ReplicatorResult(names, M, x0, times, shares, float(t_max), method)
     shares /= shares.sum(axis=1, keepdims=True)
     return ReplicatorResult(names, M, x0, sol.t, shares, float(t_max), method)
+
+
+def _log_replicator(M: np.ndarray, x0: np.ndarray, times: np.ndarray, method: str, rtol: float,
+                    atol: float) -> np.ndarray:
+    from scipy.integrate import solve_ivp
+
+    support = x0 > 0
+
+    def shares_of(z: np.ndarray) -> np.ndarray:
+        x = np.zeros(len(x0))
+        e = np.exp(z - z.max())
+        x[support] = e / e.sum()
+        return x
+
+    def rhs(_t: float, z: np.ndarray) -> np.ndarray:
+        x = shares_of(z)
+        f = M @ x
+        return (f - x @ f)[support]
+
+    sol = solve_ivp(rhs, (times[0], times[-1]), np.log(x0[support]), t_eval=times, method=method, rtol=rtol, atol=atol)
+    if not sol.success:  # pragma: no cover
+        raise InputError(f"replicator integration failed: {sol.message}", key="replicator")
+    return np.stack([shares_of(z) for z in sol.y.T])
 
 
 @dataclass(frozen=True, eq=False)
@@ -182,6 +259,12 @@ class MoranResult(HtmlRepr):
         """``(k,)`` share of replicates in which each strategy took over."""
         return np.array([(self.fixation == i).mean() for i in range(len(self.strategies))])
 
+    @property
+    def fixation_interval(self) -> np.ndarray:
+        """``(k, 2)`` 95% Wilson interval of each fixation probability over the replicates."""
+        hits = [(self.fixation == i).sum() for i in range(len(self.strategies))]
+        return wilson_interval(hits, self.replicates)
+
     def to_dict(self) -> dict[str, Any]:
         fixed = self.fixation_step >= 0
         return {
@@ -197,6 +280,8 @@ class MoranResult(HtmlRepr):
             "seed": self.seed,
             "seed_key": self.seed_key,
             "fixation_probability": dict(zip(self.strategies, self.fixation_probability.tolist())),
+            "fixation_interval": dict(zip(self.strategies, self.fixation_interval.tolist())),
+            "interval": "95% Wilson score interval over the replicates",
             "mean_fixation_step": float(self.fixation_step[fixed].mean()) if fixed.any() else None,
             "final_mean_shares": dict(zip(self.strategies, self.mean_shares[-1].tolist())),
             "mean_shares": {s: self.mean_shares[:, i].tolist() for i, s in enumerate(self.strategies)},
@@ -256,19 +341,7 @@ def moran(
     mutation = check_probability(mutation, "mutation")
     if paths and replicates * (max_steps + 1) * k > MAX_MORAN_CELLS:
         raise InputError(f"paths would hold more than {MAX_MORAN_CELLS:,} cells; use paths=False", key="paths")
-    if initial is None:
-        counts0 = np.full(k, population // k)
-        counts0[: population - counts0.sum()] += 1
-    else:
-        init = np.asarray(initial, float)
-        if init.shape != (k,) or (init < 0).any() or init.sum() <= 0:
-            raise InputError(f"initial must be {k} non-negative numbers", key="initial")
-        if np.allclose(init, np.round(init)) and int(round(init.sum())) == population:
-            counts0 = np.round(init).astype(np.int64)
-        else:
-            raw = init / init.sum() * population
-            counts0 = np.floor(raw).astype(np.int64)
-            counts0[np.argsort(-(raw - counts0))[: population - counts0.sum()]] += 1
+    counts0 = initial_counts(initial, k, population)
     seed_value, seed_key = resolve_seed(seed)
     rng = np.random.default_rng(seed_key)
     n = np.tile(counts0.astype(np.int64), (replicates, 1))

@@ -6,9 +6,19 @@ strategy is asked once per side for all its rows, so the cost per round does not
 number of pairs in Python, only in numpy.
 
 In a symmetric game (``B == A.T`` with the same actions) each unordered pair plays once, the
-first-listed strategy as row player; otherwise every ordered pair plays, so each strategy plays
-each role, and ``pairwise[a][b]`` averages ``a``'s two roles. Self-play (optional) scores the
-mean of both seats. A match's random stream depends only on (seed, the two specs, repetition),
+first-listed strategy as row player, and a strategy wins a repetition when it scores more than its
+opponent. Self-play (optional) scores the mean of both seats.
+
+In a game whose sides differ, the two sides' payoffs are on different scales, so results are kept
+per role (:mod:`sim.repeated.tournament_roles`): every ordered pair plays, so each strategy plays each
+role against every strategy in the other role; ``role_pairwise[p][a, b]`` is ``a``'s mean payoff per
+round in role ``p`` against ``b`` in the other role, ``role_mean`` its mean over opponents, and
+``role_wins[p][a]`` counts the repetitions in which ``a`` in role ``p`` against ``b`` scored more than
+``b`` in role ``p`` against ``a`` (the same role, so the same scale). The overall ``score`` ranks
+strategies by the mean over roles of each role's **range share**: ``(mean - worst) / (best - worst)``
+within that role (1 = best strategy of the role, 0 = worst; 0.5 for every strategy when all tie).
+``pairwise`` and ``mean_payoff`` are still given there: they average the two roles, i.e. the payoff of
+the role-symmetrised game in which a player is each side half the time (the two units mixed). A match's random stream depends only on (seed, the two specs, repetition),
 so a pair scores the same inside a tournament as in :func:`sim.repeated.engine.play` with
 ``match_key=match_key(spec_a, spec_b)``.
 """
@@ -35,8 +45,10 @@ from sim.repeated.engine import (
 )
 from sim.repeated.settings import PlaySettings, SettingsView
 from sim.repeated.strategies import Strategy, expand_specs, get_strategy
+from sim.repeated.tournament_roles import RoleScores, role_scores
+from sim.repeated.units import game_units
 
-__all__ = ["TournamentResult", "round_robin", "is_symmetric"]
+__all__ = ["TournamentResult", "RoleScores", "round_robin", "is_symmetric"]
 
 
 def is_symmetric(game: StageGame) -> bool:
@@ -71,9 +83,13 @@ class TournamentResult(SettingsView, HtmlRepr):
     pairwise_std : ``(k, k)`` standard deviation over repetitions of that mean.
     mean_payoff : ``(k,)`` mean of ``pairwise`` over opponents (incl. itself with self-play).
     cooperation : ``(k,)`` share of its rounds each strategy played its cooperative action.
-    wins : ``(k,)`` repetitions in which it scored strictly more than its opponent.
-    ranking : strategy indices, best mean payoff first (ties: order given).
+    wins : ``(k,)`` repetitions in which it scored strictly more than its opponent (asymmetric
+        games: the sum of ``roles.wins`` over the two roles, each on its role's scale).
+    ranking : strategy indices, best mean payoff first (asymmetric games: best ``roles.score``
+        first); ties in the order given.
     game : the stage game played.
+    roles : per-role results (:class:`~sim.repeated.tournament_roles.RoleScores`) of a game whose
+        sides differ; ``None`` in a symmetric game.
     """
 
     strategies: tuple[str, ...]
@@ -92,23 +108,35 @@ class TournamentResult(SettingsView, HtmlRepr):
     wins: np.ndarray = field(repr=False)
     ranking: tuple[int, ...] = ()
     game: StageGame | None = field(default=None, repr=False)
+    roles: RoleScores | None = field(default=None, repr=False)
 
     @property
     def ranked_names(self) -> list[str]:
         return [self.strategies[i] for i in self.ranking]
 
+    @property
+    def units(self):
+        """:class:`~sim.repeated.units.PayoffUnits` of the payoffs (per round: the scenario's unit)."""
+        return game_units(self.game)
+
     def table(self) -> list[dict[str, Any]]:
-        """One record per strategy in ranking order: rank, strategy, payoff, cooperation, wins."""
-        return [
-            {
-                "rank": r + 1,
-                "strategy": self.strategies[i],
-                "mean_payoff": float(self.mean_payoff[i]),
-                "cooperation_rate": float(self.cooperation[i]),
-                "wins": int(self.wins[i]),
-            }
-            for r, i in enumerate(self.ranking)
-        ]
+        """One record per strategy in ranking order: rank, strategy, payoff, cooperation, wins.
+
+        In a game whose sides differ each record adds ``score`` (the overall range share) and, per
+        side ``pid``, ``{pid}_payoff`` (mean per round in that role), ``{pid}_score``,
+        ``{pid}_wins`` and ``{pid}_cooperation``.
+        """
+        rows = []
+        for r, i in enumerate(self.ranking):
+            row: dict[str, Any] = {"rank": r + 1, "strategy": self.strategies[i]}
+            if self.roles is not None:
+                row["score"] = float(self.roles.score[i])
+            row.update({"mean_payoff": float(self.mean_payoff[i]), "cooperation_rate": float(self.cooperation[i]),
+                        "wins": int(self.wins[i])})
+            if self.roles is not None:
+                row.update(self.roles.record(i, self.player_ids))
+            rows.append(row)
+        return rows
 
     def setup(self) -> dict[str, Any]:
         out = {
@@ -133,7 +161,7 @@ class TournamentResult(SettingsView, HtmlRepr):
             names[a]: {names[b]: (None if np.isnan(self.pairwise[a, b]) else float(self.pairwise[a, b])) for b in range(k)}
             for a in range(k)
         }
-        return {
+        out = {
             "ranking": self.ranked_names,
             "mean_payoff": {names[i]: float(self.mean_payoff[i]) for i in range(k)},
             "pairwise": pairwise,
@@ -141,7 +169,11 @@ class TournamentResult(SettingsView, HtmlRepr):
             "wins": {names[i]: int(self.wins[i]) for i in range(k)},
             "table": self.table(),
             "setup": self.setup(),
+            "units": self.units.to_dict(),
         }
+        if self.roles is not None:
+            out["roles"] = self.roles.to_dict(names, self.player_ids)
+        return out
 
     def to_frame(self):
         """The result table as a pandas DataFrame (ranking order)."""
@@ -275,8 +307,9 @@ def round_robin(
             pw_sum[b, a] += pr[:, 1].mean()
             pw_sq[b, a] += pr[:, 1].var()
             pw_n[b, a] += 1
-            wins[a] += int((totals[m, :, 0] > totals[m, :, 1]).sum())
-            wins[b] += int((totals[m, :, 1] > totals[m, :, 0]).sum())
+            if symmetric:  # the same scale on both sides: compare within the match
+                wins[a] += int((totals[m, :, 0] > totals[m, :, 1]).sum())
+                wins[b] += int((totals[m, :, 1] > totals[m, :, 0]).sum())
         coop_num[a] += coop_share[m, :, 0].sum()
         coop_num[b] += coop_share[m, :, 1].sum()
         coop_den[a] += repetitions
@@ -286,7 +319,11 @@ def round_robin(
         pairwise_std = np.sqrt(pw_sq / pw_n)
     mean_payoff = np.nanmean(np.where(pw_n > 0, pairwise, np.nan), axis=1) if k > 1 or self_play else np.zeros(k)
     cooperation = coop_num / np.maximum(coop_den, 1)
-    ranking = tuple(int(i) for i in sorted(range(k), key=lambda i: (-mean_payoff[i], i)))
+    roles = None if symmetric else role_scores(pairs, per_round, coop_share, k)
+    if roles is not None:
+        wins = roles.wins.sum(axis=0)
+    rank_key = mean_payoff if roles is None else roles.score
+    ranking = tuple(int(i) for i in sorted(range(k), key=lambda i: (-rank_key[i], i)))
     return TournamentResult(
         strategies=tuple(specs),
         strategy_info=tuple(s.to_dict() for s in strats),
@@ -304,4 +341,5 @@ def round_robin(
         wins=wins,
         ranking=ranking,
         game=game,
+        roles=roles,
     )

@@ -18,19 +18,28 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+from matplotlib import colormaps
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.transforms import offset_copy
 
 from sim._files import atomic_path, check_plot_path
-from sim.errors import InputError
-
-#: Okabe–Ito colours: row side, column side, then accents.
-SIDE_COLOURS = ("#0072B2", "#D55E00")
-ACCENTS = ("#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
-
-
-def side_colour(player: int) -> str:
-    """The colour of a side (0 = row, 1 = column), the same in every plot."""
-    return SIDE_COLOURS[player]
+from sim.viz.plots_base import (  # noqa: F401  (re-exported: other figures import them from here)
+    ACCENTS,
+    SIDE_COLOURS,
+    _figure,
+    _period,
+    _seed,
+    _short,
+    _title,
+    _unit,
+    _units,
+    result_game,
+    side_colour,
+)
+from sim.viz.plots_evolution import plot_evolution, plot_simplex, plot_tournament
 
 
 # ----------------------------------------------------------------------------- saving
@@ -48,38 +57,22 @@ def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
     return target
 
 
-def _figure(ax=None, *, figsize=(8, 5)):
-    if ax is not None:
-        return ax.figure, ax
-    fig = Figure(figsize=figsize, layout="constrained")
-    return fig, fig.add_subplot()
-
-
-def _title(game, what: str) -> str:
-    return f"{game.name}: {what}"
-
-
-def _unit(game) -> str:
-    return f" ({game.units})" if getattr(game, "units", "") else ""
-
-
-def _short(label: str, width: int = 28) -> str:
-    return label if len(label) <= width else label[: width - 1] + "…"
-
-
 # ----------------------------------------------------------------------------- outcome paths
 def plot_outcome_paths(match, *, replicate: int = 0, fig: Figure | None = None) -> Figure:
     """Fan chart of a repeated match: each lever of each side over rounds, then payoffs.
 
     One panel per lever (level on the y axis, labelled with the lever's level labels and
     unit): median over replicates as a step line, 50% and 90% bands, and replicate
-    ``replicate`` highlighted. Below: per-round payoff (mean and 90% band) and cumulative
-    discounted payoff of each side, sharing the round axis. Scenario events (deadlines,
-    summits) are marked as vertical lines.
+    ``replicate`` highlighted. Below: per-round payoff (median and 90% band; in the scenario's
+    payoff unit) and cumulative discounted payoff of each side (a rate per year over quarterly
+    rounds summed as amounts: :mod:`sim.repeated.units`), sharing the round axis. A legend names
+    the median, the sample path and the bands. Scenario events (deadlines, summits) are marked as
+    vertical lines.
     """
     game = match.game
+    units = _units(game)
     pay = match.payoffs()
-    cum = match.cumulative_discounted()
+    cum = match.cumulative_discounted() * (units.factor if units.factor is not None else 1.0)
     T = pay.shape[1]
     rounds = np.arange(T)
     panels = [(p, k) for p in (0, 1) for k in range(len(game.levers[p]))]
@@ -119,10 +112,11 @@ def plot_outcome_paths(match, *, replicate: int = 0, fig: Figure | None = None) 
     for p in (0, 1):
         _fan(ax_pay, rounds, pay[..., p], side_colour(p), replicate, step=True, label=game.player_ids[p], bands=(0.9,))
         _fan(ax_cum, rounds, cum[..., p], side_colour(p), replicate, step=False, label=game.player_ids[p], bands=(0.9,))
-    ax_pay.set_ylabel(f"payoff per round{_unit(game)}", fontsize=8)
-    ax_cum.set_ylabel(f"cumulative discounted{_unit(game)}", fontsize=8)
+    ax_pay.set_ylabel(f"payoff per round\n({units.per_round})", fontsize=8)
+    ax_cum.set_ylabel(f"cumulative discounted\npayoff ({units.total})", fontsize=8)
     ax_cum.set_xlabel(f"round ({_period(game)})")
-    ax_pay.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    ax_pay.legend(handles=_fan_legend(game, replicate), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
+                  frameon=False)
     for ax in axes:
         _mark_events(ax, game, T)
     strategies = ", ".join(f"{pid}={s}" for pid, s in zip(match.player_ids, match.strategies))
@@ -132,6 +126,17 @@ def plot_outcome_paths(match, *, replicate: int = 0, fig: Figure | None = None) 
         fontsize=10,
     )
     return fig
+
+
+def _fan_legend(game, replicate: int) -> list:
+    """Legend entries of a fan chart: each side's median, the sample path and the two bands."""
+    return [
+        *(Line2D([], [], color=side_colour(p), linewidth=1.8, label=f"{game.player_ids[p]}: median of replicates")
+          for p in (0, 1)),
+        Line2D([], [], color="black", linewidth=0.8, alpha=0.7, linestyle="--", label=f"replicate {replicate} (one path)"),
+        Patch(facecolor="grey", alpha=0.3, linewidth=0, label="middle 50% of replicates"),
+        Patch(facecolor="grey", alpha=0.15, linewidth=0, label="middle 90% of replicates"),
+    ]
 
 
 def _fan(ax, x, values, colour, replicate, *, step, label=None, bands=(0.9, 0.5)):
@@ -151,16 +156,6 @@ def _fan(ax, x, values, colour, replicate, *, step, label=None, bands=(0.9, 0.5)
     else:
         ax.plot(x, median, color=colour, linewidth=1.8, label=label)
         ax.plot(x, sample, color="black", linewidth=0.8, alpha=0.7, linestyle="--")
-
-
-def _seed(result) -> int:
-    """The seed that reproduces a result: the one given, or the one drawn when none was."""
-    return result.seed if result.seed is not None else result.seed_key
-
-
-def _period(game) -> str:
-    scenario = getattr(game, "scenario", None)
-    return scenario.meta.period if scenario is not None else "round"
 
 
 def _mark_events(ax, game, T):
@@ -188,9 +183,11 @@ def plot_decomposition(game, profiles: dict[str, tuple[int, int]], *, fig: Figur
     axes = fig.subplots(1, 2, sharey=True)
     names = list(profiles)
     x = np.arange(len(names))
+    width = 0.8
+    lo, hi = 0.0, 0.0
     for p, ax in enumerate(axes):
         terms = list(game.terms[p])
-        colours = {t: (ACCENTS + SIDE_COLOURS)[i % 8] for i, t in enumerate(terms)}
+        colours = {t: _term_colour(i, len(terms)) for i, t in enumerate(terms)}
         pos = np.zeros(len(names))
         neg = np.zeros(len(names))
         for t in terms:
@@ -198,23 +195,39 @@ def plot_decomposition(game, profiles: dict[str, tuple[int, int]], *, fig: Figur
             up = np.where(vals > 0, vals, 0)
             down = np.where(vals < 0, vals, 0)
             if np.any(vals != 0):
-                ax.bar(x, up, bottom=pos, color=colours[t], label=t, edgecolor="white", linewidth=0.5)
-                ax.bar(x, down, bottom=neg, color=colours[t], edgecolor="white", linewidth=0.5)
+                ax.bar(x, up, width, bottom=pos, color=colours[t], label=t, edgecolor="white", linewidth=0.5)
+                ax.bar(x, down, width, bottom=neg, color=colours[t], edgecolor="white", linewidth=0.5)
             pos += up
             neg += down
         totals = np.array([game.payoffs(p)[i, j] for i, j in profiles.values()])
-        ax.scatter(x, totals, marker="_", s=900, color="black", zorder=5, label="total")
-        for xi, tv in zip(x, totals):
-            ax.annotate(f"{tv:.1f}", (xi, tv), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=8,
-                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+        ax.scatter(x, totals, marker="_", s=900, linewidths=2, color="black", zorder=5, label="total")
+        for xi, tv in zip(x, totals):  # the value sits above its line, on a white box, never across it
+            ax.annotate(f"{tv:.1f}", (xi, tv), textcoords="offset points", xytext=(0, 4), ha="center", va="bottom",
+                        fontsize=8, zorder=6,
+                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.9})
+        lo, hi = min(lo, neg.min(), totals.min()), max(hi, pos.max(), totals.max())
         ax.axhline(0, color="black", linewidth=0.6)
         ax.set_xticks(x)
         ax.set_xticklabels(names, fontsize=8)
+        ax.set_xlim(-0.6, len(names) - 0.4)
         ax.set_title(f"{game.player_names[p]} ({game.player_ids[p]})", color=side_colour(p))
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0.0, -0.12), ncol=2, frameon=False)
-    axes[0].set_ylabel(f"payoff{_unit(game)}")
+        handles, labels = ax.get_legend_handles_labels()
+        keep = [i for i, lab in enumerate(labels) if lab != "total"]  # its marker would run over its text
+        handles = [Line2D([], [], color="black", linewidth=2)] + [handles[i] for i in keep]
+        labels = ["total (value above the line)"] + [labels[i] for i in keep]
+        ax.legend(handles, labels, fontsize=7, loc="upper left", bbox_to_anchor=(0.0, -0.12), ncol=2, frameon=False)
+    span = max(hi - lo, 1e-9)
+    axes[0].set_ylim(lo - 0.06 * span, hi + 0.12 * span)  # every bar and every total's label inside the frame
+    axes[0].set_ylabel(f"payoff ({_units(game).per_round})")
     fig.suptitle(_title(game, "where each side's payoff comes from"), fontsize=10)
     return fig
+
+
+def _term_colour(i: int, n: int) -> str:
+    """Okabe–Ito colours for up to eight terms; beyond that, twenty distinct ones (no colour twice)."""
+    if n <= 8:
+        return (ACCENTS + SIDE_COLOURS)[i]
+    return to_hex(colormaps["tab20"](i % 20))
 
 
 # ----------------------------------------------------------------------------- heatmap
@@ -326,15 +339,7 @@ def plot_payoff_space(
         mm = payoff_set.minmax
         ax.axvline(mm[0], color=side_colour(0), linestyle=":", linewidth=1, label=f"minmax {game.player_ids[0]}")
         ax.axhline(mm[1], color=side_colour(1), linestyle=":", linewidth=1, label=f"minmax {game.player_ids[1]}")
-    markers = ("*", "D", "P", "X", "^", "v", "s", "o")
-    named = list((points or {}).items())
-    for k, (name, pts) in enumerate(named):
-        pts = np.atleast_2d(np.asarray(pts, dtype=float))
-        if pts.size:
-            # earlier points are drawn on top and larger, so coinciding solutions stay visible
-            ax.scatter(pts[:, 0], pts[:, 1], marker=markers[k % len(markers)], s=90 + 60 * (len(named) - k) / len(named),
-                       color=(ACCENTS + SIDE_COLOURS)[(k + 2) % 8], edgecolors="black", linewidths=0.6,
-                       label=name, zorder=5 + len(named) - k)
+    _solution_points(ax, list((points or {}).items()))
     if match is not None:
         avg = match.per_round.mean(axis=0)
         ax.scatter([avg[0]], [avg[1]], marker="o", s=120, facecolors="none", edgecolors="black", linewidths=2,
@@ -342,19 +347,97 @@ def plot_payoff_space(
     ax.set_xlabel(f"{game.player_ids[0]} payoff{_unit(game)}", color=side_colour(0))
     ax.set_ylabel(f"{game.player_ids[1]} payoff{_unit(game)}", color=side_colour(1))
     ax.set_title(_title(game, "payoff space"), fontsize=10)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    handles, labels = ax.get_legend_handles_labels()
+    order = [n for n in (points or {})]
+    ranked = sorted(range(len(labels)), key=lambda i: (labels[i] in order, order.index(labels[i]) if labels[i] in order
+                                                        else i))
+    ax.legend([handles[i] for i in ranked], [labels[i] for i in ranked], fontsize=7, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.grid(alpha=0.3)
     return fig
 
 
+_MARKERS = ("*", "D", "P", "X", "^", "v", "s", "o")
+
+
+def _solution_points(ax, named: list) -> None:
+    """Mark named solution points; points that coincide are fanned out around their common spot.
+
+    The first-named point (the Nash equilibrium, say) is drawn last, on top; when several named
+    points share a spot (a Stackelberg outcome that is also the equilibrium), each marker is moved
+    a few points in its own direction from that spot, with a thin spoke back to it and a black dot
+    on the true position, so every marker stays visible.
+    """
+    flat = []  # (order, x, y)
+    for k, (_name, pts) in enumerate(named):
+        for x, y in np.atleast_2d(np.asarray(pts, dtype=float)).reshape(-1, 2):
+            flat.append((k, float(x), float(y)))
+    allxy = np.array([(x, y) for _, x, y in flat]) if flat else np.zeros((0, 2))
+    span = float(np.ptp(allxy, axis=0).max()) if len(allxy) > 1 else 1.0
+    tol = 1e-6 * max(span, 1.0)
+    groups: list[list[int]] = []
+    for i, (_, x, y) in enumerate(flat):
+        for g in groups:
+            _, gx, gy = flat[g[0]]
+            if abs(x - gx) <= tol and abs(y - gy) <= tol:
+                g.append(i)
+                break
+        else:
+            groups.append([i])
+    offsets = {}
+    for g in groups:
+        if len(g) == 1:
+            offsets[g[0]] = (0.0, 0.0)
+            continue
+        _, gx, gy = flat[g[0]]
+        ax.scatter([gx], [gy], s=10, color="black", zorder=20)
+        for j, i in enumerate(g):
+            angle = np.pi / 2 + 2 * np.pi * j / len(g)
+            offsets[i] = (9.0 * np.cos(angle), 9.0 * np.sin(angle))
+    labelled = set()
+    for i in sorted(range(len(flat)), key=lambda i: -flat[i][0]):  # later names first: the first on top
+        k, x, y = flat[i]
+        dx, dy = offsets[i]
+        where = offset_copy(ax.transData, fig=ax.figure, x=dx, y=dy, units="points")
+        if dx or dy:
+            ax.plot([x, x], [y, y], color="black", linewidth=0)  # keep the spot in the data limits
+            ax.annotate("", (x, y), xytext=(dx, dy), textcoords="offset points",
+                        arrowprops={"arrowstyle": "-", "color": "black", "linewidth": 0.6}, zorder=19)
+        ax.scatter([x], [y], marker=_MARKERS[k % len(_MARKERS)], s=90 + 60 * (len(named) - k) / len(named),
+                   color=(ACCENTS + SIDE_COLOURS)[(k + 2) % 8], edgecolors="black", linewidths=0.6,
+                   label=named[k][0] if k not in labelled else None, zorder=5 + len(named) - k, transform=where)
+        labelled.add(k)
+
+
 # ----------------------------------------------------------------------------- thresholds
-def plot_threshold_curve(curve, *, ax=None) -> Figure:
+def parameter_label(name: str, unit: str = "", scenario=None, width: int = 60) -> str:
+    """An axis label for a parameter: what it is (its ``description``, else the first clause of its
+    ``assumption`` in ``scenario``; a source names a document, not the quantity), its name, and its unit.
+
+    >>> parameter_label("cn_audience", "USD bn/yr per point")
+    'cn audience (cn_audience), USD bn/yr per point'
+    """
+    what = ""
+    param = getattr(scenario, "parameters", {}).get(name) if scenario is not None else None
+    if param is not None:
+        text = param.description or param.assumption or ""
+        what = text.split(";")[0].split(": ")[0].split(" (")[0].strip().rstrip(".")
+        if len(what) > width:
+            what = what[: width].rsplit(" ", 1)[0] + "…"
+    if not what:
+        what = name.replace("_", " ").replace(".", " ")
+    return f"{what} ({name})" + (f", {unit}" if unit else "")
+
+
+def plot_threshold_curve(curve, *, ax=None, scenario=None, label: str | None = None) -> Figure:
     """Critical discount factor of each side against a swept parameter.
 
     ``curve`` is a :class:`sim.repeated.curves.ThresholdCurve`. Each side's critical δ (grim trigger
     with Nash reversion, solid; with minmax punishment, dashed) is drawn in its colour with
     its actual discount factor as a dotted line; where both discount factors clear both
-    thresholds the truce is self-enforcing, and that region is shaded.
+    thresholds the truce is self-enforcing, and that region is shaded. The x axis says what the
+    parameter is and its unit (:func:`parameter_label`; pass the ``scenario`` for its words, or
+    ``label`` to give the axis label).
     """
     fig, ax = _figure(ax, figsize=(8.5, 5))
     x = np.asarray(curve.values, dtype=float)
@@ -370,8 +453,7 @@ def plot_threshold_curve(curve, *, ax=None) -> Figure:
         ax.fill_between(x, 0, 1, where=ok, step="mid", color=ACCENTS[0], alpha=0.15,
                         transform=ax.get_xaxis_transform(), label="truce self-enforcing (both sides)")
     ax.set_ylim(0, 1.02)
-    unit = f" [{curve.unit}]" if curve.unit else ""
-    ax.set_xlabel(f"{curve.parameter}{unit}")
+    ax.set_xlabel(label if label is not None else parameter_label(curve.parameter, curve.unit, scenario))
     ax.set_ylabel(f"discount factor per {curve.period} (critical δ at 1: never self-enforcing)")
     ax.set_title(f"{curve.name}: when does the truce hold? (grim trigger)", fontsize=10)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
@@ -386,96 +468,6 @@ def _finite(values):
     return v
 
 
-# ----------------------------------------------------------------------------- tournaments, evolution
-def plot_tournament(result, *, fig: Figure | None = None) -> Figure:
-    """Ranking (mean payoff per round, whiskers spanning the best and worst opponent) and the
-    pairwise payoff heatmap of a :class:`sim.repeated.tournament.TournamentResult`."""
-    names = list(result.strategies)
-    order = list(result.ranking)
-    means = np.asarray(result.mean_payoff, dtype=float)[order]
-    P = np.asarray(result.pairwise, dtype=float)
-    lo = np.nanmin(P, axis=1)[order]
-    hi = np.nanmax(P, axis=1)[order]
-    if fig is None:
-        fig = Figure(figsize=(13, 0.35 * len(names) + 3.5), layout="constrained")
-    ax_rank, ax_heat = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.3]})
-    y = np.arange(len(order))[::-1]
-    ax_rank.barh(y, means, color=SIDE_COLOURS[0], alpha=0.85)
-    ax_rank.errorbar(means, y, xerr=[means - lo, hi - means], fmt="none", ecolor="black", capsize=2, linewidth=0.8)
-    ax_rank.set_yticks(y)
-    ax_rank.set_yticklabels([names[i] for i in order], fontsize=8)
-    ax_rank.set_xlabel(f"mean payoff per round{_unit(result_game(result))} (whiskers: worst and best opponent)")
-    ax_rank.set_title("ranking", fontsize=10)
-    image = ax_heat.imshow(P, cmap="cividis")
-    fig.colorbar(image, ax=ax_heat, shrink=0.8, label="strategy's mean payoff per round against opponent")
-    ax_heat.set_xticks(range(len(names)))
-    ax_heat.set_xticklabels(names, rotation=60, ha="right", fontsize=7)
-    ax_heat.set_yticks(range(len(names)))
-    ax_heat.set_yticklabels(names, fontsize=7)
-    ax_heat.set_xlabel("opponent")
-    ax_heat.set_ylabel("strategy")
-    ax_heat.set_title("pairwise payoffs", fontsize=10)
-    horizon = f"{result.rounds} rounds" if result.rounds else f"continuation {result.continuation:g}"
-    fig.suptitle(
-        f"{getattr(result_game(result), 'name', 'game')}: round robin ({horizon}, {result.replicates} replicates, "
-        f"noise {result.noise:g}, seed {_seed(result)})",
-        fontsize=10,
-    )
-    return fig
-
-
-def result_game(result):
-    """The game a result was computed on, when the result keeps it."""
-    return getattr(result, "game", None)
-
-
-def plot_evolution(result, *, ax=None) -> Figure:
-    """Population shares of each strategy over time (stack plot).
-
-    ``result`` is a :class:`sim.repeated.evolution.ReplicatorResult` (shares over continuous time) or a
-    :class:`sim.repeated.evolution.MoranResult` (mean shares over replicates at each birth–death step).
-    """
-    fig, ax = _figure(ax, figsize=(9, 4.8))
-    if hasattr(result, "times"):
-        times, shares = np.asarray(result.times), np.asarray(result.shares)
-        xlabel, what = "time (replicator dynamics)", "replicator dynamics"
-    else:
-        shares = np.asarray(result.mean_shares)
-        times = np.arange(len(shares))
-        xlabel = "birth–death step"
-        what = f"Moran process (N={result.population}, {result.replicates} replicates, seed {_seed(result)})"
-    colours = [(SIDE_COLOURS + ACCENTS)[i % 8] for i in range(len(result.strategies))]
-    ax.stackplot(times, shares.T, labels=list(result.strategies), colors=colours, alpha=0.85)
-    ax.set_ylim(0, 1)
-    ax.set_xlim(float(times[0]), float(times[-1]))
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("population share")
-    ax.set_title(f"Evolution of strategies: {what}", fontsize=10)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    return fig
-
-
-def plot_simplex(result, *, ax=None) -> Figure:
-    """Trajectory of a three-strategy population on the simplex (barycentric coordinates)."""
-    shares = np.asarray(result.shares if hasattr(result, "shares") else result.mean_shares, dtype=float)
-    if shares.shape[1] != 3:
-        raise InputError(f"a simplex plot needs exactly 3 strategies, got {shares.shape[1]}", key="strategies")
-    fig, ax = _figure(ax, figsize=(6, 5.5))
-    corners = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, np.sqrt(3) / 2]])
-    xy = shares @ corners
-    ax.fill(corners[:, 0], corners[:, 1], facecolor="none", edgecolor="black", linewidth=1)
-    ax.plot(xy[:, 0], xy[:, 1], color=SIDE_COLOURS[0], linewidth=1.8)
-    ax.scatter(*xy[0], color=ACCENTS[0], s=50, zorder=3, label="start")
-    ax.scatter(*xy[-1], color=SIDE_COLOURS[1], s=50, zorder=3, label="end")
-    for corner, name, dx in zip(corners, result.strategies, ((-0.02, -0.06), (0.02, -0.06), (0.0, 0.03))):
-        ax.annotate(name, corner + np.array(dx), ha="center", fontsize=9)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    ax.set_title("Evolution of strategies on the simplex", fontsize=10)
-    ax.legend(fontsize=8, loc="upper right", frameon=False)
-    return fig
-
-
 __all__ = [
     "SIDE_COLOURS",
     "check_plot_path",
@@ -486,6 +478,7 @@ __all__ = [
     "plot_payoff_matrix",
     "plot_payoff_space",
     "plot_threshold_curve",
+    "parameter_label",
     "plot_tournament",
     "plot_evolution",
     "plot_simplex",

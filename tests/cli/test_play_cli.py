@@ -195,3 +195,141 @@ def test_play_continuation_flag():
     data = run_json("play", PD, "--continuation", "0.9", "--reps", "500", "--seed", "4")
     assert data["setup"]["rounds"] is None and data["setup"]["continuation"] == 0.9
     assert 7 < data["summary"]["mean_rounds"] < 13
+
+
+# ----------------------------------------------------------------------------- sides that differ, units, progress
+def test_tournament_two_sided_reports_per_side():
+    data = run_json("tournament", USC, "--strategies", "tit_for_tat,always_defect,grim_trigger,always_cooperate",
+                    "--rounds", "8", "--reps", "5", "--seed", "1")
+    roles = data["roles"]
+    assert roles["normalisation"].startswith("score = mean over the two sides")
+    wins = {s: (roles["us"]["wins"][s], roles["china"]["wins"][s]) for s in data["ranking"]}
+    assert len(set(wins.values())) > 1  # not the same count for every strategy
+    for side in ("us", "china"):
+        for s, w in roles[side]["wins"].items():
+            assert 0 <= w <= roles[side]["wins_possible"][s] == 3 * 5
+    assert data["wins"] == {s: sum(w) for s, w in wins.items()}
+    assert data["ranking"] == sorted(roles["score"], key=lambda s: -roles["score"][s])
+    assert data["units"]["per_round"] == "USD bn per year"
+    text = run("tournament", USC, "--strategies", "tit_for_tat,always_defect", "--rounds", "8", "--reps", "5",
+               "--seed", "1").stdout
+    assert "as us: wins" in text and "as china: payoff/round" in text and "USD bn per year" in text
+    assert "each strategy played each side" in text
+    rows = list(csv.DictReader(io.StringIO(run("tournament", USC, "--strategies", "tit_for_tat,always_defect",
+                                               "--rounds", "8", "--reps", "2", "--format", "csv").stdout)))
+    assert {"score", "us_payoff", "us_wins", "china_payoff", "china_wins", "wins"} <= set(rows[0])
+
+
+def test_tournament_symmetric_output_unchanged():
+    data = run_json("tournament", PD, "--strategies", "tit_for_tat,always_defect", "--rounds", "200", "--reps", "2",
+                    "--seed", "1")
+    assert "roles" not in data and data["wins"] == {"tit_for_tat": 0, "always_defect": 2}
+    assert data["units"] == {"payoff_unit": "points", "period": "round", "round_factor": 1.0,
+                             "per_round": "points per round", "total": "points"}
+
+
+def test_play_states_units_and_converts_sums():
+    args = ("play", USC, "--rounds", "12", "--reps", "20", "--seed", "3")
+    data = run_json(*args)
+    u, s = data["units"], data["summary"]
+    assert (u["payoff_unit"], u["period"], u["round_factor"], u["total"]) == ("USD bn per year", "quarter", 0.25,
+                                                                               "USD bn")
+    for pid in ("us", "china"):
+        assert u["total_payoff"][pid] == pytest.approx(0.25 * s["total_payoff"][pid])
+        assert u["discounted_payoff"][pid] == pytest.approx(0.25 * s["discounted_payoff"][pid])
+    text = run(*args).stdout
+    assert "total payoff (mean), USD bn " in text and "payoff per round (mean), USD bn per year" in text
+    assert "a quarter at a rate counts 0.25 × the rate" in text
+    total_us = next(line for line in text.splitlines() if "total payoff (mean)" in line).split("│")[2].strip()
+    assert float(total_us) == pytest.approx(u["total_payoff"]["us"], abs=0.006)
+
+
+def test_evolve_two_populations_by_default_when_sides_differ():
+    base = ("evolve", USC, "--strategies", "tit_for_tat,always_defect,grim_trigger", "--rounds", "8", "--reps", "2",
+            "--seed", "1")
+    data = run_json(*base)
+    assert data["populations"] == 2 and data["replicator"]["populations"] == 2
+    for side in ("us", "china"):
+        assert sum(data["replicator"]["final"][side].values()) == pytest.approx(1.0)
+    one = run_json(*base, "--populations", "1")
+    assert one["populations"] == 1 and set(one["replicator"]["final"]) == {"tit_for_tat", "always_defect",
+                                                                           "grim_trigger"}
+    start = run_json(*base, "--start", "us:tit_for_tat=1,us:always_defect=1", "--start", "china:grim_trigger=1")
+    assert start["replicator"]["initial"]["us"] == {"tit_for_tat": 0.5, "always_defect": 0.5, "grim_trigger": 0.0}
+    assert start["replicator"]["initial"]["china"]["grim_trigger"] == 1.0
+    csv_out = run(*base, "--format", "csv").stdout
+    assert csv_out.startswith("time,us:tit_for_tat,us:always_defect,us:grim_trigger,china:tit_for_tat")
+    assert "two populations, one per side" in run(*base).stdout
+    assert run_json("evolve", PD, "--strategies", "tit_for_tat,always_defect", "--rounds", "5", "--reps", "1")[
+        "populations"] == 1
+
+
+def test_evolve_single_mutant_reports_fixation_with_interval():
+    data = run_json("evolve", PD, "--strategies", "tit_for_tat,always_defect", "--rounds", "50", "--reps", "1",
+                    "--method", "moran", "--population", "10", "--runs", "200", "--mutant", "tit_for_tat",
+                    "--seed", "2")
+    m = data["mutant"]
+    assert m["strategy"] == "tit_for_tat" and m["runs"] == 200 and m["neutral"] == pytest.approx(0.1)
+    assert m["fixation_interval"][0] <= m["fixation_probability"] <= m["fixation_interval"][1]
+    assert data["moran"]["initial_counts"] == {"tit_for_tat": 1, "always_defect": 9}
+    assert data["moran"]["fixation_interval"]["tit_for_tat"] == m["fixation_interval"]
+    two = run_json("evolve", USC, "--strategies", "tit_for_tat,always_defect", "--rounds", "8", "--reps", "1",
+                   "--method", "moran", "--population", "8", "--runs", "50", "--mutant", "china:always_defect",
+                   "--seed", "2")
+    assert two["mutant"]["side"] == "china"
+    assert two["moran"]["initial_counts"]["china"] == {"tit_for_tat": 7, "always_defect": 1}
+    assert two["moran"]["initial_counts"]["us"] == {"tit_for_tat": 8, "always_defect": 0}
+    text = run("evolve", PD, "--strategies", "tit_for_tat,always_defect", "--rounds", "50", "--reps", "1", "--method",
+               "moran", "--population", "10", "--runs", "50", "--mutant", "tit_for_tat", "--seed", "2").stdout
+    assert "one tit_for_tat mutant: took over in" in text and "95% interval" in text and "seed 2" in text
+
+
+@pytest.mark.parametrize(
+    "extra, needle",
+    [
+        (("--mutant", "tit_for_tat"), "error: --mutant: a single mutant needs a finite population"),
+        (("--start", "nope=1"), "error: --start: 'nope' is not one of the strategies"),
+        (("--start", "us:tit_for_tat=1", "--populations", "1"), "error: --start: 'us:tit_for_tat=1': one population"),
+        (("--method", "moran", "--mutant", "china:nope"), "error: --mutant: 'nope' is not one of"),
+    ],
+    ids=["mutant-replicator", "unknown-start", "side-one-population", "unknown-mutant"],
+)
+def test_evolve_start_errors_exit_2(extra, needle):
+    result = run("evolve", USC, "--strategies", "tit_for_tat,always_defect", "--rounds", "5", "--reps", "1", *extra)
+    assert result.exit_code == 2 and needle in result.stderr, result.stderr
+
+
+def test_status_line_is_periodic_and_quiet_silences_it(monkeypatch):
+    import sim.cli.play_cmds as pc
+
+    now = [0.0]
+    status = pc._Status("tournament", clock=lambda: now[0])
+    writes = []
+    monkeypatch.setattr(pc.sys, "stderr", type("E", (), {"write": lambda self, s: writes.append(s),
+                                                         "flush": lambda self: None})())
+    status(1, 10)  # within the first seconds: nothing
+    now[0] = pc.STATUS_DELAY + 0.1
+    status(5, 10)
+    now[0] += 0.5  # too soon for the next line
+    status(6, 10)
+    now[0] += pc.STATUS_EVERY
+    status(8, 10)
+    status.close()
+    lines = [w for w in writes if "done" in w]
+    assert len(lines) == 2 and "tournament: 50% done, 3 s elapsed, about 3 s left" in lines[0]
+    assert writes[-1] == "\r\x1b[K"
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_status_line_on_a_terminal_unless_quiet(monkeypatch, quiet):
+    import sim.cli.play_cmds as pc
+
+    monkeypatch.setattr(pc, "show_progress", lambda: True)
+    monkeypatch.setattr(pc, "STATUS_DELAY", 0.0)
+    monkeypatch.setattr(pc, "STATUS_EVERY", 0.0)
+    args = ["tournament", PD, "--rounds", "50", "--reps", "2", "--seed", "1", "--format", "json"]
+    result = CliRunner().invoke(main, args + (["--quiet"] if quiet else []))
+    assert result.exit_code == 0, result.output
+    assert ("tournament:" in result.stderr and "% done" in result.stderr) is not quiet
+    json.loads(result.stdout)
+    assert "quiet" not in json.loads(result.stdout)["invocation"]["params"]

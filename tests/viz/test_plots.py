@@ -106,7 +106,8 @@ def test_threshold_curve_plot(us_china_game):
     want = np.where(np.isfinite(curve.grim_nash[:, 1]), curve.grim_nash[:, 1], 1.0)
     assert np.allclose(lines["china: critical δ, Nash reversion"].get_ydata(), want)
     assert np.allclose(lines["us: discount factor"].get_ydata(), 0.85)
-    assert ax.get_xlabel() == "cn_re_retaliation [USD bn/yr]"
+    # what the parameter is (its name in words without the scenario), the name, and the unit
+    assert ax.get_xlabel() == "cn re retaliation (cn_re_retaliation), USD bn/yr"
     assert ax.get_ylabel().startswith("discount factor per quarter")
 
 

@@ -10,6 +10,9 @@ The short public API (everything else lives in the layers below)::
     scenario = sim.load_scenario("scenarios/us_china_2025.toml")
     game = sim.build_game(scenario)                     # a StageGame: A, B, labels, levers
     eqs = sim.nash_equilibria(game)                     # verified equilibria and how they were found
+    print(eqs)                                          # a short table, by action label
+    result = sim.analyse(game)                          # the whole one-shot analysis, one time budget
+    result.to_frame()                                   # one tidy row per concept (pandas)
     truce = sim.truce_thresholds(game)                  # critical discount factors of the truce
     match = sim.play(game, {"us": "tit_for_tat", "china": "deadline_truce:k=4"},
                      rounds=12, replicates=1000, noise=0.05, seed=1)
@@ -52,6 +55,7 @@ _API = {
     "kalai_smorodinsky": "sim.stage.bargaining",
     "stackelberg": "sim.stage.commitment",
     "threat_check": "sim.stage.commitment",
+    "analyse": "sim.repeated.analysis",
     "get_strategy": "sim.repeated.strategies",
     "list_strategies": "sim.repeated.strategies",
     "PlaySettings": "sim.repeated.settings",

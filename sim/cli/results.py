@@ -90,6 +90,7 @@ class SolveParams(_Params):
     infinite: bool
     welfare: bool
     no_knife: bool
+    quiet: bool = False  # a status line on a terminal: changes nothing a result holds
 
 
 class _RepeatedParams(_Params):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import sys
+import threading
+import time
 
 import click
 
@@ -15,6 +16,7 @@ from sim.cli.common import (
     payoffs_note,
     plot_option,
     save_plot,
+    show_progress,
     threat_option,
     welfare_option,
 )
@@ -24,22 +26,21 @@ from sim.cli.scenario_cmds import gambit_kind, load_game, load_payoffs, read_tre
 from sim.dynamic.solve import SELECTIONS
 from sim.empirics.robust import stage_knife_edges
 from sim.errors import InputError
-from sim.repeated.payoff_set import feasible_ir_set
-from sim.stage.bargaining import (
-    correlated_equilibrium,
-    kalai_smorodinsky,
-    nash_bargaining,
-    pareto_profiles,
-    utilitarian_optimum,
+from sim.repeated.analysis import (
+    BUDGET_REASON,
+    DEFAULT_DISAGREEMENT,
+    DISAGREEMENTS,
+    analysis_text,
 )
-from sim.stage.commitment import stackelberg, stackelberg_mixed, threat_check
-from sim.stage.dominance import iterated_dominance
-from sim.stage.equilibria import nash_equilibria
-from sim.stage.labels import attach_labels
-from sim.stage.security import security
+from sim.repeated.analysis import analyse as analyse_game
+from sim.repeated.payoff_set import feasible_ir_set
+from sim.stage.budget import Budget
+from sim.stage.commitment import threat_check
 
-#: Pareto-efficient profiles listed in the report (all are counted).
-MAX_PARETO_LISTED = 1_000
+#: A step of solve shows a status line on a terminal once it has run this many seconds ...
+STATUS_AFTER = 2.0
+#: ... and refreshes it this often.
+STATUS_EVERY = 0.5
 
 HELP = """Analyse the stage game of a scenario FILE (for a game with state: the stage game of
 the initial state, and the game's Markov perfect equilibria; for a sequential game, a scenario
@@ -61,6 +62,10 @@ Solution concepts:
   correlated eq.    a jointly randomised recommendation neither side wants to disobey, best total.
   Stackelberg       one side commits first, the other best-responds (ties broken as --tie says);
                     also the best commitment to a mixed action (ties for the leader).
+  truce thresholds  each side's critical discount factor for keeping the cooperative profile
+                    under grim trigger (tradesim thresholds gives the rest).
+Every payoff is printed with the scenario's payoff_unit. On a terminal a step running more than
+a few seconds shows a status line on stderr (--quiet: none).
 
 Methods: auto (reduce by dominance, then vertex enumeration, or Lemke-Howson past 20 actions a
 side), pure, support (equal-size supports), vertex (all extreme equilibria, degenerate games too),
@@ -88,11 +93,13 @@ Games with state ([state] tables, or payoffs using round or prev.PLAYER.LEVER):
 @click.option("--method", type=click.Choice(["auto", "pure", "support", "vertex", "lemke-howson"]),
               default="auto", show_default=True, help="How to find Nash equilibria.")
 @click.option("--max-seconds", type=float, default=60.0, show_default=True,
-              help="Time budget for the equilibrium search, and once more for all the other steps together "
-                   "(dominance, security, bargaining, correlated equilibrium, commitment); past it a result "
-                   "says partial, incomplete or skipped.")
-@click.option("--disagreement", type=click.Choice(["nash", "security"]), default="nash", show_default=True,
-              help="Bargaining threat point: worst-for-both Nash payoffs, or security levels.")
+              help="Time budget for the equilibrium search, and once more for every other step together "
+                   "(dominance, security, bargaining, correlated equilibrium, commitment, truce thresholds, "
+                   "knife edges); a step past it says partial, incomplete or 'skipped: time budget' (JSON: "
+                   "budget.cut_short).")
+@click.option("--disagreement", type=click.Choice(DISAGREEMENTS), default=DEFAULT_DISAGREEMENT, show_default=True,
+              help="Bargaining threat point: each side's worst payoff over the Nash equilibria (the default "
+                   "everywhere, sweep's bargaining metric too), or the security levels.")
 @click.option("--tie", type=click.Choice(["leader", "against"]), default="leader", show_default=True,
               help="Stackelberg: break the follower's ties in the leader's favour or against it.")
 @click.option("--selection", type=click.Choice(SELECTIONS), default="utilitarian", show_default=True,
@@ -122,9 +129,12 @@ Games with state ([state] tables, or payoffs using round or prev.PLAYER.LEVER):
 @click.option("--no-knife-edges", "no_knife", is_flag=True,
               help="Skip the search for parameters whose small move (within 10% of its range) changes the "
                    "pure equilibrium set.")
+@click.option("--quiet", "-q", is_flag=True, help="No status line on the terminal for long steps.")
 @click.pass_context
 def solve(ctx, file, method, max_seconds, disagreement, tie, selection, mixed_dominance, fmt, plot_path, terms_path,
-          matrix_path, tree_path, simultaneous, state_path, policy_path, infinite, welfare, no_knife):
+          matrix_path, tree_path, simultaneous, state_path, policy_path, infinite, welfare, no_knife, quiet):
+    if not max_seconds > 0:
+        raise InputError(f"must be positive, got {max_seconds:g}", key="--max-seconds")
     for option, extra in (("--plot-terms", terms_path), ("--plot-matrix", matrix_path),
                           ("--plot-state", state_path), ("--plot-policy", policy_path), ("--plot-tree", tree_path)):
         if extra is not None:
@@ -145,18 +155,35 @@ def solve(ctx, file, method, max_seconds, disagreement, tie, selection, mixed_do
         return
     if tree_path is not None:
         raise InputError("only a sequential game (a scenario with [sequence]) has a tree", key="--plot-tree")
-    report = analyse(game, method=method, max_seconds=max_seconds, disagreement=disagreement, tie=tie,
-                     mixed_dominance=mixed_dominance, progress=_status_line())
-    report["payoffs"] = "welfare" if welfare else "political"
-    found = None if no_knife else stage_knife_edges(file, conclusions="equilibria", welfare=welfare)
-    report["knife_edges"] = None if found is None else found[0]
-    markov = markov_report(scenario, selection=selection, source=file, state_plot=state_path,
-                           policy_plot=policy_path, infinite=infinite)
+    budget = Budget()  # shared with the knife edges; analyse sets its deadline when the equilibrium search ends
+    with StatusLine(enabled=False if quiet else None) as status:
+        result = analyse_game(game, method=method, max_seconds=max_seconds, disagreement=disagreement, tie=tie,
+                              mixed_dominance=mixed_dominance, progress=status, budget=budget)
+        report = result.to_dict()
+        report["payoffs"] = "welfare" if welfare else "political"
+        found, knife_skipped = None, None
+        if no_knife:
+            pass
+        elif budget.expired():
+            knife_skipped = BUDGET_REASON
+            report["budget"]["cut_short"]["knife edges"] = "skipped: " + BUDGET_REASON
+            report["budget"]["complete"] = False
+        else:
+            status("knife edges", 0.0)
+            found = stage_knife_edges(file, conclusions="equilibria", welfare=welfare)
+            status("knife edges", 1.0)
+        report["knife_edges"] = None if found is None else found[0]
+        status("Markov perfect equilibria", 0.0)
+        markov = markov_report(scenario, selection=selection, source=file, state_plot=state_path,
+                               policy_plot=policy_path, infinite=infinite)
+        status("Markov perfect equilibria", 1.0)
     if markov is not None:
         report["markov_perfect"] = markov
     draw(game, report, space=plot_path, terms=terms_path, matrix=matrix_path)
     if fmt == "json":
-        echo_json({**report, "invocation": invocation(ctx, file)})
+        made = invocation(ctx, file)
+        made["params"].pop("quiet", None)  # how the terminal looked, not how the result was made
+        echo_json({**report, "invocation": made})
     else:
         text = render_text(report)
         note = payoffs_note(scenario, welfare)
@@ -164,6 +191,8 @@ def solve(ctx, file, method, max_seconds, disagreement, tie, selection, mixed_do
             text = note + "\n" + text
         if found is not None:
             text += "\n" + "\n".join(knife_edge_lines(*found, what="the pure equilibrium set"))
+        elif knife_skipped:
+            text += f"\n\nKnife edges: skipped: {knife_skipped}"
         if markov is not None:
             text += "\n" + "\n".join(render_markov(markov, list(game.player_ids)))
         click.echo(text)
@@ -207,148 +236,90 @@ def draw(game, report: dict, *, space=None, terms=None, matrix=None) -> None:
         save_plot(plots.plot_payoff_matrix(game, equilibria=pure), matrix)
 
 
-def _status_line():
-    """A ``progress(step, fraction)`` that keeps one status line on a terminal's stderr (else ``None``)."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(step: str, fraction: float) -> None:
-        sys.stderr.write(f"\r{step[:60]}: {fraction:4.0%}   ")
-        if fraction >= 1.0:
-            sys.stderr.write("\r" + " " * 72 + "\r")
-        sys.stderr.flush()
-
-    return show
-
-
-def analyse(game, *, method="auto", max_seconds=60.0, disagreement="nash", tie="leader",
-            mixed_dominance=False, progress=None) -> dict:
-    """Everything ``solve`` prints, as one JSON-ready dict (stable keys).
-
-    ``max_seconds`` bounds the equilibrium search, and once more every other step together (one
-    shared :class:`~sim.stage.budget.Budget`): a step the time runs out in says ``complete: false``
-    or ``skipped`` with the reason, as does one whose arrays would pass the memory cap.
+class StatusLine:
+    """``progress(step, fraction)`` for :func:`~sim.repeated.analysis.analyse`: one status line on a
+    terminal's stderr, shown only once a step has run more than :data:`STATUS_AFTER` seconds and
+    refreshed every :data:`STATUS_EVERY` seconds (the innermost step running, the share done when
+    it reports one, the seconds since the outermost began) by a daemon thread; cleared when the
+    step ends. Steps nest (an analysis's own steps inside :func:`analyse`'s). Off a terminal, or
+    with ``enabled=False`` (``--quiet``), it writes nothing.
     """
-    import numpy as np
 
-    from sim.stage.budget import Budget
+    def __init__(self, stream=None, *, enabled: bool | None = None, after: float | None = None,
+                 every: float | None = None):
+        self.stream = sys.stderr if stream is None else stream
+        self.enabled = show_progress() if enabled is None else enabled
+        self.after = STATUS_AFTER if after is None else after
+        self.every = STATUS_EVERY if every is None else every
+        self._steps: list[list] = []  # [name, start, fraction], outermost first
+        self._shown = False
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
-    acts, ids = game.actions, tuple(game.player_ids)
-    eq = nash_equilibria(game, method, max_seconds=max_seconds, mixed_dominance=mixed_dominance)
-    budget = Budget(max_seconds=max_seconds, progress=progress)
-    out = eq.to_dict()
-    dom = eq.dominance or attach_labels(iterated_dominance(game.A, game.B, mixed=mixed_dominance, budget=budget), game)
-    out["dominance"] = dom.to_dict()
-    out["game"] = {"name": game.name, "players": list(ids), "shape": list(game.shape), "units": game.units}
-    out["security"] = [s.to_dict() for s in security(game, budget=budget)]
-    pareto = pareto_profiles(game.A, game.B)
-    out["pareto"] = [
-        {"profile": {ids[0]: acts[0][i], ids[1]: acts[1][j]},
-         "payoffs": {ids[0]: float(game.A[i, j]), ids[1]: float(game.B[i, j])}}
-        for i, j in pareto[:MAX_PARETO_LISTED]
-    ]
-    out["pareto_count"] = int(len(pareto))
-    if eq.equilibria:
-        pay = np.array([e.payoffs for e in eq.equilibria])
-        d = (float(pay[:, 0].min()), float(pay[:, 1].min()))
-        d_arg = d if disagreement == "nash" else "security"
-    else:
-        d_arg = "security"
-    sols = [nash_bargaining(game, d_arg, budget=budget), kalai_smorodinsky(game, d_arg, budget=budget),
-            utilitarian_optimum(game)]
-    if disagreement == "nash" and eq.equilibria:
-        sols = [
-            dataclasses.replace(s, disagreement_source="worst-for-both Nash equilibrium payoffs"
-                                if s.disagreement is not None else None)
-            for s in sols
-        ]
-    out["bargaining"] = [s.to_dict() for s in sols]
-    out["correlated_equilibrium"] = correlated_equilibrium(game, budget=budget).to_dict()
-    out["stackelberg"] = [stackelberg(game, leader, tie=tie).to_dict() for leader in (0, 1)]
-    out["stackelberg_mixed"] = [stackelberg_mixed(game, leader, budget=budget).to_dict() for leader in (0, 1)]
-    return out
+    def __call__(self, step: str, fraction: float) -> None:
+        if not self.enabled:
+            return
+        with self._lock:
+            names = [s[0] for s in self._steps]
+            if fraction >= 1.0:
+                if step in names:
+                    del self._steps[names.index(step):]
+                    self._clear()
+                return
+            if step in names:
+                self._steps[names.index(step)][2] = fraction
+            else:
+                self._steps.append([step, time.monotonic(), fraction])
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="tradesim-status", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            with self._lock:
+                if not self._steps:
+                    continue
+                elapsed = time.monotonic() - self._steps[0][1]
+                if elapsed < self.after:
+                    continue
+                name, _, fraction = self._steps[-1]
+                share = f", {fraction:.0%}" if fraction > 0 else ""
+                self.stream.write(f"\r{name[:56]}: {elapsed:.0f} s{share}   ")
+                self.stream.flush()
+                self._shown = True
+
+    def _clear(self) -> None:
+        if self._shown:
+            self.stream.write("\r" + " " * 72 + "\r")
+            self.stream.flush()
+            self._shown = False
+
+    def close(self) -> None:
+        """Stop the refreshing thread and clear the line."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        with self._lock:
+            self._clear()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
-def _pays(values: dict | None, ids) -> str:
-    if not values or any(values.get(p) is None for p in ids):
-        return "n/a"
-    return ", ".join(f"{p} {values[p]:.4g}" for p in ids)
+def analyse(game, *, method="auto", max_seconds=60.0, disagreement=DEFAULT_DISAGREEMENT, tie="leader",
+            mixed_dominance=False, progress=None) -> dict:
+    """Everything ``solve`` prints, as one JSON-ready dict (stable keys): the ``to_dict()`` of
+    :func:`sim.repeated.analysis.analyse`, which does the work (kept for callers of this name)."""
+    return analyse_game(game, method=method, max_seconds=max_seconds, disagreement=disagreement, tie=tie,
+                        mixed_dominance=mixed_dominance, progress=progress).to_dict()
 
 
-def _skipped(item: dict) -> str:
-    """`` (skipped: why)`` or `` (incomplete: time budget)`` for a step that did not finish, else ``""``."""
-    if item.get("skipped"):
-        return f" (skipped: {item['skipped']})"
-    if item.get("complete") is False:
-        return " (incomplete: the time budget ran out; the best found so far)"
-    return ""
-
-
-def _fmt_strategy(s: dict) -> str:
-    if len(s) == 1:
-        return next(iter(s))
-    return " + ".join(f"{p:.4g}·[{a}]" for a, p in s.items())
-
-
-def render_text(r: dict) -> str:
-    ids = r["game"]["players"]
-    lines = [f"{r['game']['name']}: {r['game']['shape'][0]} x {r['game']['shape'][1]} actions"
-             + (f", payoffs in {r['game']['units']}" if r["game"]["units"] else "")]
-    state = "complete" if r["complete"] else ("partial (time budget)" if r["partial"] else "not guaranteed complete")
-    lines.append(f"\nNash equilibria: {len(r['equilibria'])} by {r['method']} ({state}"
-                 + ("; degenerate game" if r["degenerate"] else "") + ")")
-    for k, e in enumerate(r["equilibria"], 1):
-        lines.append(f"  {k}. " + "; ".join(f"{p}: {_fmt_strategy(e['strategies'][p])}" for p in ids))
-        lines.append("     payoffs " + ", ".join(f"{p} {e['payoffs'][p]:.4g}" for p in ids))
-    if len(r["components"]) < len(r["equilibria"]):
-        lines.append("  connected components: " + ", ".join(str([i + 1 for i in c]) for c in r["components"]))
-    for note in r["notes"]:
-        lines.append(f"  note: {note}")
-    dom = r["dominance"]
-    lines.append(f"\nDominance ({dom['method']}): {len(dom['eliminated'])} actions removed in {dom['rounds']} rounds; "
-                 f"surviving {len(dom['surviving'][0])} x {len(dom['surviving'][1])}")
-    for e in dom["eliminated"][:20]:
-        by = ", ".join(dom_by for dom_by in e["dominated_by"])
-        lines.append(f"  round {e['round']}: {ids[e['player']]} drops [{e['action']}] (dominated by [{by}])")
-    if len(dom["eliminated"]) > 20:
-        lines.append(f"  ... {len(dom['eliminated']) - 20} more (see --format json)")
-    lines.append("\nSecurity levels (maxmin = guaranteed; minmax = what the other side can hold you to):")
-    for s in r["security"]:
-        mixed = {k: s[k]["value"] for k in ("maxmin_mixed", "minmax_mixed")}
-        text = {k: "n/a" if v is None else f"{v:.4g}" for k, v in mixed.items()}
-        lines.append(f"  {s['player']}: maxmin pure {s['maxmin_pure']['value']:.4g} with [{s['maxmin_pure']['action']}], "
-                     f"mixed {text['maxmin_mixed']}; minmax pure {s['minmax_pure']['value']:.4g}, "
-                     f"mixed {text['minmax_mixed']}{_skipped(s)}")
-    lines.append(f"\nPareto-efficient pure profiles: {r.get('pareto_count', len(r['pareto']))}")
-    for p in r["pareto"][:10]:
-        lines.append("  " + "; ".join(f"{i}: {p['profile'][i]}" for i in ids)
-                     + "  -> " + ", ".join(f"{p['payoffs'][i]:.4g}" for i in ids))
-    if r.get("pareto_count", len(r["pareto"])) > 10:
-        lines.append(f"  ... {r.get('pareto_count', len(r['pareto'])) - 10} more")
-    lines.append("\nNegotiation:")
-    for b in r["bargaining"]:
-        pts = _pays(b["payoffs"], ids) + _skipped(b)
-        lot = " / ".join(f"{x['weight']:.3g}×({'; '.join(x['profile'])})" for x in b["lottery"])
-        dp = ""
-        if b["disagreement"]:
-            dp = f" [disagreement {', '.join(f'{v:.4g}' for v in b['disagreement'].values())}: {b['disagreement_source']}]"
-        lines.append(f"  {b['concept']}: {pts}{dp}")
-        if lot:
-            lines.append(f"     {lot}")
-    if "correlated_equilibrium" in r:
-        ce = r["correlated_equilibrium"]
-        lines.append("  correlated equilibrium (max total): " + _pays(ce["payoffs"], ids) + _skipped(ce))
-    lines.append("\nStackelberg (leader commits, follower best-responds):")
-    for s in r["stackelberg"]:
-        lines.append(f"  {s['leader']} leads with [{s['leader_action']}], follower answers [{s['follower_action']}]: "
-                     + ", ".join(f"{p} {s['payoffs'][p]:.4g}" for p in ids) + f" (ties: {s['tie_rule']})")
-    for s in r.get("stackelberg_mixed", []):
-        if not s.get("leader_strategy"):
-            lines.append(f"  {s['leader']}'s mixed commitment: n/a{_skipped(s)}")
-            continue
-        lines.append(f"  {s['leader']} commits to {_fmt_strategy(s['leader_strategy'])}, follower answers "
-                     f"[{s['follower_action']}]: " + _pays(s["payoffs"], ids) + " (mixed commitment)" + _skipped(s))
-    return "\n".join(lines)
+#: ``solve``'s text for a report dict (:func:`sim.repeated.analysis.analysis_text`).
+render_text = analysis_text
 
 
 @click.command("threat")

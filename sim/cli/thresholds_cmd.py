@@ -3,7 +3,11 @@ with state, from which initial states."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+
 import click
+import numpy as np
 
 from sim.cli.common import (
     console,
@@ -22,10 +26,13 @@ from sim.cli.robust_cmd import knife_edge_lines
 from sim.cli.scenario_cmds import load_payoffs
 from sim.empirics.robust import stage_knife_edges
 from sim.errors import InputError
-from sim.repeated.curves import threshold_curve
+from sim.model.load import read_document
+from sim.repeated.curves import ThresholdCurve, threshold_curve
 from sim.repeated.payoff_set import feasible_ir_set
 from sim.repeated.thresholds import truce_thresholds
 from sim.sweeps.design import number_paths, parse_axis
+from sim.sweeps.evaluate import PointEvaluator
+from sim.sweeps.metrics import BATCH_CELLS, SweepJob
 
 #: Parameter values a --vary curve may have (a sweep does more).
 MAX_CURVE_POINTS = 10_000
@@ -35,8 +42,9 @@ MAX_CURVE_POINTS = 10_000
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--cooperative", "coop_items", multiple=True, metavar="PLAYER=ACTION",
               help="Truce profile (default: scenario's).")
-@click.option("--vary", metavar="PARAMETER=LO:HI:N", default=None,
-              help="Also trace the thresholds as one parameter runs over N values from LO to HI.")
+@click.option("--vary", metavar="PATH=LO:HI:N", default=None,
+              help="Also trace the thresholds as one number runs over N values from LO to HI (or PATH=v1,v2,...): "
+                   "any path sweep -p takes, e.g. a parameter, players.ID.discount, a lever level.")
 @click.option("--infinite-horizon", "infinite", is_flag=True,
               help="Games with state: check the truce with no end date (ignore [repeated] rounds).")
 @welfare_option
@@ -66,12 +74,12 @@ def thresholds(ctx, file, coop_items, vary, infinite, welfare, no_knife, fmt, pl
                                                     cooperative=th.cooperative)
     markov = truce_report(scenario, cooperative, source=file, infinite=infinite)
     payoff_set = feasible_ir_set(game)
-    curve = _threshold_curve(scenario, vary, cooperative) if vary else None
+    curve = _threshold_curve(scenario, vary, cooperative, source=file, welfare=welfare) if vary else None
     if plot_path:
         from sim.viz import plots
 
         if curve is not None:
-            fig = plots.plot_threshold_curve(curve)
+            fig = plots.plot_threshold_curve(curve, scenario=scenario)
         else:
             i, j = th.cooperative
             fig = plots.plot_payoff_space(game, payoff_set=payoff_set, points={
@@ -127,12 +135,13 @@ def thresholds(ctx, file, coop_items, vary, infinite, welfare, no_knife, fmt, pl
         con.print(table)
 
 
-def _threshold_curve(scenario, vary: str, cooperative):
-    """The curve of ``--vary NAME=LO:HI:N`` (or ``NAME=v1,v2,...``), parsed as ``sweep`` parses ``--param``."""
+def _threshold_curve(scenario, vary: str, cooperative, *, source: str, welfare: bool = False):
+    """The curve of ``--vary PATH=LO:HI:N`` (or ``PATH=v1,v2,...``): any number ``sweep -p`` takes
+    (a parameter, ``players.ID.discount``, a lever level, a payoff entry, a state's initial level,
+    ...), parsed by sweep's own parser (:func:`sim.sweeps.design.parse_axis`)."""
 
-    parameters = {path: p for path, p in number_paths(scenario).items() if p.kind == "parameter"}
     try:
-        axis = parse_axis(vary, parameters)
+        axis = parse_axis(vary, number_paths(scenario))
     except InputError as exc:
         raise InputError(exc.message, key=f"--vary {vary}") from None
     if axis.values is None and axis.n is None:
@@ -140,7 +149,41 @@ def _threshold_curve(scenario, vary: str, cooperative):
     values = axis.grid()
     if len(values) > MAX_CURVE_POINTS:
         raise InputError(f"{len(values)} values; at most {MAX_CURVE_POINTS} (use tradesim sweep for more)", key="--vary")
-    return threshold_curve(scenario, axis.path.name, values, cooperative=cooperative)
+    if axis.path.kind == "parameter":
+        return threshold_curve(scenario, axis.path.name, values, cooperative=cooperative)
+    return curve_along_path(source, axis.path, values, cooperative=cooperative, welfare=welfare)
+
+
+def curve_along_path(source: str, path, values, *, cooperative=None, welfare: bool = False) -> ThresholdCurve:
+    """Truce thresholds as the sweep path ``path`` (a :class:`~sim.sweeps.design.NumberPath`) takes
+    each of ``values``: the stage games come from sweep's own evaluator, so a number means here what
+    it means in ``sweep -p``. Numbers the thresholds do not read (repeated-play settings, strategy
+    parameters) give a flat curve."""
+    document = copy.deepcopy(read_document(source))
+    if welfare:  # the [welfare] values as base values, as --welfare reads the file
+        for name, value in (document.get("welfare") or {}).items():
+            document["parameters"][name]["value"] = float(value)
+    job = SweepJob(document=document, source=source, paths=(path.path,), metrics=(), strategies=(), reps=1,
+                   seed=0, replicates=1)
+    ev = PointEvaluator(job)
+    base = ev.base_game
+    values = np.asarray(values, dtype=float)
+    step = max(1, BATCH_CELLS // max(1, base.A.size))
+    rows = []
+    for lo in range(0, len(values), step):
+        block = values[lo:lo + step, None]
+        batch = ev.batch(block, np.zeros(len(block), dtype=np.int64))
+        for k in range(len(block)):
+            game = dataclasses.replace(base, A=np.asarray(batch.A[k]), B=np.asarray(batch.B[k]),
+                                       discount=(float(batch.discount[k, 0]), float(batch.discount[k, 1])))
+            rows.append(truce_thresholds(game, cooperative))
+    first = rows[0]
+    return ThresholdCurve(
+        name=base.name, parameter=path.path, unit="", period=first.period, player_ids=first.player_ids,
+        values=values, grim_nash=np.array([r.grim_nash for r in rows]), grim_minmax=np.array([r.grim_minmax for r in rows]),
+        tit_for_tat=np.array([r.tit_for_tat for r in rows]), discount=np.array([r.discount for r in rows]),
+        self_enforcing=np.array([r.self_enforcing("grim_nash") for r in rows]),
+    )
 
 
 def register(group: click.Group) -> None:

@@ -12,8 +12,9 @@ over profiles, e.g. alternating or jointly randomised settlements). Solutions:
 * the correlated equilibrium of largest total payoff (Aumann 1974; an LP, Papadimitriou and
   Roughgarden 2008).
 
-The disagreement point is by default the worst-for-both Nash equilibrium payoff (each player's
-lowest payoff over the game's equilibria), or the players' mixed security levels.
+The disagreement point is by default (:data:`DEFAULT_DISAGREEMENT`, the same in ``solve``,
+``sweep``'s bargaining metric and :func:`sim.analyse`) the worst-for-both Nash equilibrium payoff
+(each player's lowest payoff over the game's equilibria), or the players' mixed security levels.
 
 Scale: the Pareto set is one sort of the ``m*n`` payoff pairs (no pairwise comparison), and the
 frontier's hull is built on the Pareto points only, so a 1000 x 1000 game takes well under a
@@ -37,12 +38,24 @@ from sim.stage.correlated import (
     correlated_incentives,
 )
 from sim.stage.equilibria import as_arrays, nash_equilibria
-from sim.stage.labels import labelled
+from sim.stage.labels import fmt_value, labelled, records_frame
 from sim.stage.lp import SolverError, game_label, unit_payoffs
 from sim.stage.security import security_levels
 
-__all__ = ["BargainingSolution", "pareto_profiles", "disagreement_point", "nash_bargaining", "kalai_smorodinsky",
+__all__ = ["DEFAULT_DISAGREEMENT", "BargainingSolution", "pareto_profiles", "disagreement_point", "nash_bargaining", "kalai_smorodinsky",
            "utilitarian_optimum", "CorrelatedEquilibrium", "correlated_equilibrium", "correlated_incentives"]
+
+
+#: The disagreement point of every bargaining solution unless one is given: ``"nash"``, each side's
+#: lowest payoff over the stage game's Nash equilibria. Failing to agree leaves the sides playing the
+#: game without an agreement, and a non-cooperative equilibrium is where that play rests: the
+#: tariff-war point of Johnson (1953, Rev. Econ. Stud. 21:142-153) and Mayer (1981, Oxford Econ.
+#: Papers 33:135-153), the threat point of Grossman and Helpman's trade talks (1995, JPE
+#: 103:675-708); the worst equilibrium for both is the cautious reading when there are several.
+#: Security levels (``"security"``) assume each side expects the other to minimise its payoff at any
+#: cost to itself: lower, and rarely what a breakdown of talks looks like. ``solve``, ``sweep``'s
+#: bargaining metric and :func:`sim.analyse` all use this default, and all state the point used.
+DEFAULT_DISAGREEMENT = "nash"
 
 
 @dataclass(frozen=True)
@@ -89,6 +102,34 @@ class BargainingSolution(HtmlRepr):
             "complete": self.skipped is None,
             "skipped": self.skipped,
         }
+
+    def record(self) -> dict:
+        """One flat record (action labels): what ``to_frame()`` and printing show."""
+        d, ids = self.to_dict(), self.player_ids
+        row = {"concept": self.concept}
+        row.update({f"payoff.{p}": d["payoffs"][p] for p in ids})
+        row.update({f"disagreement.{p}": None if d["disagreement"] is None else d["disagreement"][p] for p in ids})
+        row["disagreement_source"] = self.disagreement_source
+        row["agreement"] = " / ".join(f"{x['weight']:.3g} x ({'; '.join(map(str, x['profile']))})" for x in d["lottery"])
+        row["skipped"] = self.skipped
+        return row
+
+    def to_frame(self):
+        """The solution as a one-row :class:`pandas.DataFrame` (payoffs, disagreement point, agreement)."""
+        return records_frame([self.record()])
+
+    def __str__(self) -> str:
+        r, ids = self.record(), self.player_ids
+        if self.skipped:
+            return f"{self.concept}: skipped: {self.skipped}"
+        text = f"{self.concept}: " + ", ".join(f"{p} {fmt_value(r[f'payoff.{p}'])}" for p in ids)
+        if self.disagreement is not None:
+            text += (" (disagreement point " + ", ".join(f"{p} {fmt_value(r[f'disagreement.{p}'])}" for p in ids)
+                     + f": {self.disagreement_source})")
+        return text + (f"\n  agreement: {r['agreement']}" if r["agreement"] else "")
+
+    def __repr__(self) -> str:
+        return f"BargainingSolution({self})"
 
 
 def _pareto_mask(u: np.ndarray) -> np.ndarray:
@@ -147,7 +188,7 @@ def _frontier(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, list[tuple[int,
 NASH_DISAGREEMENT_SECONDS = 30.0
 
 
-def disagreement_point(game, source: str = "nash", *, max_seconds: float | None = None,
+def disagreement_point(game, source: str = DEFAULT_DISAGREEMENT, *, max_seconds: float | None = None,
                        progress: Progress | None = None, budget: Budget | None = None
                        ) -> tuple[tuple[float, float], str]:
     """The threat point: ``"nash"`` (each player's lowest equilibrium payoff) or ``"security"``.
@@ -226,7 +267,7 @@ def _no_point(concept: str, src: str) -> BargainingSolution:
 
 
 @labelled
-def nash_bargaining(game, disagreement="nash", *, max_seconds: float | None = None,
+def nash_bargaining(game, disagreement=DEFAULT_DISAGREEMENT, *, max_seconds: float | None = None,
                     progress: Progress | None = None, budget: Budget | None = None) -> BargainingSolution:
     """Nash bargaining solution over the convex hull of payoff pairs.
 
@@ -267,7 +308,7 @@ def nash_bargaining(game, disagreement="nash", *, max_seconds: float | None = No
 
 
 @labelled
-def kalai_smorodinsky(game, disagreement="nash", *, max_seconds: float | None = None,
+def kalai_smorodinsky(game, disagreement=DEFAULT_DISAGREEMENT, *, max_seconds: float | None = None,
                       progress: Progress | None = None, budget: Budget | None = None) -> BargainingSolution:
     """Kalai–Smorodinsky solution: the last feasible point on the ray from ``d`` to the ideal point
     (each player's best feasible payoff among agreements that give the other at least ``d``).

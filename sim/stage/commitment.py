@@ -30,7 +30,7 @@ from sim.render import HtmlRepr
 from sim.stage.budget import Budget, BudgetExhausted, Progress, TooLarge, budget_of
 from sim.stage.dominance import _pure_dominated
 from sim.stage.equilibria import as_arrays, payoff_scale
-from sim.stage.labels import labelled
+from sim.stage.labels import fmt_value, labelled, records_frame, strategy_text
 from sim.stage.lp import (
     SolverError,
     game_label,
@@ -84,6 +84,29 @@ class StackelbergOutcome(HtmlRepr):
             labels = actions[self.leader] if actions else [str(i) for i in range(len(self.leader_strategy))]
             out["leader_strategy"] = {labels[i]: float(p) for i, p in enumerate(self.leader_strategy) if p > 1e-12}
         return out
+
+    def record(self) -> dict:
+        """One flat record (action labels): what ``to_frame()`` and printing show."""
+        d, ids = self.to_dict(), self.player_ids
+        row = {"leader": d["leader"],
+               "commitment": strategy_text(d["leader_strategy"]) if d.get("leader_strategy") else d["leader_action"],
+               "follower_action": d["follower_action"]}
+        row.update({f"payoff.{p}": d["payoffs"][p] for p in ids})
+        row.update({"tie_rule": self.tie_rule, "method": self.method, "complete": self.complete})
+        return row
+
+    def to_frame(self):
+        """The outcome as a one-row :class:`pandas.DataFrame` (commitment, reply, payoffs)."""
+        return records_frame([self.record()])
+
+    def __str__(self) -> str:
+        r = self.record()
+        return (f"{r['leader']} leads with [{r['commitment']}], follower answers [{r['follower_action']}]: "
+                + ", ".join(f"{p} {fmt_value(r[f'payoff.{p}'])}" for p in self.player_ids)
+                + f" ({self.method}; ties: {self.tie_rule}" + ("" if self.complete else "; incomplete") + ")")
+
+    def __repr__(self) -> str:
+        return f"StackelbergOutcome({self})"
 
 
 @labelled
@@ -149,6 +172,31 @@ class ThreatAssessment(HtmlRepr):
             "trigger_profitable_without_threat": self.trigger_profitable_without_threat,
             "threatener_cost_of_carrying_out": self.threatener_cost, "tol": self.tol,
         }
+
+    def record(self) -> dict:
+        """One flat record (action labels): what ``to_frame()`` and printing show."""
+        d = self.to_dict()
+        return {"threatener": d["threatener"], "target": d["target"], "trigger": d["trigger"],
+                "response": d["response"], "credible": self.credible, "credibility_gap": self.credibility_gap,
+                "best_response": d["threatener_best_response"], "deterrent": self.deterrent,
+                "target_payoff_baseline": self.target_baseline_payoff,
+                "target_payoff_carried_out": self.target_payoff_if_carried_out,
+                "target_payoff_ignored": self.target_payoff_if_ignored}
+
+    def to_frame(self):
+        """The verdict as a one-row :class:`pandas.DataFrame`."""
+        return records_frame([self.record()])
+
+    def __str__(self) -> str:
+        r = self.record()
+        return (f"if {r['target']} plays [{r['trigger']}], {r['threatener']} answers [{r['response']}]: "
+                f"{'credible' if self.credible else 'not credible'} (best reply [{r['best_response']}], "
+                f"cost {fmt_value(self.credibility_gap)}), {'deters' if self.deterrent else 'does not deter'} "
+                f"({r['target']} gets {fmt_value(self.target_payoff_if_carried_out)} if carried out, "
+                f"{fmt_value(self.target_baseline_payoff)} at the baseline)")
+
+    def __repr__(self) -> str:
+        return f"ThreatAssessment({self})"
 
 
 @labelled

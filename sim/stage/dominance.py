@@ -27,6 +27,7 @@ import numpy as np
 
 from sim.render import HtmlRepr
 from sim.stage.budget import Budget, BudgetExhausted, Progress, TooLarge, budget_of
+from sim.stage.labels import records_frame, text_table
 from sim.stage.lp import simplex_point, solve_lp, unit_payoffs
 
 #: Floats in the largest temporary array of a dominance step (4 Mi floats, 32 MB).
@@ -97,6 +98,31 @@ class DominanceResult(HtmlRepr):
             "complete": self.complete,
             "notes": list(self.notes),
         }
+
+    def records(self) -> list[dict]:
+        """One record per removed action, in removal order (action labels, not indices)."""
+        rows = []
+        for e in self.to_dict()["eliminated"]:
+            rows.append({"round": e["round"], "player": self.player_ids[e["player"]], "action": e["action"],
+                         "dominated_by": " + ".join(f"{w:.3g} [{a}]" if len(e["dominated_by"]) > 1 else str(a)
+                                                    for a, w in e["dominated_by"].items()),
+                         "margin": e["margin"]})
+        return rows
+
+    def to_frame(self):
+        """The removed actions as a :class:`pandas.DataFrame`, one row each, in removal order."""
+        return records_frame(self.records(), ["round", "player", "action", "dominated_by", "margin"])
+
+    def __str__(self) -> str:
+        sizes = " x ".join(str(len(s)) for s in self.surviving)
+        title = (f"{self.to_dict()['method']}: {len(self.eliminated)} actions removed in {self.rounds} rounds, "
+                 f"{sizes} survive" + ("" if self.complete else " (stopped early: " + "; ".join(self.notes) + ")"))
+        if self.actions is not None and all(len(s) <= 3 for s in self.surviving):
+            title += "; left: " + "; ".join(f"{pid} " + ", ".join(f"[{self.actions[p][a]}]" for a in self.surviving[p])
+                                            for p, pid in enumerate(self.player_ids))
+        return text_table(self.records(), title) if self.eliminated else title
+
+    __repr__ = __str__
 
 
 def _column_order(n: int) -> np.ndarray:

@@ -9,6 +9,7 @@ import numpy as np
 
 from sim.render import HtmlRepr
 from sim.stage.dominance import DominanceResult
+from sim.stage.labels import records_frame, strategy_text, text_table
 
 __all__ = ["Equilibrium", "EquilibriumSet"]
 
@@ -107,3 +108,31 @@ class EquilibriumSet(HtmlRepr):
             "elapsed_seconds": self.elapsed,
             "dominance": None if self.dominance is None else self.dominance.to_dict(),
         }
+
+    def records(self) -> list[dict[str, Any]]:
+        """One record per equilibrium: each side's strategy (action labels), payoffs and regrets."""
+        rows = []
+        for k, e in enumerate(self.equilibria, 1):
+            d = e.to_dict(self.actions, self.player_ids)
+            row: dict[str, Any] = {"equilibrium": k}
+            for pid in self.player_ids:
+                row[f"strategy.{pid}"] = strategy_text(d["strategies"][pid])
+            for pid in self.player_ids:
+                row[f"payoff.{pid}"] = d["payoffs"][pid]
+            row["pure"] = e.is_pure
+            rows.append(row)
+        return rows
+
+    def to_frame(self):
+        """The equilibria as a :class:`pandas.DataFrame`, one row each (strategies by action label)."""
+        columns = ["equilibrium", *(f"strategy.{p}" for p in self.player_ids),
+                   *(f"payoff.{p}" for p in self.player_ids), "pure"]
+        return records_frame(self.records(), columns)
+
+    def __str__(self) -> str:
+        state = "complete" if self.complete else ("partial: time budget" if self.partial else "not guaranteed complete")
+        title = (f"{len(self.equilibria)} Nash equilibri{'um' if len(self.equilibria) == 1 else 'a'} by "
+                 f"{self.method} ({state}{'; degenerate game' if self.degenerate else ''})")
+        return text_table(self.records(), title)
+
+    __repr__ = __str__

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.render import to_html
 from sim.stage.budget import Budget, BudgetExhausted, Progress, TooLarge, budget_of
 from sim.stage.equilibria import as_arrays
-from sim.stage.labels import attach_labels
+from sim.stage.labels import attach_labels, records_frame, strategy_text, text_table
 from sim.stage.lp import SolverError, game_label, simplex_point, solve_lp, unit_payoffs
 
 
@@ -81,6 +82,57 @@ class SecurityLevel:
             "skipped": self.skipped,
         }
 
+    def record(self) -> dict:
+        """One flat record (action labels): what ``to_frame()`` and printing show."""
+        d = self.to_dict()
+        return {"player": d["player"], "maxmin_pure": d["maxmin_pure"]["value"],
+                "maxmin_pure_action": d["maxmin_pure"]["action"], "maxmin_mixed": d["maxmin_mixed"]["value"],
+                "maxmin_mixed_strategy": strategy_text(d["maxmin_mixed"]["strategy"]) if _mixed_ok(d) else None,
+                "minmax_pure": d["minmax_pure"]["value"], "minmax_mixed": d["minmax_mixed"]["value"],
+                "skipped": self.skipped}
+
+    def to_frame(self):
+        """This player's levels as a one-row :class:`pandas.DataFrame`."""
+        return records_frame([self.record()])
+
+    def __str__(self) -> str:
+        r = self.record()
+        mixed = "n/a" if r["maxmin_mixed"] is None else f"{r['maxmin_mixed']:.4g}"
+        text = (f"{r['player']}: maxmin {r['maxmin_pure']:.4g} with [{r['maxmin_pure_action']}] (pure), "
+                f"{mixed} (mixed); minmax {r['minmax_pure']:.4g} (pure)")
+        return text + (f" (skipped: {self.skipped})" if self.skipped else "")
+
+    def __repr__(self) -> str:
+        return f"SecurityLevel({self})"
+
+
+def _mixed_ok(d: dict) -> bool:
+    """The record ``d`` has a mixed maxmin strategy."""
+    return bool(d["maxmin_mixed"]["strategy"])
+
+
+class SecurityLevels(tuple):
+    """Both players' :class:`SecurityLevel` (a pair, unpacked as one), printable as a table."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> list[dict]:
+        """Each player's ``to_dict()``."""
+        return [s.to_dict() for s in self]
+
+    def to_frame(self):
+        """Both players' levels as a :class:`pandas.DataFrame`, one row each."""
+        return records_frame([s.record() for s in self])
+
+    def __str__(self) -> str:
+        return text_table([s.record() for s in self], "Security levels (maxmin = guaranteed; minmax = what the "
+                          "other side can hold you to)")
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        return to_html(tuple(self))
+
 
 def zero_sum_solution(U: np.ndarray, *, game: str = "the game", what: str = "maxmin",
                       budget: Budget | None = None) -> tuple[float, np.ndarray, np.ndarray]:
@@ -144,7 +196,7 @@ def security_levels(A: np.ndarray, B: np.ndarray, *, game: str = "the game",
             continue
         out.append(SecurityLevel(p, float(worst[i]), i, v, x, float(best[j]), j, float((U @ y).max()), y))
     budget.report("security levels", 1.0)
-    return out[0], out[1]
+    return SecurityLevels((out[0], out[1]))
 
 
 def minmax_mixed(U: np.ndarray, *, game: str = "the game") -> tuple[float, np.ndarray]:
@@ -158,8 +210,9 @@ def security(game, *, max_seconds: float | None = None, progress: Progress | Non
              budget: Budget | None = None) -> tuple[SecurityLevel, SecurityLevel]:
     """:func:`security_levels` of a StageGame or ``(A, B)``."""
     A, B, _, ids = as_arrays(game)
-    return attach_labels(security_levels(A, B, game=game_label(game), player_ids=ids, max_seconds=max_seconds,
-                                         progress=progress, budget=budget), game)
+    return SecurityLevels(attach_labels(tuple(security_levels(A, B, game=game_label(game), player_ids=ids,
+                                                              max_seconds=max_seconds, progress=progress,
+                                                              budget=budget)), game))
 
 
 def minmax_profile(game, player: int) -> tuple[float, np.ndarray]:

@@ -8,7 +8,9 @@ settings and seed. Every metric works on the whole batch:
 * ``equilibria`` (pure), ``critical_delta``, ``self_enforcing``: array operations over the stack;
 * ``security``: a pure saddle point gives the mixed value exactly; the other points share linear
   programmes (:func:`maxmin_values`);
-* ``bargaining``: the Pareto sets of the whole stack in one sort, then each point's frontier;
+* ``bargaining``: the Pareto sets of the whole stack in one sort, then each point's frontier; the
+  default disagreement point (worst-for-both Nash payoffs, as ``solve``) takes one equilibrium search
+  per point, ``disagreement=security`` the shared security programmes;
 * ``play``: one engine call for the points whose strategies move alike
   (:meth:`sim.sweeps.evaluate.PointEvaluator.play_matches`);
 * mixed ``equilibria`` and ``markov`` solve one point at a time.
@@ -29,7 +31,7 @@ import numpy as np
 from sim.errors import InputError
 from sim.model.game import StageGame
 from sim.repeated.punishment import critical_discount, reversion_equilibrium
-from sim.stage.bargaining import disagreement_point
+from sim.stage.bargaining import DEFAULT_DISAGREEMENT, disagreement_point
 from sim.stage.equilibria import nash_equilibria, pure_equilibrium_mask
 from sim.stage.security import zero_sum_solution
 
@@ -377,7 +379,9 @@ def bargaining_solutions(A: np.ndarray, B: np.ndarray, d: np.ndarray) -> tuple[n
 
 
 def _bargaining(batch: Batch, ev: Any, opts: dict) -> dict[str, np.ndarray]:
-    if opts.get("disagreement", "security") == "security":
+    """Nash and Kalai-Smorodinsky points over each point's disagreement point (also a column pair):
+    worst-for-both Nash equilibrium payoffs by default, security levels with ``disagreement=security``."""
+    if opts.get("disagreement", DEFAULT_DISAGREEMENT) == "security":
         d = np.column_stack(_mixed_security(batch))
     else:  # one equilibrium search per point; a search stopped by its budget leaves NaN
         d = np.array([disagreement_point((a, b), "nash")[0] for a, b in zip(batch.A, batch.B)], dtype=float)
@@ -486,9 +490,9 @@ METRICS: dict[str, Metric] = {
                {"method": ("pure", "auto", "vertex", "support", "lemke-howson"), "max_seconds": ()}),
         Metric("security", "security levels (maxmin) per player, pure and mixed",
                _security, lambda ev, o: _per(ev, "security.pure", "security.mixed")),
-        Metric("bargaining", "Nash and Kalai-Smorodinsky bargaining payoffs, disagreement point",
+        Metric("bargaining", "Nash, Kalai-Smorodinsky payoffs; disagreement point (default: worst Nash, as solve)",
                _bargaining, lambda ev, o: _per(ev, "bargaining.nash", "bargaining.ks", "bargaining.disagreement"),
-               {"disagreement": ("security", "nash")}),
+               {"disagreement": ("nash", "security")}),
         Metric("critical_delta", "critical discount factor per side, grim trigger, cooperative profile",
                _critical_delta, lambda ev, o: _per(ev, "critical_delta.grim_nash")),
         Metric("self_enforcing", "truce self-enforcing under grim trigger, per side and both",

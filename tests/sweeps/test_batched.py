@@ -132,7 +132,8 @@ def test_bargaining_solutions_equal_the_analysis_module(seed, m, n, integer):
 
 
 def test_bargaining_metric_equals_the_analysis_module_on_us_china():
-    plan, ev, batch, seeds = _batch(LEVER_GAME, ["us_re_cost=20:400:3", "cn_re_cost=2:30:3"], ["bargaining"])
+    plan, ev, batch, seeds = _batch(LEVER_GAME, ["us_re_cost=20:400:3", "cn_re_cost=2:30:3"],
+                                     ["bargaining:disagreement=security"])
     cols = ev.evaluate(plan.design.points, seeds)
     for k in range(len(batch)):
         nbs = nash_bargaining((batch.A[k], batch.B[k]), "security")

@@ -228,7 +228,7 @@ def test_metrics_agree_with_the_analysis_modules_on_us_china():
         assert np.isclose(row["equilibria.payoff_min.us"], pays[:, 0].min())
         assert np.allclose([row["critical_delta.grim_nash.us"], row["critical_delta.grim_nash.china"]],
                            truce_thresholds(game).grim_nash)
-        nbs = nash_bargaining(game, "security")
+        nbs = nash_bargaining(game)  # the default disagreement point, as the metric's
         assert np.allclose([row["bargaining.nash.us"], row["bargaining.nash.china"]], nbs.point)
 
 

@@ -6,13 +6,10 @@ strategies per player, cooperative profile).
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import re
-import sys
-import time
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import click
 import numpy as np
@@ -28,9 +25,10 @@ from sim.cli.common import (
     payoffs_note,
     plot_option,
     save_plot,
-    show_progress,
     welfare_option,
 )
+from sim.cli.progress import progress_line as _progress
+from sim.cli.progress import quiet_option
 from sim.cli.scenario_cmds import load_game, load_payoffs
 from sim.errors import InputError
 from sim.model.dynamic import build_dynamic_game, is_dynamic
@@ -46,9 +44,6 @@ from sim.repeated.units import game_units, summary_units
 
 #: Replicate-rounds above which ``play`` reports progress (on a terminal only; it then plays in chunks).
 PROGRESS_MIN_WORK = 200_000
-#: Seconds of work before the first status line, and between two status lines.
-STATUS_DELAY = 3.0
-STATUS_EVERY = 2.0
 
 _SPEC_SPLIT = re.compile(r",(?![^,:]*=)")
 
@@ -98,56 +93,6 @@ def _horizon(scenario, rounds: int | None, continuation: float | None) -> tuple[
     if cont is not None:
         return None, float(cont)
     return int(_default(scenario, "rounds", 20)), None
-
-
-class _Status:
-    """A status line on stderr (``label: 40% done, 12 s elapsed, about 18 s left``) for long work.
-
-    Nothing is written during the first :data:`STATUS_DELAY` seconds, so quick runs stay silent;
-    after that the line is rewritten in place every :data:`STATUS_EVERY` seconds and cleared at
-    the end.
-    """
-
-    def __init__(self, label: str, clock: Callable[[], float] = time.monotonic) -> None:
-        self.label, self.clock = label, clock
-        self.start = clock()
-        self.last = -float("inf")
-        self.shown = False
-
-    def __call__(self, done: int, total: int) -> None:
-        now = self.clock()
-        elapsed = now - self.start
-        if elapsed < STATUS_DELAY or now - self.last < STATUS_EVERY:
-            return
-        self.last = now
-        frac = min(max(done / max(total, 1), 0.0), 1.0)
-        left = f", about {elapsed * (1 - frac) / frac:.0f} s left" if frac > 0 else ""
-        sys.stderr.write(f"\r{self.label}: {frac:.0%} done, {elapsed:.0f} s elapsed{left}\x1b[K")
-        sys.stderr.flush()
-        self.shown = True
-
-    def close(self) -> None:
-        if self.shown:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
-
-
-@contextlib.contextmanager
-def _progress(label: str, work: int, quiet: bool = False,
-              min_work: int = 0) -> Iterator[Callable[[int, int], None] | None]:
-    """A periodic status line on a terminal for runs of more than a few seconds; ``None`` when
-    ``quiet``, off a terminal, or for less than ``min_work`` units of work."""
-    if quiet or work < min_work or not show_progress():
-        yield None
-        return
-    status = _Status(label)
-    try:
-        yield status
-    finally:
-        status.close()
-
-
-quiet_option = click.option("--quiet", "-q", is_flag=True, help="No status line on stderr for long runs.")
 
 
 #: Options left out of a result's invocation block when at these values: ``--quiet`` changes no

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import threading
-import time
-
 import click
 
 from sim._files import check_plot_path
@@ -16,11 +12,11 @@ from sim.cli.common import (
     payoffs_note,
     plot_option,
     save_plot,
-    show_progress,
     threat_option,
     welfare_option,
 )
 from sim.cli.markov import markov_report, render_markov
+from sim.cli.progress import StatusLine
 from sim.cli.robust_cmd import knife_edge_lines
 from sim.cli.scenario_cmds import gambit_kind, load_game, load_payoffs, read_tree
 from sim.dynamic.solve import SELECTIONS
@@ -36,11 +32,6 @@ from sim.repeated.analysis import analyse as analyse_game
 from sim.repeated.payoff_set import feasible_ir_set
 from sim.stage.budget import Budget
 from sim.stage.commitment import threat_check
-
-#: A step of solve shows a status line on a terminal once it has run this many seconds ...
-STATUS_AFTER = 2.0
-#: ... and refreshes it this often.
-STATUS_EVERY = 0.5
 
 HELP = """Analyse the stage game of a scenario FILE (for a game with state: the stage game of
 the initial state, and the game's Markov perfect equilibria; for a sequential game, a scenario
@@ -234,80 +225,6 @@ def draw(game, report: dict, *, space=None, terms=None, matrix=None) -> None:
         save_plot(plots.plot_decomposition(game, profiles), terms)
     if matrix:
         save_plot(plots.plot_payoff_matrix(game, equilibria=pure), matrix)
-
-
-class StatusLine:
-    """``progress(step, fraction)`` for :func:`~sim.repeated.analysis.analyse`: one status line on a
-    terminal's stderr, shown only once a step has run more than :data:`STATUS_AFTER` seconds and
-    refreshed every :data:`STATUS_EVERY` seconds (the innermost step running, the share done when
-    it reports one, the seconds since the outermost began) by a daemon thread; cleared when the
-    step ends. Steps nest (an analysis's own steps inside :func:`analyse`'s). Off a terminal, or
-    with ``enabled=False`` (``--quiet``), it writes nothing.
-    """
-
-    def __init__(self, stream=None, *, enabled: bool | None = None, after: float | None = None,
-                 every: float | None = None):
-        self.stream = sys.stderr if stream is None else stream
-        self.enabled = show_progress() if enabled is None else enabled
-        self.after = STATUS_AFTER if after is None else after
-        self.every = STATUS_EVERY if every is None else every
-        self._steps: list[list] = []  # [name, start, fraction], outermost first
-        self._shown = False
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def __call__(self, step: str, fraction: float) -> None:
-        if not self.enabled:
-            return
-        with self._lock:
-            names = [s[0] for s in self._steps]
-            if fraction >= 1.0:
-                if step in names:
-                    del self._steps[names.index(step):]
-                    self._clear()
-                return
-            if step in names:
-                self._steps[names.index(step)][2] = fraction
-            else:
-                self._steps.append([step, time.monotonic(), fraction])
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="tradesim-status", daemon=True)
-            self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.every):
-            with self._lock:
-                if not self._steps:
-                    continue
-                elapsed = time.monotonic() - self._steps[0][1]
-                if elapsed < self.after:
-                    continue
-                name, _, fraction = self._steps[-1]
-                share = f", {fraction:.0%}" if fraction > 0 else ""
-                self.stream.write(f"\r{name[:56]}: {elapsed:.0f} s{share}   ")
-                self.stream.flush()
-                self._shown = True
-
-    def _clear(self) -> None:
-        if self._shown:
-            self.stream.write("\r" + " " * 72 + "\r")
-            self.stream.flush()
-            self._shown = False
-
-    def close(self) -> None:
-        """Stop the refreshing thread and clear the line."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-        with self._lock:
-            self._clear()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 def analyse(game, *, method="auto", max_seconds=60.0, disagreement=DEFAULT_DISAGREEMENT, tie="leader",

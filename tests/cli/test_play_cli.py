@@ -182,7 +182,7 @@ def test_split_specs(values, expected):
 
 
 def test_progress_bar_goes_to_stderr(monkeypatch):
-    import sim.cli.play_cmds as pc
+    import sim.cli.progress as pc
 
     monkeypatch.setattr(pc, "show_progress", lambda: True)
     result = CliRunner().invoke(main, ["play", USC, "--reps", "20000", "--rounds", "20", "--seed", "1", "--format",
@@ -300,10 +300,10 @@ def test_evolve_start_errors_exit_2(extra, needle):
 
 
 def test_status_line_is_periodic_and_quiet_silences_it(monkeypatch):
-    import sim.cli.play_cmds as pc
+    import sim.cli.progress as pc
 
     now = [0.0]
-    status = pc._Status("tournament", clock=lambda: now[0])
+    status = pc.CountedStatus("tournament", clock=lambda: now[0])
     writes = []
     monkeypatch.setattr(pc.sys, "stderr", type("E", (), {"write": lambda self, s: writes.append(s),
                                                          "flush": lambda self: None})())
@@ -322,7 +322,7 @@ def test_status_line_is_periodic_and_quiet_silences_it(monkeypatch):
 
 @pytest.mark.parametrize("quiet", [False, True])
 def test_status_line_on_a_terminal_unless_quiet(monkeypatch, quiet):
-    import sim.cli.play_cmds as pc
+    import sim.cli.progress as pc
 
     monkeypatch.setattr(pc, "show_progress", lambda: True)
     monkeypatch.setattr(pc, "STATUS_DELAY", 0.0)

@@ -280,7 +280,7 @@ class _Terminal:
 def test_the_status_line_shows_only_long_steps_and_clears_itself():
     import time
 
-    from sim.cli.solve_cmd import StatusLine
+    from sim.cli.progress import StatusLine
 
     term = _Terminal()
     with StatusLine(term, enabled=True, after=0.4, every=0.02) as status:
@@ -301,7 +301,7 @@ def test_the_status_line_shows_only_long_steps_and_clears_itself():
 
 
 def test_quiet_and_off_a_terminal_there_is_no_status_line():
-    from sim.cli.solve_cmd import StatusLine
+    from sim.cli.progress import StatusLine
 
     term = _Terminal()
     status = StatusLine(term, enabled=False, after=0.0, every=0.01)
@@ -315,7 +315,7 @@ def test_quiet_and_off_a_terminal_there_is_no_status_line():
 def test_the_status_line_follows_nested_steps():
     import time
 
-    from sim.cli.solve_cmd import StatusLine
+    from sim.cli.progress import StatusLine
 
     term = _Terminal()
     with StatusLine(term, enabled=True, after=0.05, every=0.02) as status:

@@ -24,6 +24,8 @@ from sim.model.load import (
     scenario_from_dict,
     welfare_scenario,
 )
+from sim.model.nplayer import NormalFormGame
+from sim.model.nplayer_build import build_any
 from sim.model.scenario import json_schema
 from sim.model.strategy_file import is_strategy_document, load_strategy_file
 from sim.repeated.strategies import check_scenario_strategies
@@ -70,6 +72,17 @@ def load_game(path: str):
     return scenario, build_game(scenario, source=path)
 
 
+def load_any_game(path: str):
+    """:func:`read_scenario`, and its game: a ``StageGame`` for two players, else a ``NormalFormGame``."""
+    scenario = read_scenario(path)
+    return scenario, build_any(scenario, source=path)
+
+
+def _tensors(game) -> tuple[np.ndarray, ...]:
+    """Each player's payoffs: ``A, B`` of a stage game, the tensors of an N-player game."""
+    return tuple(game.payoffs) if isinstance(game, NormalFormGame) else (game.A, game.B)
+
+
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @format_option()
@@ -90,13 +103,13 @@ def validate(files: tuple[str, ...], fmt: str) -> None:
                 results.append({"file": path, "valid": True, "kind": "strategy", "name": strategy.strategy.name,
                                 "states": len(strategy.states)})
                 continue
-            scenario, game = load_game(path)
+            scenario, game = load_any_game(path)
         except TradesimError as exc:
             errors = [str(problem) for problem in exc.problems]
             results.append({"file": path, "valid": False, "error": errors[0], "errors": errors})
             continue
-        m, n = game.shape
-        results.append({"file": path, "valid": True, "kind": "scenario", "name": scenario.meta.name, "actions": [m, n]})
+        results.append({"file": path, "valid": True, "kind": "scenario", "name": scenario.meta.name,
+                        "actions": [int(n) for n in game.shape]})
     if fmt == "json":
         echo_json({"files": results})
     else:
@@ -104,7 +117,8 @@ def validate(files: tuple[str, ...], fmt: str) -> None:
             if r["valid"] and r["kind"] == "strategy":
                 click.echo(f"ok: {r['file']}: strategy {r['name']} ({r['states']} state{'s' if r['states'] > 1 else ''})")
             elif r["valid"]:
-                click.echo(f"ok: {r['file']}: {r['name']} ({r['actions'][0]} x {r['actions'][1]} actions)")
+                players = "" if len(r["actions"]) == 2 else f"{len(r['actions'])} players, "
+                click.echo(f"ok: {r['file']}: {r['name']} ({players}{' x '.join(map(str, r['actions']))} actions)")
             else:
                 for error in r["errors"]:
                     click.echo(f"error: {error}", err=True)
@@ -122,6 +136,7 @@ def show_dict(scenario, game, *, full: bool = False) -> dict:
     ids = game.player_ids
     return {
         "name": scenario.meta.name,
+        **({} if len(ids) == 2 else {"n_players": len(ids), "profiles": int(np.prod(game.shape))}),
         "description": scenario.meta.description,
         "period": scenario.meta.period,
         "payoff_unit": scenario.meta.payoff_unit,
@@ -163,12 +178,12 @@ def show_dict(scenario, game, *, full: bool = False) -> dict:
 
 def _matrices(game, full: bool) -> dict:
     ids = game.player_ids
-    profiles = game.shape[0] * game.shape[1]
+    profiles = int(np.prod(game.shape))
     if profiles > MAX_JSON_PROFILES and not full:
         return {"payoffs": None, "terms": None,
                 "omitted": f"{profiles:,} profiles: the payoff and term matrices are left out above "
                            f"{MAX_JSON_PROFILES:,} (give --full for them, or --matrix FILE.csv)"}
-    return {"payoffs": {ids[0]: game.A, ids[1]: game.B},
+    return {"payoffs": dict(zip(ids, _tensors(game))),
             "terms": {pid: {t: m for t, m in game.terms[k].items()} for k, pid in enumerate(ids)}}
 
 
@@ -180,7 +195,10 @@ def _next_text(law):
 
 
 def bimatrix_csv(game) -> str:
-    """The payoff bimatrix as CSV: one row per profile, both payoffs and every term."""
+    """The payoff bimatrix as CSV: one row per profile, both payoffs and every term (every player's
+    of an N-player game, the last player's action varying fastest)."""
+    if isinstance(game, NormalFormGame):
+        return _tensor_csv(game)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     ids = game.player_ids
@@ -191,6 +209,19 @@ def bimatrix_csv(game) -> str:
         for j in range(n):
             terms = [f"{game.terms[k][t][i, j]:.6g}" for k in range(2) for t in game.terms[k]]
             writer.writerow([game.actions[0][i], game.actions[1][j], f"{game.A[i, j]:.6g}", f"{game.B[i, j]:.6g}", *terms])
+    return buf.getvalue()
+
+
+def _tensor_csv(game: NormalFormGame) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    ids = game.player_ids
+    term_cols = [f"{pid}.{t}" for k, pid in enumerate(ids) for t in game.terms[k]]
+    writer.writerow([*ids, *(f"payoff.{pid}" for pid in ids), *term_cols])
+    for profile in np.ndindex(*game.shape):
+        terms = [f"{game.terms[k][t][profile]:.6g}" for k in range(len(ids)) for t in game.terms[k]]
+        writer.writerow([*(game.actions[k][a] for k, a in enumerate(profile)),
+                         *(f"{u[profile]:.6g}" for u in game.payoffs), *terms])
     return buf.getvalue()
 
 
@@ -206,10 +237,11 @@ def show(file: str, fmt: str, matrix_path: str | None, full: bool) -> None:
     Text output lists each lever's levels (conciliatory first), every parameter
     with its source or the assumption behind it, and the payoff matrix (small games)
     or the payoffs and terms of key profiles (large games). JSON has `players`
-    (id, name, levers, actions) and `payoffs` (per player id, rows = first player's actions);
+    (id, name, levers, actions) and `payoffs` (per player id, rows = first player's actions;
+    with N players a tensor nested N deep, axis k = player k's actions);
     above 40,000 profiles the matrices are left out (`omitted` says so) unless --full.
     """
-    scenario, game = load_game(file)
+    scenario, game = load_any_game(file)
     if matrix_path:
         write_text_atomic(matrix_path, bimatrix_csv(game), what="--matrix")
     if fmt == "json":
@@ -224,7 +256,10 @@ def print_scenario(scenario, game) -> None:
 
     out = console()
     unit = f" ({game.units})" if game.units else ""
-    out.print(f"[bold]{scenario.meta.name}[/bold]: {game.shape[0]} x {game.shape[1]} actions, one round = one {scenario.meta.period}{unit}")
+    size = " x ".join(str(n) for n in game.shape) + " actions"
+    if len(game.shape) > 2:
+        size = f"{len(game.shape)} players, {size} ({int(np.prod(game.shape)):,} profiles)"
+    out.print(f"[bold]{scenario.meta.name}[/bold]: {size}, one round = one {scenario.meta.period}{unit}")
     if scenario.meta.description:
         out.print(scenario.meta.description)
     levers = Table(title="Levers (levels ordered conciliatory -> hostile)", title_justify="left")
@@ -253,6 +288,9 @@ def print_scenario(scenario, game) -> None:
             basis = escape(p.source) if p.source else f"assumption: {escape(p.assumption)}"
             params.add_row(name, f"{p.value:g}", p.unit, basis, style=None if p.source else "yellow")
         out.print(params)
+    if isinstance(game, NormalFormGame):
+        _print_profiles(out, game)
+        return
     m, n = game.shape
     if n <= MAX_TEXT_COLUMNS and m <= 3 * MAX_TEXT_COLUMNS:
         table = Table(title=f"Payoffs ({game.player_ids[0]}, {game.player_ids[1]})", title_justify="left")
@@ -279,19 +317,55 @@ def print_scenario(scenario, game) -> None:
         out.print(f"  {name}: {game.player_ids[0]} {game.actions[0][i]} | {game.player_ids[1]} {game.actions[1][j]}")
 
 
+#: Most profiles ``show`` lists one by one for a game of three or more players.
+MAX_TEXT_PROFILES = 64
+
+
+def _print_profiles(out, game: NormalFormGame) -> None:
+    """Payoffs of an N-player game: every profile (small games), else key profiles with their terms."""
+    from rich.table import Table
+
+    ids = game.player_ids
+    if game.profiles <= MAX_TEXT_PROFILES:
+        table = Table(title=f"Payoffs ({', '.join(ids)}), one row per profile", title_justify="left")
+        for pid in ids:
+            table.add_column(pid)
+        for pid in ids:
+            table.add_column(f"payoff {pid}", justify="right")
+        for profile in np.ndindex(*game.shape):
+            table.add_row(*(game.actions[k][a] for k, a in enumerate(profile)),
+                          *(f"{u[profile]:g}" for u in game.payoffs))
+        out.print(table)
+        return
+    out.print(f"Payoff tensors: {game.profiles:,} profiles (use --matrix FILE.csv or --format json for all of them).")
+    profiles = key_profiles(game)
+    table = Table(title="Key profiles and their payoff terms", title_justify="left")
+    table.add_column("term")
+    for name, _ in profiles:
+        table.add_column(name, justify="right")
+    for k, pid in enumerate(ids):
+        for term, tensor in game.terms[k].items():
+            table.add_row(f"{pid}.{term}", *(_num(tensor[p]) for _, p in profiles))
+        table.add_row(f"[bold]{pid} total[/bold]", *(f"[bold]{_num(game.payoffs[k][p])}[/bold]" for _, p in profiles),
+                      end_section=True)
+    out.print(table)
+    for name, p in profiles:
+        out.print(f"  {name}: " + " | ".join(f"{pid} {game.actions[k][a]}" for k, (pid, a) in enumerate(zip(ids, p))))
+
+
 def _num(x: float) -> str:
     text = f"{x:.1f}"
     return "0.0" if text == "-0.0" else text
 
 
-def key_profiles(game) -> list[tuple[str, tuple[int, int]]]:
+def key_profiles(game) -> list[tuple[str, tuple[int, ...]]]:
     """Profiles worth showing in a large game: cooperative, all-conciliatory, all-hostile."""
-    h0, h1 = game.hostility(0), game.hostility(1)
+    hostility = [game.hostility(k) for k in range(len(game.player_ids))]
     out = []
     if game.cooperative is not None:
-        out.append(("cooperative", game.cooperative))
-    out.append(("all conciliatory", (int(np.argmin(h0)), int(np.argmin(h1)))))
-    out.append(("all hostile", (int(np.argmax(h0)), int(np.argmax(h1)))))
+        out.append(("cooperative", tuple(game.cooperative)))
+    out.append(("all conciliatory", tuple(int(np.argmin(h)) for h in hostility)))
+    out.append(("all hostile", tuple(int(np.argmax(h)) for h in hostility)))
     return out
 
 
@@ -320,4 +394,4 @@ def register(group: click.Group) -> None:
         group.add_command(command)
 
 
-__all__ = ["register", "read_scenario", "load_game", "load_payoffs", "show_dict", "bimatrix_csv"]
+__all__ = ["register", "read_scenario", "load_game", "load_any_game", "load_payoffs", "show_dict", "bimatrix_csv"]

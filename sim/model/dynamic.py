@@ -35,6 +35,7 @@ from sim.model.game import (
     MAX_PAYOFF,
     CompiledPayoffs,
     StageGame,
+    check_definitions,
     compile_payoffs,
     expression_variables,
     initial_level,
@@ -240,6 +241,9 @@ def check_state(scenario: Scenario, *, source: str) -> None:
     if compiled is None:
         raise ScenarioError("a game with state needs levers and payoff terms, not plain actions", file=source,
                             key="state")
+    if len(scenario.players) != 2:
+        raise ScenarioError(f"a game with state (state tables, or payoffs that read round or prev) takes two players; "
+                            f"this one has {len(scenario.players)}", file=source, key="state")
     for name, var in scenario.state.items():
         key = f"state.{name}"
         for what, names in (("a player", scenario.players), ("a parameter", scenario.parameters)):
@@ -251,15 +255,18 @@ def check_state(scenario: Scenario, *, source: str) -> None:
     build_dynamic_game(scenario, source=source, compiled=compiled)
 
 
-def _compile_transitions(scenario: Scenario, source: str) -> _Transitions:
+def _compile_transitions(scenario: Scenario, source: str, compiled: CompiledPayoffs) -> _Transitions:
+    """Each state variable's ``next`` law, compiled; it may read the scenario-level ``[define]``."""
     levers = {pid: set(p.levers or ()) for pid, p in scenario.players.items()}
     parameters, variables = set(scenario.parameters), expression_variables(scenario)
+    shared = dict(compiled.shared)
 
     def formula(text: Any, key: str) -> Expression | float:
         if not isinstance(text, str):
             return float(text)
         try:
-            return parse_expression(text, parameters=parameters, levers=levers, variables=variables, prev=True)
+            return parse_expression(text, parameters=parameters, levers=levers, variables=variables, prev=True,
+                                    definitions=shared)
         except ExpressionError as exc:
             raise ScenarioError(str(exc), file=source, key=key) from None
 
@@ -307,7 +314,10 @@ def build_dynamic_game(scenario: Scenario, parameters: Mapping[str, float] | Non
     if compiled is None:
         raise ScenarioError("a game with state needs levers and payoff terms, not plain actions", file=source,
                             key="state")
-    trans = _compile_transitions(scenario, source)
+    if len(ids) != 2:
+        raise ScenarioError(f"a game with state takes two players; this one has {len(ids)}", file=source,
+                            key="state")
+    trans = _compile_transitions(scenario, source, compiled)
     prev_used = set(trans.prev)
     round_used = any(expr.uses_round for terms in compiled.terms for _, expr in terms)  # transitions: round 0 only
     readers = [(f"players.{pid}.payoff.{term}", (expr,)) for pid, terms in zip(ids, compiled.terms)
@@ -345,6 +355,8 @@ def build_dynamic_game(scenario: Scenario, parameters: Mapping[str, float] | Non
     for name in names:
         env[name] = states.values(name)[:, None, None]
     shape = (S, m, n)
+    check_definitions(compiled, env, shape, lambda at: f"({states.key(at[0])} | {space.actions[0][at[1]]} | "
+                      f"{space.actions[1][at[2]]})", source)
 
     def payoffs_at(t: int) -> tuple[np.ndarray, np.ndarray]:
         local = {**env, "round": float(t)}

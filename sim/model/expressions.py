@@ -8,7 +8,9 @@ anything is evaluated; nothing in a scenario file is ever executed as Python.
 Allowed: numbers, parameter names, ``player.lever`` names, ``+ - * / **``, unary minus and
 plus, comparisons (giving 1.0 or 0.0), and the functions ``min max abs exp log sqrt clip where``.
 In a game with state also: state names, ``round`` (0-based) and ``prev.player.lever`` (the lever's
-level last round).
+level last round). Named definitions (a scenario's ``[define]`` tables) are read by name: a
+definition is an expression compiled once and spliced into every expression that names it (what it
+reads, it reads for them), so evaluating a term needs nothing but the usual environment.
 Everything else (attribute chains, subscripts, other calls, keywords, lambdas, strings,
 comprehensions, boolean operators) is rejected with the position of the offending token.
 
@@ -29,8 +31,9 @@ import ast
 import difflib
 import keyword
 import operator
+import re
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -128,6 +131,8 @@ class Expression:
     prev: frozenset[tuple[str, str]] = frozenset()
     #: Syntax-tree nodes (numbers, names, operations): the work of one evaluation per profile.
     nodes: int = 1
+    #: Named definitions it reads (directly or through other definitions).
+    definitions: frozenset[str] = frozenset()
 
     @property
     def uses_round(self) -> bool:
@@ -151,6 +156,7 @@ def parse_expression(
     levers: Mapping[str, set[str] | frozenset[str]],
     variables: set[str] | frozenset[str] = frozenset(),
     prev: bool = False,
+    definitions: Mapping[str, Expression] | None = None,
 ) -> Expression:
     """Parse and check ``source``; raise :class:`ExpressionError` for anything outside the language.
 
@@ -161,6 +167,7 @@ def parse_expression(
     levers : per player id, the names of its levers.
     variables : other names the expression may read (state names, ``round``).
     prev : whether ``prev.PLAYER.LEVER`` (last round's level) is allowed.
+    definitions : named definitions the expression may read by name (already checked expressions).
     """
     if not isinstance(source, str):
         raise ExpressionError("must be a string")
@@ -175,7 +182,7 @@ def parse_expression(
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError("too deeply nested") from None
     checker = _Checker(frozenset(parameters), {p: frozenset(v) for p, v in levers.items()},
-                       frozenset(variables), prev)
+                       frozenset(variables), prev, dict(definitions or {}))
     fn, _ = checker.compile(tree.body, depth=0)
     return Expression(
         source=source,
@@ -185,6 +192,7 @@ def parse_expression(
         variables=frozenset(checker.used_variables),
         prev=frozenset(checker.used_prev),
         nodes=checker.nodes,
+        definitions=frozenset(checker.used_definitions),
     )
 
 
@@ -205,7 +213,10 @@ class _Checker:
     """
 
     def __init__(self, parameters: frozenset[str], levers: dict[str, frozenset[str]],
-                 variables: frozenset[str] = frozenset(), prev: bool = False):
+                 variables: frozenset[str] = frozenset(), prev: bool = False,
+                 definitions: dict[str, Expression] | None = None):
+        self.definitions = definitions or {}
+        self.used_definitions: set[str] = set()
         self.parameters = parameters
         self.levers = levers
         self.variables = variables
@@ -336,6 +347,8 @@ class _Checker:
         if name in self.variables:
             self.used_variables.add(name)
             return lambda env: env[name]
+        if name in self.definitions:
+            return self._definition(name)
         if name in FUNCTIONS:
             self.fail(node, f"function {name!r} must be called")
         if name in self.levers:
@@ -343,8 +356,19 @@ class _Checker:
         if name == "prev":
             self.fail(node, "prev needs a lever: prev.PLAYER.LEVER")
         what = "a parameter or state of this scenario" if self.variables - {"round"} else "a parameter of this scenario"
-        known = {*self.parameters, *self.variables, *self._lever_names()}
+        known = {*self.parameters, *self.variables, *self.definitions, *self._lever_names()}
         self.fail(node, f"unknown name {name!r} (not {what}){_did_you_mean(name, known)}")
+
+    def _definition(self, name: str) -> Callable:
+        """A named definition: its compiled closure, and everything it reads counted as read here."""
+        found = self.definitions[name]
+        self.used_definitions |= {name, *found.definitions}
+        self.used_parameters |= found.parameters
+        self.used_levers |= found.levers
+        self.used_variables |= found.variables
+        self.used_prev |= found.prev
+        self.nodes += found.nodes - 1  # compile() counted the name
+        return found._fn
 
     def _attribute(self, node: ast.Attribute) -> Callable:
         is_prev = (isinstance(node.value, ast.Attribute) and isinstance(node.value.value, ast.Name)
@@ -368,3 +392,84 @@ class _Checker:
         key = f"{player}.{lever}"
         self.used_levers.add((player, lever))
         return lambda env: env[key]
+
+
+# ----------------------------------------------------------------------------- named definitions
+class DefinitionError(ExpressionError):
+    """A named definition that cannot be compiled, with the key path that names it."""
+
+    def __init__(self, message: str, key: str):
+        self.key = key
+        self.column = None
+        ValueError.__init__(self, message)
+
+
+_UNKNOWN_NAME = re.compile(r"unknown name '([A-Za-z_][A-Za-z0-9_]*)'")
+
+
+def definition_hint(message: str, owners: Mapping[str, str], *, reader: str | None, later: Sequence[str] = ()) -> str:
+    """``message`` of an unknown name, said better when the name is a definition out of reach: this one
+    or a later one (definitions are read in file order), or another player's (``owners``: name -> id)."""
+    found = _UNKNOWN_NAME.search(message)
+    if not found:
+        return message
+    name = found.group(1)
+    if name in later:
+        return (f"reads {name!r}, which is defined at or after this definition: definitions are read in file order "
+                "and may use earlier ones only (no cycles)")
+    if name in owners and owners[name] != reader:
+        return f"reads {name!r}, a definition of player {owners[name]!r}: only {owners[name]}'s payoff terms read it"
+    return message
+
+
+def compile_definitions(
+    tables: Sequence[tuple[str, str | None, Mapping[str, str]]],
+    *,
+    parameters: set[str] | frozenset[str],
+    levers: Mapping[str, set[str] | frozenset[str]],
+    variables: set[str] | frozenset[str] = frozenset(),
+    taken: Mapping[str, str] | None = None,
+) -> tuple[dict[str | None, dict[str, Expression]], tuple[tuple[str, Expression], ...]]:
+    """Check and compile named definitions, in file order.
+
+    Parameters
+    ----------
+    tables : ``(key prefix, owner, {name: expression})``: first the shared table (owner ``None``), then
+        each player's (owner = its id), which may read the shared definitions too.
+    parameters, levers, variables : what the expressions may read, as for :func:`parse_expression`
+        (``prev.PLAYER.LEVER`` is allowed).
+    taken : names a definition may not take, each with what it already is (``"a parameter"``).
+
+    Returns ``({owner: {name: expression}}, ((key, expression), ...))``. A definition reads
+    earlier definitions only (so there are no cycles). Raises :class:`DefinitionError` naming
+    ``PREFIX.NAME``.
+    """
+    taken = dict(taken or {})
+    lever_owner = {lv: pid for pid, names in levers.items() for lv in names}
+    owners = {name: owner for _, owner, table in tables if owner is not None for name in table}
+    out: dict[str | None, dict[str, Expression]] = {}
+    keyed: list[tuple[str, Expression]] = []
+    for prefix, owner, table in tables:
+        known = dict(out.get(None, {})) if owner is not None else {}
+        mine: dict[str, Expression] = {}
+        names = list(table)
+        for k, (name, text) in enumerate(table.items()):
+            key = f"{prefix}.{name}"
+            what = taken.get(name) or ("a scenario-level definition" if owner is not None and name in known else None)
+            if what:
+                raise DefinitionError(f"{name!r} is already {what}; choose another name", key)
+            if name in lever_owner:
+                raise DefinitionError(f"{name!r} is also the lever {lever_owner[name]}.{name}; choose another name "
+                                      "(a definition is read by its bare name)", key)
+            try:
+                expr = parse_expression(text, parameters=parameters, levers=levers, variables=variables, prev=True,
+                                        definitions={**known, **mine})
+            except DefinitionError:
+                raise
+            except ExpressionError as exc:
+                raise DefinitionError(definition_hint(str(exc), owners, reader=owner, later=names[k:]), key) from None
+            mine[name] = expr
+            keyed.append((key, expr))
+        out[owner] = mine
+    out.setdefault(None, {})
+    return out, tuple(keyed)

@@ -21,20 +21,28 @@ from sim.model.actions import (
     resolve_action,
     resolve_profile,
 )
-from sim.model.expressions import Expression, ExpressionError, parse_expression
+from sim.model.expressions import (
+    DefinitionError,
+    Expression,
+    ExpressionError,
+    compile_definitions,
+    definition_hint,
+    parse_expression,
+)
 from sim.model.nplayer import NormalFormGame
 from sim.model.scenario import (
     MAX_ACTIONS,
     MAX_EVALUATION,
-    MAX_PROFILES,
     MAX_TERM_CELLS,
     Scenario,
+    check_matrices,
+    check_profiles,
     source_of,
 )
 from sim.render import HtmlRepr
 
-__all__ = ["LeverInfo", "StageGame", "build_game", "compile_payoffs", "action_grid", "previous_levels", "MAX_PAYOFF",
-           "MAX_TERM_CELLS", "MAX_EVALUATION"]
+__all__ = ["LeverInfo", "StageGame", "build_game", "compile_payoffs", "action_grid",
+           "previous_levels", "check_definitions", "MAX_PAYOFF", "MAX_TERM_CELLS", "MAX_EVALUATION"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,19 +165,10 @@ class StageGame(HtmlRepr):
         levers = tuple(
             (LeverInfo("action", tuple(float(i) for i in range(len(a))), a),) for a in acts
         )
-        return cls(
-            name=name,
-            player_ids=player_ids,
-            player_names=player_ids,
-            actions=acts,
-            A=A,
-            B=B,
-            terms=({"payoff": A}, {"payoff": B}),
-            levers=levers,  # type: ignore[arg-type]
-            action_levels=(np.arange(m)[:, None], np.arange(n)[:, None]),
-            discount=discount,
-            cooperative=cooperative,
-        )
+        return cls(name=name, player_ids=player_ids, player_names=player_ids, actions=acts, A=A, B=B,
+                   terms=({"payoff": A}, {"payoff": B}), levers=levers,  # type: ignore[arg-type]
+                   action_levels=(np.arange(m)[:, None], np.arange(n)[:, None]), discount=discount,
+                   cooperative=cooperative)
 
 
 # --------------------------------------------------------------------------- building
@@ -180,9 +179,17 @@ MAX_PAYOFF = 1e12
 
 @dataclass(frozen=True)
 class CompiledPayoffs:
-    """A scenario's payoff terms, checked and compiled once, ready to evaluate for any parameters."""
+    """A scenario's payoff terms, checked and compiled once, ready to evaluate for any parameters.
 
-    terms: tuple[tuple[tuple[str, "Expression"], ...], tuple[tuple[str, "Expression"], ...]]
+    ``terms`` has one entry per player (declaration order). A term that names a definition has the
+    definition compiled into it, so evaluating ``terms`` needs nothing else; ``shared`` (the
+    scenario-level ``[define]``, for state transitions) and ``definitions`` (every definition with
+    its key path, for the finiteness check of :func:`check_definitions`) are kept besides.
+    """
+
+    terms: tuple[tuple[tuple[str, "Expression"], ...], ...]
+    shared: tuple[tuple[str, "Expression"], ...] = ()
+    definitions: tuple[tuple[str, "Expression"], ...] = ()
 
 
 def action_grid(scenario: "Scenario", player_id: str, *, source: str = "<scenario>") -> np.ndarray:
@@ -224,34 +231,74 @@ def action_grid(scenario: "Scenario", player_id: str, *, source: str = "<scenari
 
 
 def compile_payoffs(scenario: "Scenario", *, source: str = "<scenario>") -> CompiledPayoffs | None:
-    """Check every payoff term of a lever scenario (``None`` for a matrix game)."""
+    """Check every payoff term of a lever scenario (``None`` for a matrix game).
+
+    Named definitions (:func:`compile_definitions`) are compiled first; a term reads the
+    scenario-level ones and its own player's.
+    """
     ids = scenario.player_ids
     if scenario.is_matrix_game:
-        _check_matrices(scenario, source)
+        check_matrices(scenario, source)
+        if scenario.define:
+            raise ScenarioError("a matrix game has no payoff terms to read definitions; [define] is for levers",
+                                file=source, key="define")
         return None
     if scenario.payoffs is not None:
         raise ScenarioError("a [payoffs] matrix is for games with plain 'actions'", file=source, key="payoffs")
     sizes = [len(action_grid(scenario, pid, source=source)) for pid in ids]
-    if sizes[0] * sizes[1] > MAX_PROFILES:
-        raise ScenarioError(
-            f"{sizes[0]} x {sizes[1]} action profiles exceeds the limit of {MAX_PROFILES}", file=source, key="players"
-        )
+    check_profiles(sizes, source)
     levers = {pid: set(p.levers) for pid, p in scenario.players.items()}
     params = set(scenario.parameters)
     variables = expression_variables(scenario)
+    own, keyed = scenario_definitions(scenario, source)
+    owners = {name: pid for pid, table in own.items() if pid is not None for name in table}
     compiled = []
     for pid in ids:
         terms = []
         for term, text in scenario.players[pid].payoff.items():
             try:
                 terms.append((term, parse_expression(text, parameters=params, levers=levers, variables=variables,
-                                                     prev=True)))
+                                                     prev=True, definitions={**own[None], **own[pid]})))
             except ExpressionError as exc:
-                raise ScenarioError(str(exc), file=source, key=f"players.{pid}.payoff.{term}") from None
+                raise ScenarioError(definition_hint(str(exc), owners, reader=pid), file=source,
+                                    key=f"players.{pid}.payoff.{term}") from None
         compiled.append(tuple(terms))
-    out = CompiledPayoffs(terms=(compiled[0], compiled[1]))
-    _check_budget(scenario, out, sizes[0] * sizes[1], source)
+    out = CompiledPayoffs(terms=tuple(compiled), shared=tuple(own[None].items()), definitions=keyed)
+    _check_budget(scenario, out, int(np.prod(sizes)), source)
     return out
+
+
+def scenario_definitions(scenario: "Scenario", source: str):
+    """:func:`~sim.model.expressions.compile_definitions` of the scenario's ``[define]`` tables (the
+    scenario-level one first, then each player's), errors as :class:`ScenarioError`."""
+    taken = {**{name: "a state variable" for name in scenario.state},
+             **{pid: "a player id" for pid in scenario.players}, **{name: "a parameter" for name in scenario.parameters}}
+    tables = [("define", None, scenario.define)]
+    tables += [(f"players.{pid}.define", pid, p.define) for pid, p in scenario.players.items()]
+    try:
+        return compile_definitions(tables, parameters=set(scenario.parameters), variables=expression_variables(scenario),
+                                   levers={pid: set(p.levers or ()) for pid, p in scenario.players.items()}, taken=taken)
+    except DefinitionError as exc:
+        raise ScenarioError(str(exc), file=source, key=exc.key) from None
+
+
+def check_definitions(compiled: CompiledPayoffs, env: Mapping[str, object], shape: tuple[int, ...],
+                      where: Any, source: str) -> None:
+    """Refuse a definition whose value is infinite, NaN or past :data:`MAX_PAYOFF` anywhere; ``where``
+    turns an index of ``shape`` into the text that says where (``(a | b | c)``)."""
+    for key, expr in compiled.definitions:
+        value = np.broadcast_to(expr.evaluate(env), shape)
+        bad = ~(np.abs(value) <= MAX_PAYOFF)
+        if bad.any():
+            at = tuple(np.argwhere(bad)[0])
+            raise ScenarioError(f"is {value[at]:g} at {where(at)}{why_refused(value[at])}", file=source, key=key)
+
+
+def why_refused(x: float) -> str:
+    """Why a payoff value is refused, after ``is X at (...)``."""
+    if np.isnan(x):
+        return " (not a real number: a negative number to a fractional power, log or sqrt of a negative, 0/0 or inf - inf?)"
+    return "" if not np.isfinite(x) else f", beyond the limit of ±{MAX_PAYOFF:g}"
 
 
 def payoff_states(scenario: "Scenario", compiled: CompiledPayoffs) -> int:
@@ -271,14 +318,16 @@ def _check_budget(scenario: "Scenario", compiled: CompiledPayoffs, profiles: int
     game with state holds both payoffs over profiles x states, and evaluates every term over them."""
     states = payoff_states(scenario, compiled)
     cells = profiles * states
+    n = len(compiled.terms)
     what = f"{profiles:,} profiles" + (f" x {states:,} states" if states > 1 else "")
-    held = 2 * cells if states > 1 else 0
+    held = n * cells if states > 1 else 0
     terms, nodes = 0, 0
+    everyone = "both players" if n == 2 else "all players"
     for pid, compiled_terms in zip(scenario.player_ids, compiled.terms):
         terms += len(compiled_terms)
         if profiles * terms + held > MAX_TERM_CELLS:
-            over_states = f" + 2 payoffs x {what}" if held else ""
-            raise ScenarioError(f"{profiles:,} profiles x {terms} payoff terms (both players, so far){over_states} is "
+            over_states = f" + {n} payoffs x {what}" if held else ""
+            raise ScenarioError(f"{profiles:,} profiles x {terms} payoff terms ({everyone}, so far){over_states} is "
                                 f"{profiles * terms + held:,} values, more than the limit of {MAX_TERM_CELLS:,}: use "
                                 "fewer terms or fewer actions", file=source, key=f"players.{pid}.payoff")
         for term, expr in compiled_terms:
@@ -353,40 +402,22 @@ def initial_level(name: str, var: Any, *, source: str = "<scenario>") -> int:
 def payoff_environment(scenario: "Scenario", grids: Sequence[np.ndarray], parameters: Mapping[str, float] | None,
                        source: str) -> dict[str, object]:
     """What payoff expressions read before the first round: :func:`initial_environment`, the
-    parameters (``parameters`` overriding by name) and every lever's value per action, the row
-    player's along axis -2 and the column player's along axis -1 (so a state axis may lead)."""
+    parameters (``parameters`` overriding by name) and every lever's value per action, player k's
+    along axis k - N of N trailing axes (two players: the row player's along axis -2, the column
+    player's along -1), so a state axis may lead."""
     env: dict[str, object] = {**initial_environment(scenario),
                               **{name: p.value for name, p in scenario.parameters.items()}}
     for name, value in (parameters or {}).items():
         if name not in scenario.parameters:
             raise ScenarioError("unknown parameter", file=source, key=f"parameters.{name}")
         env[name] = float(value)
+    n = len(grids)
     for k, (pid, grid) in enumerate(zip(scenario.player_ids, grids)):
+        axes = [1] * n
+        axes[k] = len(grid)
         for j, (lever_name, lever) in enumerate(scenario.players[pid].levers.items()):
-            values = np.asarray(lever.levels, dtype=float)[grid[:, j]]
-            env[f"{pid}.{lever_name}"] = values[:, None] if k == 0 else values[None, :]
+            env[f"{pid}.{lever_name}"] = np.asarray(lever.levels, dtype=float)[grid[:, j]].reshape(axes)
     return env
-
-
-def _check_matrices(scenario: "Scenario", source: str) -> None:
-    ids = scenario.player_ids
-    shape = tuple(len(scenario.players[pid].actions) for pid in ids)
-    if scenario.payoffs is None:
-        raise ScenarioError("a game with plain 'actions' needs a [payoffs] table", file=source, key="payoffs")
-    for pid in scenario.payoffs:
-        if pid not in scenario.players:
-            raise ScenarioError(f"unknown player {pid!r}", file=source, key=f"payoffs.{pid}")
-    for pid in ids:
-        if pid not in scenario.payoffs:
-            raise ScenarioError("missing payoff matrix", file=source, key=f"payoffs.{pid}")
-        rows = scenario.payoffs[pid]
-        got = (len(rows), *{len(r) for r in rows})
-        if len(got) != 2 or got != shape:
-            raise ScenarioError(
-                f"must be {shape[0]} rows ({ids[0]}'s actions) of {shape[1]} numbers ({ids[1]}'s actions)",
-                file=source,
-                key=f"payoffs.{pid}",
-            )
 
 
 @dataclass(frozen=True)
@@ -456,7 +487,8 @@ def build_game(
     source: str | None = None,
     compiled: CompiledPayoffs | None = None,
 ) -> StageGame:
-    """Build the stage game of a scenario.
+    """Build the stage game of a two-player scenario (:func:`sim.model.nplayer_build.build_normal_form`
+    builds games of any number of players).
 
     Parameters
     ----------
@@ -469,10 +501,13 @@ def build_game(
     """
     source = source or source_of(scenario)
     ids = scenario.player_ids
+    if len(ids) != 2:
+        raise ScenarioError(f"has {len(ids)} players; this command takes two (solve, play, tournament and sweep take "
+                            "N-player games)", file=source, key="players")
     space = scenario_actions(scenario, source=source)
     grids, labels, levers = space.action_levels, space.actions, space.levers
     if scenario.is_matrix_game:
-        _check_matrices(scenario, source)
+        check_matrices(scenario, source)
         A = np.array(scenario.payoffs[ids[0]], dtype=float)
         B = np.array(scenario.payoffs[ids[1]], dtype=float)
         terms: tuple[dict, dict] = ({"payoff": A}, {"payoff": B})
@@ -480,6 +515,7 @@ def build_game(
         compiled = compiled or compile_payoffs(scenario, source=source)
         env = payoff_environment(scenario, grids, parameters, source)
         shape = (len(grids[0]), len(grids[1]))
+        check_definitions(compiled, env, shape, lambda at: f"({labels[0][at[0]]} | {labels[1][at[1]]})", source)
         terms = ({}, {})
         for k, pid in enumerate(ids):
             for term, expr in compiled.terms[k]:
@@ -487,10 +523,7 @@ def build_game(
                 bad = ~(np.abs(value) <= MAX_PAYOFF)  # also true for inf and nan
                 if bad.any():
                     i, j = np.argwhere(bad)[0]
-                    beyond = "" if not np.isfinite(value[i, j]) else f", beyond the limit of ±{MAX_PAYOFF:g}"
-                    if np.isnan(value[i, j]):
-                        beyond = (" (not a real number: a negative number to a fractional power, log or sqrt of "
-                                  "a negative, 0/0 or inf - inf?)")
+                    beyond = why_refused(value[i, j])
                     raise ScenarioError(
                         f"is {value[i, j]:g} at ({labels[0][i]} | {labels[1][j]}){beyond}",
                         file=source,
@@ -499,21 +532,11 @@ def build_game(
                 terms[k][term] = value
         A = sum(terms[0].values())
         B = sum(terms[1].values())
-    return StageGame(
-        name=scenario.meta.name,
-        player_ids=ids,
-        player_names=tuple(scenario.players[pid].name for pid in ids),
-        actions=labels,
-        A=np.asarray(A, dtype=float),
-        B=np.asarray(B, dtype=float),
-        terms=terms,
-        levers=levers,
-        action_levels=grids,
-        discount=tuple(scenario.players[pid].discount for pid in ids),
-        units=scenario.meta.payoff_unit,
-        cooperative=scenario_cooperative(scenario, source=source, space=space),
-        scenario=scenario,
-    )
+    return StageGame(name=scenario.meta.name, player_ids=ids, player_names=tuple(scenario.players[pid].name for pid in ids),
+                     actions=labels, A=np.asarray(A, dtype=float), B=np.asarray(B, dtype=float), terms=terms,
+                     levers=levers, action_levels=grids, discount=tuple(scenario.players[pid].discount for pid in ids),
+                     units=scenario.meta.payoff_unit, cooperative=scenario_cooperative(scenario, source=source, space=space),
+                     scenario=scenario)
 
 
 def _lever_infos(scenario: "Scenario", player_id: str) -> tuple[LeverInfo, ...]:

@@ -340,6 +340,6 @@ validation_problems = _validation_problems
 def _is_union_tag(part: Any) -> bool:
     # pydantic inserts the union member's type name into the location of union errors
     return isinstance(part, str) and (
-        part.startswith(("function-", "tuple[", "dict[", "list["))
+        part.startswith(("function-", "tuple[", "dict[", "list[", "tensor-"))
         or part in {"float", "str", "int", "is-instance", "nullable", "[key]"}
     )

@@ -17,29 +17,38 @@ Python keyword: an expression could not name them.
 from __future__ import annotations
 
 import keyword
+import math
 import re
+from functools import reduce
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     AfterValidator,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     TypeAdapter,
     WrapValidator,
     field_validator,
     model_validator,
 )
 from pydantic.dataclasses import dataclass
+from pydantic.json_schema import SkipJsonSchema
 
-from sim.errors import InputError
+from sim.errors import InputError, ScenarioError
 from sim.model.actions import LeverInfo, level_index
 from sim.model.expressions import reserved_word
 from sim.render import HtmlRepr
 
 #: Largest number of actions one player may have (product of its lever sizes).
 MAX_ACTIONS = 4_096
-#: Largest number of action profiles (row actions x column actions) in one game.
+#: Largest number of action profiles (the product of every player's action count) in one game.
 MAX_PROFILES = 1_000_000
+#: Most players one scenario may have (a payoff tensor has one axis per player).
+MAX_PLAYERS = 8
+#: Most named definitions in one table (``[define]``, or one ``[players.ID.define]``).
+MAX_DEFINITIONS = 64
 #: Most payoff terms one player may have.
 MAX_TERMS = 64
 #: Most payoff values a game holds: profiles x the terms of both players (each term keeps its own
@@ -224,6 +233,9 @@ class Player:
         f"at most {MAX_TERM_CELLS:,} values (profiles x terms of both players, plus profiles x states x 2) and "
         f"{MAX_EVALUATION:,} node evaluations (profiles x states x expression nodes of every term).")
     actions: Annotated[tuple[Text, ...], Field(min_length=1)] | None = None
+    define: Annotated[dict[Name, Text], Field(max_length=MAX_DEFINITIONS)] = Field(
+        default_factory=dict, description="Named definitions (name = expression) that only this player's payoff "
+        "terms read, evaluated in file order after the scenario-level [define]; each may use earlier ones.")
 
     @model_validator(mode="after")
     def _one_kind(self):
@@ -232,6 +244,8 @@ class Player:
                 raise ValueError("give either 'actions' (a matrix game) or 'levers' and 'payoff', not both")
             if len(set(self.actions)) != len(self.actions):
                 raise ValueError("actions must be distinct")
+            if self.define:
+                raise ValueError("'define' is for payoff terms of levers; a player with plain 'actions' has none")
         else:
             if not self.levers:
                 raise ValueError("needs 'levers' (with 'payoff' terms) or 'actions'")
@@ -241,6 +255,34 @@ class Player:
 
 
 Formula = Union[FiniteFloat, Text]
+
+
+def _tensor_depth(value: Any) -> str | None:
+    """The tag of a payoff tensor: ``"tensor-2"`` .. ``"tensor-8"`` by how deeply its first entries nest."""
+    depth = 0
+    while isinstance(value, (list, tuple)) and depth <= MAX_PLAYERS:
+        depth += 1
+        value = value[0] if value else None
+    if depth > MAX_PLAYERS:
+        return "tensor-deep"  # read as it is: the player count (at most MAX_PLAYERS) is the error to report
+    return f"tensor-{depth}" if depth >= 2 else None
+
+
+def _freeze(value: Any) -> Any:
+    """Nested lists as nested tuples (the document's nesting is bounded by the loader)."""
+    return tuple(_freeze(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+#: One player's payoffs in a matrix game: nested lists, one level per player (axis k = player k's
+#: actions in declaration order); a two-player game's is a matrix (rows = the first player's actions).
+Tensor = Annotated[
+    Union[(*(Annotated[reduce(lambda t, _: tuple[t, ...], range(d), FiniteFloat), Tag(f"tensor-{d}")]  # type: ignore
+             for d in range(2, MAX_PLAYERS + 1)),
+           SkipJsonSchema[Annotated[Any, AfterValidator(_freeze), Tag("tensor-deep")]])],
+    Discriminator(_tensor_depth, custom_error_type="tensor",
+                  custom_error_message="must be nested lists of numbers, one level per player (a matrix for two "
+                  "players: one row per action of the first player)"),
+]
 
 
 def number_labels(levels) -> tuple[str, ...]:
@@ -389,7 +431,14 @@ class Scenario(HtmlRepr):
     scenario: Meta
     players: dict[Name, Player]
     parameters: dict[Name, Parameter] = Field(default_factory=dict)
-    payoffs: dict[Identifier, tuple[tuple[FiniteFloat, ...], ...]] | None = None
+    payoffs: dict[Identifier, Tensor] | None = Field(
+        None, description="Matrix games: per player id, its payoff tensor: nested lists with one level per player, "
+        "axis k indexing player k's actions in declaration order (two players: a matrix, rows = the first player's "
+        "actions, columns = the second's).")
+    define: Annotated[dict[Name, Text], Field(max_length=MAX_DEFINITIONS)] = Field(
+        default_factory=dict, description="Named definitions (name = expression in the payoff language), evaluated "
+        "in file order: each may read parameters, levers, state names, round, prev.PLAYER.LEVER and earlier "
+        "definitions; payoff terms and state transitions read them by name.")
     repeated: Repeated = Field(default_factory=Repeated)
     state: dict[Name, StateVariable] = Field(
         default_factory=dict, description="State variables, in declaration order (a game with state)."
@@ -404,16 +453,19 @@ class Scenario(HtmlRepr):
 
     @field_validator("players")
     @classmethod
-    def _two_players(cls, players):
-        if len(players) != 2:
-            raise ValueError(f"needs exactly two players, got {len(players)}")
+    def _player_count(cls, players):
+        if len(players) < 2:
+            raise ValueError(f"needs at least two players, got {len(players)}")
+        if len(players) > MAX_PLAYERS:
+            raise ValueError(f"has {len(players)} players, more than the limit of {MAX_PLAYERS}")
         return players
 
     @model_validator(mode="after")
     def _consistent(self):
         kinds = {p.actions is None for p in self.players.values()}
         if len(kinds) != 1:
-            raise ValueError("both players must use levers, or both plain actions")
+            raise ValueError("both players must use levers, or both plain actions" if len(self.players) == 2 else
+                             "all players must use levers, or all plain actions")
         clash = set(self.parameters) & set(self.players)
         if clash:
             raise ValueError(f"parameter names clash with player ids: {', '.join(sorted(clash))}")
@@ -429,13 +481,65 @@ class Scenario(HtmlRepr):
         return self.scenario
 
     @property
-    def player_ids(self) -> tuple[str, str]:
-        ids = tuple(self.players)
-        return ids[0], ids[1]
+    def player_ids(self) -> tuple[str, ...]:
+        """Every player id, in declaration order (two for a two-player game)."""
+        return tuple(self.players)
+
+    @property
+    def n_players(self) -> int:
+        return len(self.players)
 
     @property
     def is_matrix_game(self) -> bool:
         return next(iter(self.players.values())).actions is not None
+
+
+def tensor_shape(tensor: Any) -> tuple[int, ...] | None:
+    """The shape of nested tuples of numbers, or ``None`` when they are ragged or of mixed depth."""
+    if not isinstance(tensor, tuple):
+        return ()
+    shapes = {tensor_shape(x) for x in tensor}
+    if len(shapes) != 1 or None in shapes:
+        return None if tensor else (0,)
+    return (len(tensor), *shapes.pop())
+
+
+def shape_in_words(ids, shape) -> str:
+    """What a payoff tensor of ``shape`` must be, in words (two players: rows of numbers)."""
+    if len(ids) == 2:
+        return f"{shape[0]} rows ({ids[0]}'s actions) of {shape[1]} numbers ({ids[1]}'s actions)"
+    parts = [f"{shape[0]} entries ({ids[0]}'s actions)"]
+    parts += [f"each of {n} entries ({pid}'s actions)" for pid, n in zip(ids[1:-1], shape[1:-1])]
+    parts.append(f"each of {shape[-1]} number{'' if shape[-1] == 1 else 's'} ({ids[-1]}'s actions)")
+    return (f"must be a {' x '.join(str(n) for n in shape)} tensor, nested {len(ids)} levels deep in player order: "
+            + ", ".join(parts))
+
+
+def check_profiles(sizes, source: str) -> None:
+    """Refuse more than :data:`MAX_PROFILES` action profiles (one error naming ``players``)."""
+    if math.prod(sizes) > MAX_PROFILES:
+        raise ScenarioError(f"{' x '.join(str(n) for n in sizes)} action profiles exceeds the limit of {MAX_PROFILES}",
+                            file=source, key="players")
+
+
+def check_matrices(scenario: "Scenario", source: str) -> None:
+    """Check a matrix game's ``[payoffs]``: a tensor per player, of the shape its players' actions give."""
+    ids = scenario.player_ids
+    shape = tuple(len(scenario.players[pid].actions) for pid in ids)
+    check_profiles(shape, source)
+    if scenario.payoffs is None:
+        raise ScenarioError("a game with plain 'actions' needs a [payoffs] table", file=source, key="payoffs")
+    for pid in scenario.payoffs:
+        if pid not in scenario.players:
+            raise ScenarioError(f"unknown player {pid!r}", file=source, key=f"payoffs.{pid}")
+    for pid in ids:
+        if pid not in scenario.payoffs:
+            raise ScenarioError("missing payoff matrix", file=source, key=f"payoffs.{pid}")
+        got = tensor_shape(scenario.payoffs[pid])
+        if got != shape:
+            found = ("ragged (entries of one level differ in length or depth)" if got is None else
+                     f"a {' x '.join(str(n) for n in got)} " + ("matrix" if len(got) == 2 else "tensor"))
+            raise ScenarioError(f"{shape_in_words(ids, shape)}; got {found}", file=source, key=f"payoffs.{pid}")
 
 
 _ADAPTER = TypeAdapter(Scenario)

@@ -24,7 +24,7 @@ import numpy as np
 from sim.errors import ScenarioError, raise_problems
 from sim.model.actions import default_cooperative
 from sim.model.expressions import Expression, ExpressionError, parse_expression
-from sim.model.game import StageGame, build_game
+from sim.model.game import StageGame, build_game, scenario_definitions
 from sim.model.scenario import Scenario, Stage, source_of
 from sim.model.tree import ExtensiveGame, InfoSet, Node
 
@@ -33,6 +33,19 @@ __all__ = ["check_sequence", "build_sequential_game", "stage_names", "MAX_LEAVES
 #: Most leaves a sequential game may have (counted before ``when`` prunes it).
 MAX_LEAVES = 200_000
 _PROB_TOL = 1e-9
+
+
+def _condition(scenario: Scenario, text: str, params, levers: Mapping[str, set[str]], source: str) -> Expression:
+    """A stage's ``when``: levers of earlier stages, parameters and scenario-level definitions that read
+    nothing else (``ExpressionError`` otherwise)."""
+    shared = scenario_definitions(scenario, source)[0][None] if scenario.define else {}
+    expr = parse_expression(text, parameters=frozenset(params), levers=levers, variables=frozenset(),
+                            definitions=shared)
+    later = sorted(f"{p}.{lv}" for p, lv in expr.levers if lv not in levers.get(p, ()))
+    if later or expr.variables or expr.prev:
+        what = later[0] if later else "a state name, round or prev"
+        raise ExpressionError(f"a definition it reads uses {what}")
+    return expr
 
 
 def is_sequential(scenario: Scenario) -> bool:
@@ -74,6 +87,9 @@ def check_sequence(scenario: Scenario, *, source: str) -> None:
 
     if scenario.state:
         fail("stages", "a sequential game has no [state]: use one or the other")
+    if len(scenario.players) != 2:
+        fail("stages", f"a sequential game takes two players; this one has {len(scenario.players)}")
+        raise_problems(problems)
     names = stage_names(scenario)
     if len(set(names)) != len(names):
         fail("stages", "stage names must be distinct")
@@ -120,7 +136,7 @@ def check_sequence(scenario: Scenario, *, source: str) -> None:
         if stage.when is not None:
             earlier = {p: set(v) for p, v in seen.items()}
             try:
-                parse_expression(stage.when, parameters=frozenset(params), levers=earlier, variables=frozenset())
+                _condition(scenario, stage.when, params, earlier, source)
             except ExpressionError as exc:
                 fail(f"{key}.when", f"{exc} (a condition reads the levers of earlier stages only)")
         if stage.player is not None and stage.player in seen:
@@ -186,8 +202,7 @@ def build_sequential_game(scenario: Scenario, parameters: Mapping[str, float] | 
         for st in stages[:k]:
             if st.player is not None:
                 levers[st.player].update(_stage_levers(scenario, st))
-        conditions.append(parse_expression(stage.when, parameters=frozenset(params), levers=levers,
-                                           variables=frozenset()))
+        conditions.append(_condition(scenario, stage.when, params, levers, source))
     b = _Builder(scenario, names, {(): base}, dict(parameters or {}), source, [], {}, [])
     values = [[_lever_values(scenario, pid, lever)[0] for lever in lever_names[p]] for p, pid in enumerate(ids)]
     menus: list[tuple[int, list[int], list[tuple[int, ...]], tuple[str, ...]] | None] = []

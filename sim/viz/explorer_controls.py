@@ -142,11 +142,11 @@ def parameter_groups(scenario: Any, compiled: Any = None, *, first: int = OPEN_P
     readers = _readers(scenario, compiled)
     ids = scenario.player_ids
     names = [scenario.players[pid].name for pid in ids]
+    several = "both sides' payoffs" if len(ids) == 2 else "several players' payoffs"
     buckets: list[tuple[str, list[str]]] = [
         ("most uncertain", top),
-        (f"{_possessive(names[0])} payoff only", [n for n in rest if readers[n] == {0}]),
-        (f"{_possessive(names[1])} payoff only", [n for n in rest if readers[n] == {1}]),
-        ("both sides' payoffs", [n for n in rest if readers[n] == {0, 1}]),
+        *((f"{_possessive(name)} payoff only", [n for n in rest if readers[n] == {k}]) for k, name in enumerate(names)),
+        (several, [n for n in rest if len(readers[n]) > 1]),
         ("state transitions" if getattr(scenario, "state", None) else "not in the payoffs",
          [n for n in rest if not readers[n]]),
     ]

@@ -11,6 +11,12 @@ from sim.cli import main
 from tests.conftest import SCENARIOS
 from tests.scenario_texts import LEVERS, PD
 
+PD3 = PD.replace("[payoffs]", '[players.x]\nname = "X"\nactions = ["A", "B"]\n[payoffs]').replace(
+    "row = [[3, 0], [5, 1]]", "row = [[[3, 3], [0, 0]], [[5, 5], [1, 1]]]").replace(
+    "col = [[3, 5], [0, 1]]", "col = [[[3, 3], [5, 5]], [[0, 0], [1, 1]]]\nx = [[[1, 1], [1, 1]], [[1, 1], [1, 1]]]")
+LEVELS64 = "[" + ", ".join(str(i) for i in range(64)) + "]"
+LEVERS3 = LEVERS + '[players.c]\nname = "C"\n[players.c.levers.z]\nlevels = [0, 1]\n[players.c.payoff]\ngain = "c.z"\n'
+
 BAD = [
     ("syntax", "[scenario\nname = 1", "", "not valid TOML"),
     ("missing-scenario", PD.replace('[scenario]\nname = "pd"\n', ""), "scenario", "missing required key"),
@@ -18,7 +24,8 @@ BAD = [
     ("unknown-player-key", PD.replace('name = "Row"', 'name = "Row"\ncolour = "red"'), "players.row.colour", "unknown key"),
     ("wrong-type", PD.replace('name = "Row"', "name = 7"), "players.row.name", "string"),
     ("discount-range", PD.replace('name = "Row"', 'name = "Row"\ndiscount = 1.5'), "players.row.discount", "less than 1"),
-    ("three-players", PD + '[players.x]\nname = "X"\nactions = ["A"]\n', "players", "exactly two players"),
+    ("three-players-two-matrices", PD + '[players.x]\nname = "X"\nactions = ["A"]\n', "payoffs.row",
+     "2 x 2 x 1 tensor"),
     ("matrix-shape", PD.replace("row = [[3, 0], [5, 1]]", "row = [[3, 0, 1], [5, 1, 1]]"), "payoffs.row", "2 rows"),
     ("matrix-missing", PD.replace("col = [[3, 5], [0, 1]]", ""), "payoffs.col", "missing payoff matrix"),
     ("matrix-nan", PD.replace("row = [[3, 0], [5, 1]]", "row = [[nan, 0], [5, 1]]"), "payoffs.row.0.0", "finite"),
@@ -49,6 +56,33 @@ BAD = [
     ("bad-identifier", PD.replace("[players.row]", '[players."row x"]'), "players.row x", "must be an identifier"),
     ("rounds-negative", PD + "[repeated]\nrounds = -1\n", "repeated.rounds", "greater than or equal to 1"),
     ("param-player-clash", LEVERS.replace("k = {", "a = {").replace("k * a.x", "a.x"), "(top level)", "clash"),
+    # N players (PD3: a third matrix player; LEVERS3: a third lever player)
+    ("tensor-shape", PD3.replace("x = [[[1, 1], [1, 1]], [[1, 1], [1, 1]]]", "x = [[1, 1], [1, 1]]"), "payoffs.x",
+     "must be a 2 x 2 x 2 tensor, nested 3 levels deep in player order"),
+    ("tensor-not-nested", PD3.replace("x = [[[1, 1], [1, 1]], [[1, 1], [1, 1]]]", "x = [1, 1]"), "payoffs.x",
+     "nested lists of numbers"),
+    ("tensor-nan", PD3.replace("x = [[[1, 1], [1, 1]], [[1, 1], [1, 1]]]", "x = [[[1, 1], [1, 1]], [[1, nan], [1, 1]]]"),
+     "payoffs.x.1.0.1", "finite"),
+    ("three-unknown-player-lever", LEVERS3.replace('gain = "c.z"', 'gain = "d.z"'), "players.c.payoff.gain",
+     "unknown player 'd'"),
+    ("three-too-many-profiles", LEVERS3.replace("levels = [0, 1, 2]", f"levels = {LEVELS64}\n[players.a.levers.w]\nlevels = "
+                                                f"{LEVELS64}").replace("[players.c.payoff]",
+                                                                       f"[players.c.levers.w]\nlevels = {LEVELS64}\n[players.c.payoff]"),
+     "players", "4096 x 2 x 128 action profiles exceeds the limit of 1000000"),
+    ("too-many-players", PD + "".join(f'[players.q{k}]\nname = "Q"\nactions = ["A"]\n' for k in range(7)), "players",
+     "has 9 players, more than the limit of 8"),
+    ("one-player", PD.replace('[players.col]\nname = "Col"\nactions = ["C", "D"]', ""), "players", "at least two players"),
+    ("three-with-state", LEVERS3 + "[state.s]\nlevels = [0, 1]\ninitial = 0\n", "state", "takes two players"),
+    ("define-unknown", LEVERS + '[define]\nd = "q + 1"\n', "define.d", "unknown name 'q'"),
+    ("define-forward", LEVERS + '[define]\nd = "e + 1"\ne = "k"\n', "define.d", "defined at or after this definition"),
+    ("define-cycle", LEVERS + '[define]\nd = "d + 1"\n', "define.d", "no cycles"),
+    ("define-clash", LEVERS + '[define]\nk = "1"\n', "define.k", "already a parameter"),
+    ("define-inf", LEVERS.replace('gain = "k * a.x"', 'gain = "where(a.x > 0, d, 0)"') + '[define]\nd = "k / a.x"\n',
+     "define.d", "is inf at (x=0 | y=low)"),
+    ("player-define-unknown", LEVERS.replace('[players.a.payoff]', '[players.a.define]\nd = "b.nope"\n[players.a.payoff]'),
+     "players.a.define.d", "has no lever 'nope'"),
+    ("player-define-other", LEVERS.replace('[players.a.payoff]', '[players.a.define]\nd = "a.x"\n[players.a.payoff]')
+     .replace('gain = "b.y - a.x"', 'gain = "b.y - d"'), "players.b.payoff.gain", "a definition of player 'a'"),
 ]
 
 

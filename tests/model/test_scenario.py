@@ -10,6 +10,7 @@ import pytest
 
 from sim.errors import ScenarioError
 from sim.model.game import build_game
+from sim.model.nplayer_build import build_any
 from sim.model.load import deep_merge, load_scenario
 from sim.model.scenario import json_schema
 from tests.conftest import ROOT, SCENARIOS
@@ -20,10 +21,11 @@ BUNDLED = sorted(SCENARIOS.glob("*.toml"))
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
 def test_bundled_scenarios_load_and_build(path):
     scenario = load_scenario(path)
-    game = build_game(scenario)
-    assert game.A.shape == game.B.shape
-    assert np.isfinite(game.A).all() and np.isfinite(game.B).all()
-    for k, total in enumerate((game.A, game.B)):
+    game = build_any(scenario)  # a StageGame for two players, a NormalFormGame for more
+    tensors = (game.A, game.B) if len(scenario.players) == 2 else game.payoffs
+    assert len({t.shape for t in tensors}) == 1 and len(tensors) == len(scenario.players)
+    for k, total in enumerate(tensors):
+        assert np.isfinite(total).all()
         assert np.allclose(sum(game.terms[k].values()), total)
     for parameter in scenario.parameters.values():
         assert (parameter.source is None) != (parameter.assumption is None)

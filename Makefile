@@ -73,13 +73,13 @@ test-fast: $(STAMP)
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10000} $(PY) -m pytest -q -m slow tests/fuzz -p no:cacheprovider
 
-# Peer libraries (Axelrod, QuantEcon, lrsnash, sgamesolver) are benchmark rivals only: they live in a
+# Peer libraries (Axelrod, QuantEcon, pygambit, lrsnash, sgamesolver) are benchmark rivals only: they live in a
 # separate environment, never in tradesim's own dependencies. Axelrod needs torch; the CPU
 # build is installed first so pip does not pull a multi-GB GPU build.
 $(BENCH)/.installed: pyproject.toml constraints.txt
 	test -x $(BPY) || $(PYTHON) -m venv $(BENCH)
 	$(BPY) -m pip install --quiet torch==2.13.0
-	$(BPY) -m pip install --quiet -c constraints.txt axelrod==4.14.0 quantecon==0.11.4
+	$(BPY) -m pip install --quiet -c constraints.txt axelrod==4.14.0 quantecon==0.11.4 pygambit==16.7.0
 	$(BPY) -m pip install --quiet -c constraints.txt -e '.[distributed]'
 	# sgamesolver ships no wheel: build it against the pinned numpy (Cython 2, no isolated build)
 	$(BPY) -m pip install --quiet -c constraints.txt cython==0.29.37 wheel==0.48.0

@@ -45,6 +45,7 @@ SCRIPTS = {
     "explorer": ("bench_explorer.py", ["--repeat", "2"], []),
     "equilibria": ("bench_equilibria.py", ["--quick"], []),
     "large_games": ("bench_large.py", ["--sizes", "64,256"], []),
+    "nplayer": ("bench_nplayer.py", ["--quick"], []),
 }
 #: Longest a script may run, in seconds.
 TIMEOUT = {"quick": 900, "full": 5400}

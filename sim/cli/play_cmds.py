@@ -27,11 +27,13 @@ from sim.cli.common import (
     save_plot,
     welfare_option,
 )
+from sim.cli.nplayer_play import play_nplayer, tournament_nplayer
 from sim.cli.progress import progress_line as _progress
 from sim.cli.progress import quiet_option
-from sim.cli.scenario_cmds import load_game, load_payoffs
+from sim.cli.scenario_cmds import load_any_payoffs, load_game
 from sim.errors import InputError
 from sim.model.dynamic import build_dynamic_game, is_dynamic
+from sim.model.nplayer import NormalFormGame
 from sim.repeated.dynamic_play import play_dynamic
 from sim.repeated.engine import CHUNK_CELLS
 from sim.repeated.engine import play as run
@@ -166,10 +168,16 @@ def play(ctx, file, strategy_items, rounds, continuation, max_rounds, reps, nois
           --strategy china=deadline_truce:k=4 --rounds 12 --noise 0.05 --replicates 1000 --seed 1
     """
 
-    scenario, game = load_payoffs(file, welfare)
+    scenario, game = load_any_payoffs(file, welfare)
     strategies = _player_strategies(game, scenario, strategy_items)
     rounds, continuation = _horizon(scenario, rounds, continuation)
     noise = float(_default(scenario, "noise", 0.0)) if noise is None else noise
+    if isinstance(game, NormalFormGame):  # three or more players: the N-player engine (sim.repeated.nplayer_*)
+        _two_only(game, {"--perception-noise": perception_noise, "--plot": plot_path})
+        play_nplayer(game, strategies, rounds=rounds, continuation=continuation, reps=reps, noise=noise, seed=seed,
+                     fmt=fmt, max_rounds=max_rounds, cooperative=cooperative_option(coop_items), paths=paths,
+                     invocation=lambda key: _invocation(ctx, file, key))
+        return
     horizon = rounds if rounds is not None else max_rounds
     chunk = max(1, min(CHUNK_CELLS // max(horizon, 1), max(1, reps // 20)))
     with _progress("playing", reps * horizon, quiet, min_work=PROGRESS_MIN_WORK) as bar:
@@ -271,10 +279,17 @@ def _tournament_args(f):
     return f
 
 
-def _run_tournament(file, spec_lists, rounds, continuation, max_rounds, reps, noise, perception_noise, seed, self_play,
-                    quiet=False, label="tournament"):
+def _two_only(game, options: dict[str, Any]) -> None:
+    """Refuse, naming it, the first of ``options`` given (truthy) for a game of more than two players."""
+    for option, value in options.items():
+        if value:
+            raise InputError(f"is for two-player games; this game has {game.n_players} players", key=option)
 
-    scenario, game = load_game(file)
+
+def _run_tournament(file, spec_lists, rounds, continuation, max_rounds, reps, noise, perception_noise, seed, self_play,
+                    quiet=False, label="tournament", loaded=None):
+
+    scenario, game = loaded or load_game(file)
     specs = split_specs(spec_lists) or list(CLASSIC)
     rounds, continuation = _horizon(scenario, rounds, continuation)
     noise = float(_default(scenario, "noise", 0.0)) if noise is None else noise
@@ -301,8 +316,17 @@ def tournament(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, no
     side; payoffs and wins are reported per side, on that side's own scale, and the rank is by the
     mean over the two sides of each strategy's place in the side's best-to-worst range.
     """
+    scenario, game = load_any_payoffs(file, False)
+    if isinstance(game, NormalFormGame):  # three or more players: every strategy in every seat
+        _two_only(game, {"--perception-noise": perception_noise, "--plot": plot_path})
+        rounds, continuation = _horizon(scenario, rounds, continuation)
+        tournament_nplayer(game, split_specs(spec_lists) or None, rounds=rounds, continuation=continuation, reps=reps,
+                           noise=float(_default(scenario, "noise", 0.0)) if noise is None else noise, seed=seed,
+                           fmt=fmt, max_rounds=max_rounds, self_play=self_play,
+                           invocation=lambda key: _invocation(ctx, file, key))
+        return
     _, game, result = _run_tournament(file, spec_lists, rounds, continuation, max_rounds, reps, noise,
-                                      perception_noise, seed, self_play, quiet)
+                                      perception_noise, seed, self_play, quiet, loaded=(scenario, game))
     if plot_path:
         from sim.viz.plots import plot_tournament
 

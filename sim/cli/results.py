@@ -75,7 +75,7 @@ class _Params(BaseModel):
 
 class SolveParams(_Params):
     command: ClassVar[str] = "solve"
-    method: Literal[METHODS]  # type: ignore[valid-type]
+    method: Literal[(*METHODS, "qre")]  # type: ignore[valid-type]
     max_seconds: Positive
     disagreement: Literal["nash", "security"]
     tie: Literal["leader", "against"]

@@ -381,6 +381,14 @@ def schema(output: str | None) -> None:
         click.echo(text, nl=False)
 
 
+def load_any_payoffs(file: str, welfare: bool):
+    """:func:`load_payoffs` for any number of players: a ``StageGame`` for two, a ``NormalFormGame`` for more."""
+    scenario = read_scenario(file)
+    if welfare:
+        scenario = welfare_scenario(scenario, source=file)
+    return scenario, build_any(scenario, source=file)
+
+
 def load_payoffs(file: str, welfare: bool):
     """``load_game``, with the ``[welfare]`` values as base values when ``welfare`` (an error without them)."""
     scenario = read_scenario(file)

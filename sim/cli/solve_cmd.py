@@ -16,12 +16,19 @@ from sim.cli.common import (
     welfare_option,
 )
 from sim.cli.markov import markov_report, render_markov
+from sim.cli.nplayer_solve import solve_nplayer
 from sim.cli.progress import StatusLine
 from sim.cli.robust_cmd import knife_edge_lines
-from sim.cli.scenario_cmds import gambit_kind, load_game, load_payoffs, read_tree
+from sim.cli.scenario_cmds import (
+    gambit_kind,
+    load_any_payoffs,
+    load_game,
+    read_tree,
+)
 from sim.dynamic.solve import SELECTIONS
 from sim.empirics.robust import stage_knife_edges
 from sim.errors import InputError
+from sim.model.nplayer import NormalFormGame
 from sim.repeated.analysis import (
     BUDGET_REASON,
     DEFAULT_DISAGREEMENT,
@@ -81,8 +88,10 @@ Games with state ([state] tables, or payoffs using round or prev.PLAYER.LEVER):
 
 @click.command("solve", help=HELP)
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--method", type=click.Choice(["auto", "pure", "support", "vertex", "lemke-howson"]),
-              default="auto", show_default=True, help="How to find Nash equilibria.")
+@click.option("--method", type=click.Choice(["auto", "pure", "support", "vertex", "lemke-howson", "qre"]),
+              default="auto", show_default=True,
+              help="How to find Nash equilibria (vertex and lemke-howson: two players; qre: three or more, "
+                   "one equilibrium at the end of the logit QRE branch).")
 @click.option("--max-seconds", type=float, default=60.0, show_default=True,
               help="Time budget for the equilibrium search, and once more for every other step together "
                    "(dominance, security, bargaining, correlated equilibrium, commitment, truce thresholds, "
@@ -135,7 +144,21 @@ def solve(ctx, file, method, max_seconds, disagreement, tie, selection, mixed_do
 
         solve_sequential(file, None, read_tree(file), fmt, plot_tree=tree_path)
         return
-    scenario, game = load_payoffs(file, welfare)
+    scenario, game = load_any_payoffs(file, welfare)
+    if isinstance(game, NormalFormGame):  # three or more players: their own solvers (sim.stage.nplayer_*)
+        two_only = {"--disagreement": disagreement != "nash", "--tie": tie != "leader", "--plot-terms": terms_path,
+                    "--plot-matrix": matrix_path, "--plot-state": state_path, "--plot-policy": policy_path,
+                    "--plot-tree": tree_path, "--simultaneous": simultaneous, "--infinite-horizon": infinite,
+                    "--method": method in ("vertex", "lemke-howson")}
+        given = [option for option, used in two_only.items() if used]
+        if given:
+            raise InputError(f"is for two-player games; this game has {game.n_players} players", key=given[0])
+        solve_nplayer(game, fmt=fmt, max_seconds=max_seconds, method=method, mixed_dominance=mixed_dominance,
+                      plot_path=plot_path, extra={"invocation": invocation(ctx, file)} if fmt == "json" else None)
+        return
+    if method == "qre":
+        raise InputError("is for games of three or more players (two players: auto, pure, support, vertex, "
+                         "lemke-howson)", key="--method")
     if scenario.sequence is not None and not simultaneous:  # moves in order: the game tree
         from sim.cli.sequence_cmd import solve_sequential
         from sim.model.load import welfare_scenario

@@ -22,11 +22,13 @@ from sim.cli.common import (
     welfare_option,
 )
 from sim.cli.markov import render_truce, truce_report
+from sim.cli.nplayer_play import thresholds_nplayer
 from sim.cli.robust_cmd import knife_edge_lines
-from sim.cli.scenario_cmds import load_payoffs
+from sim.cli.scenario_cmds import load_any_payoffs
 from sim.empirics.robust import stage_knife_edges
 from sim.errors import InputError
 from sim.model.load import read_document
+from sim.model.nplayer import NormalFormGame
 from sim.repeated.curves import ThresholdCurve, threshold_curve
 from sim.repeated.payoff_set import feasible_ir_set
 from sim.repeated.thresholds import truce_thresholds
@@ -67,8 +69,15 @@ def thresholds(ctx, file, coop_items, vary, infinite, welfare, no_knife, fmt, pl
     reverting to the Markov perfect equilibrium (JSON key markov_truce).
     """
 
-    scenario, game = load_payoffs(file, welfare)
+    scenario, game = load_any_payoffs(file, welfare)
     cooperative = cooperative_option(coop_items)
+    if isinstance(game, NormalFormGame):  # three or more players: grim trigger against all, per player
+        given = [opt for opt, used in (("--vary", vary), ("--plot", plot_path), ("--infinite-horizon", infinite))
+                 if used]
+        if given:
+            raise InputError(f"is for two-player games; this game has {game.n_players} players", key=given[0])
+        thresholds_nplayer(game, cooperative=cooperative, fmt=fmt)
+        return
     th = truce_thresholds(game, cooperative)
     found = None if no_knife else stage_knife_edges(file, conclusions="self_enforcing", welfare=welfare,
                                                     cooperative=th.cooperative)

@@ -502,8 +502,8 @@ def build_game(
     source = source or source_of(scenario)
     ids = scenario.player_ids
     if len(ids) != 2:
-        raise ScenarioError(f"has {len(ids)} players; this command takes two (solve, play, tournament and sweep take "
-                            "N-player games)", file=source, key="players")
+        raise ScenarioError(f"has {len(ids)} players; this command takes two (solve, play, tournament, thresholds, "
+                            "sweep, validate and show take more)", file=source, key="players")
     space = scenario_actions(scenario, source=source)
     grids, labels, levers = space.action_levels, space.actions, space.levers
     if scenario.is_matrix_game:

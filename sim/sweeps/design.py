@@ -104,10 +104,11 @@ def number_paths(scenario: "Scenario", strategies: Mapping[str, str] | None = No
                 add(NumberPath(f"players.{pid}.levers.{lever_name}.levels.{k}", "level", pid, lever_name,
                                (k,), base=level))
     if scenario.is_matrix_game and scenario.payoffs is not None:
-        for pid, rows in scenario.payoffs.items():
-            for i, row in enumerate(rows):
-                for j, value in enumerate(row):
-                    add(NumberPath(f"payoffs.{pid}.{i}.{j}", "payoff", pid, "payoff", (i, j), base=value))
+        for pid, tensor in scenario.payoffs.items():  # one axis per player (a matrix for two)
+            cells = np.asarray(tensor, dtype=float)
+            for index in np.ndindex(cells.shape):
+                at = ".".join(str(i) for i in index)
+                add(NumberPath(f"payoffs.{pid}.{at}", "payoff", pid, "payoff", index, base=float(cells[index])))
     start = initial_environment(scenario)
     for name, var in scenario.state.items():
         add(NumberPath(f"state.{name}.initial", "state", None, name, low=float(min(var.levels)),

@@ -16,6 +16,7 @@ from sim._random import run_seeds
 from sim.errors import InputError
 from sim.sweeps.evaluate import PointEvaluator
 from sim.sweeps.metrics import SweepJob
+from sim.sweeps.nplayer_eval import NPlayerEvaluator, make_evaluator
 from sim.sweeps.plan import SweepPlan
 
 __all__ = ["run_seeds", "execute", "check_executor", "check_timeout", "evaluator", "MAX_TIMEOUT"]
@@ -25,15 +26,15 @@ MAX_TIMEOUT = 86_400.0
 
 
 # ----------------------------------------------------------------------------- workers
-_EVALUATORS: dict[str, PointEvaluator] = {}
+_EVALUATORS: dict[str, PointEvaluator | NPlayerEvaluator] = {}
 
 
-def evaluator(key: str, job: SweepJob) -> PointEvaluator:
+def evaluator(key: str, job: SweepJob) -> PointEvaluator | NPlayerEvaluator:
     """This process's evaluator of the sweep ``key`` (built once, then reused by every chunk)."""
     ev = _EVALUATORS.get(key)
     if ev is None:
         _EVALUATORS.clear()
-        ev = _EVALUATORS[key] = PointEvaluator(job)
+        ev = _EVALUATORS[key] = make_evaluator(job)
     return ev
 
 

@@ -28,8 +28,8 @@ from sim.sweeps.design import (
     parse_axis,
     parse_sample,
 )
-from sim.sweeps.evaluate import PointEvaluator
-from sim.sweeps.metrics import SweepJob, parse_metric
+from sim.sweeps.metrics import SweepJob
+from sim.sweeps.nplayer_eval import make_evaluator, metric_name
 
 __all__ = ["SweepPlan", "plan_sweep", "SLOW_METRICS"]
 
@@ -125,7 +125,7 @@ def plan_sweep(
     if not metrics:
         raise InputError("give at least one metric", key="--metric")
     metric_specs = tuple(dict.fromkeys(m.strip() for m in metrics))
-    names = [parse_metric(m)[0] for m in metric_specs]
+    names = [metric_name(m, document) for m in metric_specs]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise InputError(f"metric {dup[0]} given twice", key="--metric")
@@ -183,7 +183,7 @@ def plan_sweep(
     key = hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:32]
     integer_paths = tuple(a.path.path for a in axes if a.path.integer)
     plan = SweepPlan(job, design, int(replicates), int(chunk_size), scenario_hash, key, integer_paths)
-    PointEvaluator(job)  # builds the scenario once here, so a bad path or metric fails before any work
+    make_evaluator(job)  # builds the scenario once here, so a bad path or metric fails before any work
     return plan
 
 

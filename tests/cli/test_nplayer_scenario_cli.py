@@ -97,12 +97,12 @@ def test_show_matrix_csv_has_one_row_per_profile(tmp_path):
     assert rows[2][:3] == ["controls=none", "align=stays out", "retaliation=targets US"]  # last player fastest
 
 
-@pytest.mark.parametrize("command", ["solve", "play"])
+@pytest.mark.parametrize("command", ["evolve", "robust", "stability"])
 def test_two_player_commands_refuse_three_players_with_one_line(command):
     result = run(command, PUBLIC_GOODS)
     assert result.exit_code == 2
     assert result.stderr.strip() == (f"error: {PUBLIC_GOODS}: players: has 3 players; this command takes two (solve, "
-                                     "play, tournament and sweep take N-player games)")
+                                     "play, tournament, thresholds, sweep, validate and show take more)")
 
 
 def test_bad_n_player_file_is_one_clean_line(write_scenario):

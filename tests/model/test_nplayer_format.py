@@ -138,8 +138,8 @@ def test_build_game_refuses_more_than_two_players(write_scenario):
     with pytest.raises(ScenarioError) as info:
         build_game(scenario)
     assert info.value.key == "players"
-    assert "has 3 players; this command takes two (solve, play, tournament and sweep take N-player games)" in str(
-        info.value)
+    assert ("has 3 players; this command takes two (solve, play, tournament, thresholds, sweep, validate and show "
+            "take more)") in str(info.value)
 
 
 # ----------------------------------------------------------------------------- the bundled N-player files

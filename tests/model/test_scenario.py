@@ -10,8 +10,8 @@ import pytest
 
 from sim.errors import ScenarioError
 from sim.model.game import build_game
-from sim.model.nplayer_build import build_any
 from sim.model.load import deep_merge, load_scenario
+from sim.model.nplayer_build import build_any
 from sim.model.scenario import json_schema
 from tests.conftest import ROOT, SCENARIOS
 

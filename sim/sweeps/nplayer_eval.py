@@ -8,9 +8,11 @@ time budget decides a number), so a table is the same whatever the worker count.
 
 Metrics and their columns (``PID`` for each player in declaration order):
 
-``equilibria``      ``equilibria.pure_count``, ``equilibria.cooperative_is_nash`` (1/0, NaN with no
-                    cooperative profile), and each player's payoff at the first pure equilibrium
-                    (``equilibria.first.PID``; NaN with none)
+``equilibria``      pure equilibria, named as in two-player sweeps: ``equilibria.count``, each
+                    player's payoff in the reported one (``equilibria.payoff.PID``: the equilibrium of
+                    largest joint payoff, ties to the first in profile order; NaN with none), its lever
+                    levels (``equilibria.LEVER.PID``), and ``equilibria.cooperative_is_nash`` (1/0,
+                    NaN with no cooperative profile)
 ``correlated``      ``correlated.welfare``: total payoff of the welfare-maximising correlated
                     equilibrium (LP), and each player's payoff there (``correlated.PID``)
 ``security``        ``security.pure.PID``, ``security.mixed.PID`` (maxmin against the others' joint play)
@@ -51,14 +53,26 @@ def is_nplayer_document(document: Any) -> bool:
 
 
 def _equilibria(game: NormalFormGame, ids) -> dict[str, float]:
-    mask = pure_equilibrium_mask(payoff_stack(game))
-    out = {"equilibria.pure_count": float(mask.sum())}
+    U = payoff_stack(game)
+    mask = pure_equilibrium_mask(U)
+    out = {"equilibria.count": float(mask.sum())}
+    found = np.argwhere(mask)  # profile (row-major) order
+    best = tuple(found[int(np.argmax(U.sum(axis=0)[tuple(found.T)]))]) if len(found) else None
+    for k, pid in enumerate(ids):
+        out[f"equilibria.payoff.{pid}"] = np.nan if best is None else float(game.payoffs[k][best])
+        for j, lever in enumerate(game.levers[k]):
+            level = None if best is None else int(game.action_levels[k][best[k], j])
+            out[f"equilibria.{lever.name}.{pid}"] = np.nan if level is None else float(lever.levels[level])
     coop = game.cooperative
     out["equilibria.cooperative_is_nash"] = np.nan if coop is None else float(mask[tuple(coop)])
-    first = np.argwhere(mask)
-    for k, pid in enumerate(ids):
-        out[f"equilibria.first.{pid}"] = float(game.payoffs[k][tuple(first[0])]) if len(first) else np.nan
     return out
+
+
+def _equilibria_columns(game: NormalFormGame) -> list[str]:
+    ids = game.player_ids
+    return ["equilibria.count", *[f"equilibria.payoff.{p}" for p in ids],
+            *[f"equilibria.{lever.name}.{p}" for k, p in enumerate(ids) for lever in game.levers[k]],
+            "equilibria.cooperative_is_nash"]
 
 
 def _correlated(game: NormalFormGame, ids) -> dict[str, float]:
@@ -81,17 +95,16 @@ def _critical(game: NormalFormGame, ids) -> dict[str, float]:
             **{f"critical_delta.grim_minmax.{pid}": float(v) for pid, v in zip(ids, th.grim_minmax)}}
 
 
-#: name -> (function of one game, columns given the player ids, one-line doc)
+#: name -> (function of one game, its columns given the base game, one-line doc)
 NPLAYER_SWEEP_METRICS: dict[str, tuple[Callable, Callable, str]] = {
-    "equilibria": (_equilibria, lambda ids: ["equilibria.pure_count", "equilibria.cooperative_is_nash",
-                                             *[f"equilibria.first.{p}" for p in ids]],
-                   "pure Nash equilibria: count, whether the cooperative profile is one, payoffs at the first"),
-    "correlated": (_correlated, lambda ids: ["correlated.welfare", *[f"correlated.{p}" for p in ids]],
+    "equilibria": (_equilibria, _equilibria_columns,
+                   "pure Nash equilibria: count, payoffs and levers of the reported one, the cooperative profile"),
+    "correlated": (_correlated, lambda g: ["correlated.welfare", *[f"correlated.{p}" for p in g.player_ids]],
                    "the welfare-maximising correlated equilibrium: total and per-player payoffs"),
-    "security": (_security, lambda ids: [f"security.{kind}.{p}" for kind in ("pure", "mixed") for p in ids],
+    "security": (_security, lambda g: [f"security.{kind}.{p}" for kind in ("pure", "mixed") for p in g.player_ids],
                  "security levels per player, pure and against the others' joint mixed play"),
-    "critical_delta": (_critical, lambda ids: [f"critical_delta.{kind}.{p}" for kind in ("grim_nash", "grim_minmax")
-                                               for p in ids],
+    "critical_delta": (_critical, lambda g: [f"critical_delta.{kind}.{p}" for kind in ("grim_nash", "grim_minmax")
+                                             for p in g.player_ids],
                        "critical discount factors of grim trigger against all, per player"),
 }
 
@@ -128,7 +141,7 @@ class NPlayerEvaluator:
 
     def columns(self) -> list[str]:
         """Output columns of the metrics, in order."""
-        return [c for name, _ in self.metrics for c in NPLAYER_SWEEP_METRICS[name][1](self.player_ids)]
+        return [c for name, _ in self.metrics for c in NPLAYER_SWEEP_METRICS[name][1](self.base_game)]
 
     def game_at(self, point: np.ndarray) -> NormalFormGame:
         """The game at one design point (values in the order of the job's paths)."""

@@ -174,7 +174,7 @@ def sweep_view(table, manifest: Mapping | None = None, scenario: Any = None) -> 
     ids = tuple(scenario.player_ids) if scenario is not None else tuple(  # row player first, as the columns
         dict.fromkeys(c.rsplit(".", 1)[1] for c in metrics if c.startswith(per_player)))
     conclusions: dict[str, list] = {}
-    levers = [c for c in metrics if c.startswith("equilibria.") and c.split(".")[1] not in
+    levers = [c for c in metrics if c.startswith("equilibria.") and len(c.split(".")) == 3 and c.split(".")[1] not in
               ("count", "payoff", "payoff_min", "payoff_max")]
     varying = [c for c in levers if first[c].nunique(dropna=True) > 1]
     if levers:

@@ -34,7 +34,11 @@ def test_each_row_is_the_analysis_of_the_game_built_at_its_point():
         game = build_normal_form(scenario, {"price_elast": row["parameters.price_elast"],
                                             "hawk_weight": row["parameters.hawk_weight"]})
         mask = pure_equilibrium_mask(payoff_stack(game))
-        assert row["equilibria.pure_count"] == mask.sum()
+        assert row["equilibria.count"] == mask.sum()
+        found = np.argwhere(mask)
+        best = tuple(found[np.argmax([sum(t[tuple(f)] for t in game.payoffs) for f in found])])
+        assert row["equilibria.payoff.brazil"] == game.payoffs[2][best]
+        assert row["equilibria.tariff.us"] == scenario.players["us"].levers["tariff"].levels[best[0]]
         assert row["equilibria.cooperative_is_nash"] == float(mask[tuple(game.cooperative)])
         ce = correlated_equilibrium_nplayer(game, kind="ce")
         assert row["correlated.welfare"] == pytest.approx(ce.value, abs=1e-9)
@@ -57,7 +61,8 @@ def test_a_payoff_cell_of_a_three_player_matrix_game_can_be_swept():
     # against two contributors) all contributing becomes an equilibrium
     table = sweep(GOODS, ["payoffs.ann.0.0.0=6,8"], ["equilibria"])
     assert list(table["equilibria.cooperative_is_nash"]) == [0.0, 0.0]  # Bob and Cat still free-ride
-    assert list(table["equilibria.pure_count"]) == [1.0, 1.0]
+    assert list(table["equilibria.count"]) == [1.0, 1.0]
+    assert list(table["equilibria.action.ann"]) == [1.0, 1.0]  # free-ride, the second action
     th = sweep(GOODS, ["players.ann.discount=0.2,0.3"], ["critical_delta"])
     assert list(th["critical_delta.grim_nash.ann"]) == [pytest.approx(0.25)] * 2  # (N - r) / (r (N - 1))
 
@@ -76,5 +81,5 @@ def test_the_sweep_command_writes_the_table(tmp_path):
     res = CliRunner().invoke(main, ["sweep", SOY, "-p", "price_elast=1,2", "-m", "equilibria", "-o", str(out)])
     assert res.exit_code == 0, res.output
     text = out.read_text()
-    assert "equilibria.pure_count" in text and "equilibria.first.brazil" in text
+    assert "equilibria.count" in text and "equilibria.payoff.brazil" in text and "equilibria.expansion.brazil" in text
     assert np.isfinite(float(text.splitlines()[1].split(",")[5]))

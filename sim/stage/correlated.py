@@ -44,7 +44,7 @@ from sim.stage.budget import (
 )
 from sim.stage.dominance import iterated_dominance
 from sim.stage.equilibria import as_arrays, payoff_scale, pure_equilibrium_mask
-from sim.stage.labels import labelled
+from sim.stage.labels import fmt_value, labelled, records_frame
 from sim.stage.lp import (
     LP_BYTES_PER_NONZERO,
     SolverError,
@@ -97,6 +97,21 @@ class CorrelatedEquilibrium(HtmlRepr):
                 "payoffs": {player_ids[p]: None if skipped else self.payoffs[p] for p in range(2)},
                 "distribution": rows, "max_violation": None if skipped else self.max_violation,
                 "complete": self.complete, "skipped": self.skipped, "notes": list(self.notes)}
+
+    def to_frame(self):
+        """One row per profile of positive probability: the two actions and the probability."""
+        ids = self.player_ids
+        return records_frame([{ids[0]: r["profile"][0], ids[1]: r["profile"][1], "probability": r["probability"]}
+                              for r in self.to_dict()["distribution"]], columns=[ids[0], ids[1], "probability"])
+
+    def __str__(self) -> str:
+        if self.skipped:
+            return f"correlated equilibrium: skipped: {self.skipped}"
+        ids, d = self.player_ids, self.to_dict()
+        head = (f"correlated equilibrium ({self.objective}): "
+                + ", ".join(f"{p} {fmt_value(self.payoffs[k])}" for k, p in enumerate(ids)))
+        return "\n".join([head, *(f"  {r['probability']:.3g}  {' | '.join(map(str, r['profile']))}"
+                                   for r in d["distribution"])])
 
 
 def _skipped(reason: str, method: str) -> CorrelatedEquilibrium:

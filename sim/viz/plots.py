@@ -26,6 +26,7 @@ from matplotlib.patches import Patch
 from matplotlib.transforms import offset_copy
 
 from sim._files import atomic_path, check_plot_path
+from sim.model.actions import resolve_profile
 from sim.viz.plots_base import (  # noqa: F401  (re-exported: other figures import them from here)
     ACCENTS,
     SIDE_COLOURS,
@@ -171,13 +172,23 @@ def _mark_events(ax, game, T):
 
 
 # ----------------------------------------------------------------------------- decomposition
-def plot_decomposition(game, profiles: dict[str, tuple[int, int]], *, fig: Figure | None = None) -> Figure:
+def _profiles(game, specs, key: str) -> list[tuple[int, int]]:
+    """Profiles given as index pairs, label pairs or ``{player: action or {lever: level}}`` mappings
+    (:func:`sim.model.actions.resolve_profile`; a player left out is at its cooperative action)."""
+    default = game.cooperative or (0, 0)
+    return [resolve_profile(game, spec, default=default, key=f"{key}.{k}") for k, spec in enumerate(specs)]
+
+
+def plot_decomposition(game, profiles: dict, *, fig: Figure | None = None) -> Figure:
     """Each side's payoff at chosen profiles split into its named terms (stacked bars).
 
-    ``profiles`` maps a name (``"equilibrium"``, ``"truce"``, ``"full escalation"``) to a
-    ``(row action, column action)`` pair. Positive terms stack up from zero, negative terms
-    down; a black tick marks the total.
+    ``profiles`` maps a name (``"equilibrium"``, ``"truce"``, ``"full escalation"``) to a profile:
+    a ``(row action, column action)`` pair of indices or labels, or a mapping such as
+    ``{"us": {"tariff": "peak"}, "china": "rare_earths=October controls"}`` (a player left out is at
+    its cooperative action). Positive terms stack up from zero, negative terms down; a black tick
+    marks the total.
     """
+    profiles = dict(zip(profiles, _profiles(game, profiles.values(), "profiles")))
     if fig is None:
         fig = Figure(figsize=(11, 4.8), layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
@@ -234,7 +245,7 @@ def _term_colour(i: int, n: int) -> str:
 def plot_payoff_matrix(
     game,
     *,
-    equilibria: Sequence[tuple[int, int]] = (),
+    equilibria: Sequence = (),
     fig: Figure | None = None,
     max_labels: int = 100,
 ) -> Figure:
@@ -242,10 +253,12 @@ def plot_payoff_matrix(
 
     The two sides' matrices are stacked, rows = the row side's actions. Dots mark each
     side's best responses (row side: best row in each column; column side: best column in
-    each row); white squares mark ``equilibria`` (pure profiles). In multi-lever games the
+    each row); white squares mark ``equilibria`` (pure profiles: index or label pairs, or
+    ``{player: action}`` mappings, as :func:`plot_decomposition` reads them). In multi-lever games the
     tick labels list only the levels, in the lever order the axis label gives, so a 24 x 96
     game stays readable; past ``max_labels`` actions every k-th label is shown.
     """
+    equilibria = _profiles(game, equilibria, "equilibria")
     m, n = game.shape
     if fig is None:
         fig = Figure(figsize=(min(5 + 0.17 * n, 22), 2 * min(2.5 + 0.2 * m, 10) + 2.5), layout="constrained")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sim.model.game import build_game
+from sim.model.game import StageGame, build_game
 from sim.model.load import load_scenario
 from sim.stage.bargaining import kalai_smorodinsky, nash_bargaining, utilitarian_optimum
 from sim.stage.commitment import stackelberg, stackelberg_mixed, threat_check
@@ -107,3 +107,18 @@ def test_text_table_limits_rows_and_aligns_numbers():
     lines = text.splitlines()
     assert lines[0] == "title" and lines[-1] == "  ... 22 more (see to_frame())"
     assert lines[2].endswith("  0") and lines[4].endswith("  3")
+
+
+def test_the_correlated_equilibrium_prints_and_frames_with_labels():
+    from sim.stage.correlated import correlated_equilibrium
+
+    game = StageGame.from_matrices([[6, 2], [7, 0]], [[6, 7], [2, 0]], actions=(("C", "D"), ("C", "D")),
+                                   name="Aumann's chicken")
+    ce = correlated_equilibrium(game)  # welfare-maximising: 1/2 (C, C), 1/4 each off-diagonal, total 10.5
+    assert sum(ce.payoffs) == pytest.approx(10.5)
+    frame = ce.to_frame()
+    assert list(frame.columns) == ["row", "col", "probability"]
+    assert dict(zip(zip(frame["row"], frame["col"]), frame["probability"])) == pytest.approx(
+        {("C", "C"): 0.5, ("C", "D"): 0.25, ("D", "C"): 0.25})
+    text = str(ce)
+    assert text.startswith("correlated equilibrium") and "0.5  C | C" in text

@@ -14,6 +14,7 @@ from sim.repeated.evolution import moran, replicator
 from sim.repeated.evolution_two import moran_two, replicator_two
 from sim.repeated.tournament import round_robin
 from sim.viz import plots
+from tests.conftest import SCENARIOS
 
 PD = StageGame.from_matrices([[3, 0], [5, 1]], [[3, 5], [0, 1]], actions=(("C", "D"), ("C", "D")))
 NAMES = ["tit_for_tat", "always_defect", "always_cooperate"]
@@ -170,3 +171,22 @@ def test_save_sample_figures(tmp_path, us_china_game):
                       "simplex": plots.plot_simplex(replicator_two(res, t_max=3))}.items():
         path = plots.save_figure(fig, tmp_path / f"{name}.png")
         assert path.stat().st_size > 10_000
+
+
+def test_profiles_are_given_by_labels_as_well_as_indices():
+    import sim
+    from sim.viz.plots import plot_decomposition, plot_payoff_matrix
+
+    game = sim.build_game(sim.load_scenario(SCENARIOS / "us_china_2025.toml"))
+    peak = {"us": {"tariff": "peak"}}  # China left at its cooperative action
+    i, j = sim.resolve_action(game, 0, {"tariff": "peak"}, base=game.cooperative[0]), game.cooperative[1]
+    by_label = plot_decomposition(game, {"truce": {}, "US peak": peak})
+    by_index = plot_decomposition(game, {"truce": game.cooperative, "US peak": (i, j)})
+    heights = [[r.get_height() for r in ax.patches] for ax in by_label.axes[:2]]
+    assert heights == [[r.get_height() for r in ax.patches] for ax in by_index.axes[:2]]
+    pd = sim.build_game(sim.load_scenario(SCENARIOS / "prisoners_dilemma.toml"))
+    a = plot_payoff_matrix(pd, equilibria=[("D", "D")])
+    b = plot_payoff_matrix(pd, equilibria=[(1, 1)])
+    assert [len(ax.patches) for ax in a.axes] == [len(ax.patches) for ax in b.axes]
+    with pytest.raises(sim.InputError, match="equilibria.0"):
+        plot_payoff_matrix(pd, equilibria=[("D", "nope")])

@@ -34,6 +34,9 @@ from sim.stage.lp import simplex_point, solve_lp, unit_payoffs
 BLOCK_ELEMENTS = 1 << 22
 #: Columns on which every pair of rows is compared before the survivors are compared on the rest.
 SCREEN_COLUMNS = 8
+#: Up to this many ``m * m * n`` elements the pure dominance test compares every pair at once
+#: (16 MB); larger games are screened blockwise.
+DENSE_ELEMENTS = 1 << 21
 #: How sharply the mixtures that certify "a best response to something" lean towards the columns
 #: where the row does well (in units of the payoff range).
 TILTS = (8.0, 32.0, 128.0)
@@ -170,6 +173,13 @@ def _pure_dominated(U: np.ndarray, tol: float, budget: Budget | None = None, ste
     m, n = U.shape
     found: dict[int, tuple[int, float]] = {}
     if m <= 1:
+        return found, True
+    if m * m * n <= DENSE_ELEMENTS:  # small: every pair's margin at once (the same margins, ties, order)
+        D = (U[None, :, :] - U[:, None, :]).min(axis=2)  # D[i, k]: margin of row k over row i
+        np.fill_diagonal(D, -np.inf)
+        rows = np.nonzero(D.max(axis=1) > tol)[0]
+        best = D[rows].argmax(axis=1)  # the largest margin, the smallest index on ties
+        found.update(zip(rows.tolist(), zip(best.tolist(), D[rows, best].tolist())))
         return found, True
     Up = U[:, _column_order(n)]
     s0, w = SCREEN_COLUMNS, 4 * SCREEN_COLUMNS

@@ -27,6 +27,7 @@ from sim.cli.common import (
     save_plot,
     welfare_option,
 )
+from sim.cli.nplayer_evolve import evolve_nplayer
 from sim.cli.nplayer_play import play_nplayer, tournament_nplayer
 from sim.cli.progress import progress_line as _progress
 from sim.cli.progress import quiet_option
@@ -421,8 +422,19 @@ def evolve(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, noise,
             raise InputError("a simplex plot needs exactly three strategies (--strategies a,b,c)", key="--plot-simplex")
     if mutant is not None and method != "moran":
         raise InputError("a single mutant needs a finite population: add --method moran", key="--mutant")
+    scenario, game = load_any_payoffs(file, False)
+    if isinstance(game, NormalFormGame):  # three or more players: one population per seat
+        _two_only(game, {"--perception-noise": perception_noise, "--plot": plot_path, "--plot-simplex": simplex_path,
+                         "--populations": populations == "2"})
+        rounds, continuation = _horizon(scenario, rounds, continuation)
+        evolve_nplayer(game, split_specs(spec_lists) or None, method=method, rounds=rounds, continuation=continuation,
+                       reps=reps, noise=float(_default(scenario, "noise", 0.0)) if noise is None else noise, seed=seed,
+                       fmt=fmt, max_rounds=max_rounds, t_max=t_max, population=population, steps=steps, runs=runs,
+                       selection=selection, mutation=mutation, start=start_items, mutant=mutant,
+                       one_population=populations == "1", invocation=lambda key: _invocation(ctx, file, key))
+        return
     _, game, result = _run_tournament(file, spec_lists, rounds, continuation, max_rounds, reps, noise,
-                                      perception_noise, seed, self_play=True, quiet=quiet)
+                                      perception_noise, seed, self_play=True, quiet=quiet, loaded=(scenario, game))
     two = populations == "2" or (populations == "auto" and result.roles is not None)
     npop = 2 if two else 1
     specs, ids = result.strategies, tuple(game.player_ids)

@@ -81,6 +81,8 @@ _RENDERERS: dict[str, Callable[..., str]] = {
     "MoranResult": lambda o, **kw: _evolution_html(o),
     "TwoReplicatorResult": lambda o, **kw: _evolution_html(o),
     "TwoMoranResult": lambda o, **kw: _evolution_html(o),
+    "NReplicatorResult": lambda o, **kw: _evolution_html(o),
+    "NMoranResult": lambda o, **kw: _evolution_html(o),
 }
 
 

@@ -61,6 +61,9 @@ def test_play_tournament_and_thresholds_on_three_players():
     tour = run_json("tournament", GOODS, "--strategies", "always_defect,always_cooperate", "--rounds", "5",
                     "--reps", "2", "--seed", "1")
     assert tour  # every strategy in every seat: 2^3 assignments
+    evo = run_json("evolve", GOODS, "--strategies", "always_cooperate,always_defect", "--rounds", "5", "--reps", "2",
+                   "--seed", "1")
+    assert evo  # one population per seat; the numbers are tested in tests/repeated/test_nplayer_evolution.py
     th = run_json("thresholds", GOODS)
     assert th["grim_trigger"] == {"ann": pytest.approx(0.25), "bob": pytest.approx(0.25), "cat": pytest.approx(0.25)}
 
@@ -73,7 +76,8 @@ def test_play_tournament_and_thresholds_on_three_players():
       "cat=tit_for_tat", "--perception-noise", "0.1"], "--perception-noise"),
     (["thresholds", GOODS, "--vary", "players.ann.discount=0.1:0.9:3"], "--vary"),
     (["solve", str(ROOT / "scenarios" / "prisoners_dilemma.toml"), "--method", "qre"], "--method"),
-    (["evolve", GOODS], "players"),
+    (["evolve", GOODS, "--plot", "e.png"], "--plot"),
+    (["robust", GOODS], "players"),
 ])
 def test_options_for_the_other_number_of_players_are_one_line_errors(args, key):
     res = run(*args)

@@ -97,7 +97,7 @@ def test_show_matrix_csv_has_one_row_per_profile(tmp_path):
     assert rows[2][:3] == ["controls=none", "align=stays out", "retaliation=targets US"]  # last player fastest
 
 
-@pytest.mark.parametrize("command", ["evolve", "robust", "stability"])
+@pytest.mark.parametrize("command", ["robust", "stability"])
 def test_two_player_commands_refuse_three_players_with_one_line(command):
     result = run(command, PUBLIC_GOODS)
     assert result.exit_code == 2

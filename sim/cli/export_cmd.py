@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from sim.cli.scenario_cmds import gambit_kind, load_game, read_tree
+from sim.cli.scenario_cmds import gambit_kind, load_any_game, load_game, read_tree
 from sim.errors import InputError
 
 __all__ = ["register", "export"]
@@ -46,7 +46,7 @@ def export(file, out):
             write_nfg(reduced_normal_form(tree), out)
         click.echo(f"wrote {out}")
         return
-    scenario, game = load_game(file)
+    scenario, game = load_any_game(file) if target == "nfg" else load_game(file)
     if target == "nfg":
         write_nfg(game, out)
     else:

@@ -33,7 +33,7 @@ from sim._files import read_text_capped, write_text_atomic
 from sim.errors import InputError, ScenarioError
 from sim.model._gambit_tokens import Parser, clean, distinct, error, payoff, prologue
 from sim.model.expressions import reserved_word
-from sim.model.scenario import MAX_ACTIONS
+from sim.model.scenario import MAX_ACTIONS, MAX_PLAYERS
 from sim.model.tree import (
     MAX_NODES,
     PROB_TOL,
@@ -180,28 +180,29 @@ def player_ids(names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 
 def nfg_document(path: str | Path) -> dict[str, Any]:
-    """A two-player ``.nfg`` file as a tradesim matrix-game scenario document.
+    """An ``.nfg`` file as a tradesim matrix-game scenario document.
 
     The document has the form of ``scenarios/prisoners_dilemma.toml`` (plain ``actions`` and a
     ``[payoffs]`` table) and is meant for :func:`sim.model.load.scenario_from_dict` with
     ``source=str(path)``, so every command that takes a scenario takes the file. Strategy labels are
-    Gambit's (``1``, ``2``, ... where the file gives counts only). A file with other than two
-    players is a :class:`~sim.errors.ScenarioError`.
+    Gambit's (``1``, ``2``, ... where the file gives counts only). Two players give a
+    ``StageGame``; three to :data:`~sim.model.scenario.MAX_PLAYERS` give one payoff tensor per
+    player (axis k = player k, as the file's own layout); more, or one, is a
+    :class:`~sim.errors.ScenarioError`.
     """
     return normal_form_document(read_nfg(path), path)
 
 
 def normal_form_document(game: NormalForm, path: str | Path) -> dict[str, Any]:
     """:func:`nfg_document` of a strategic form already read (or made, e.g. a reduced normal form)."""
-    if len(game.players) != 2:
-        raise ScenarioError(f"has {len(game.players)} players; tradesim's matrix games have two (games with more "
-                            "players are not supported yet)", file=str(path))
+    if not 2 <= len(game.players) <= MAX_PLAYERS:
+        raise ScenarioError(f"has {len(game.players)} players; tradesim's games have 2 to {MAX_PLAYERS}",
+                            file=str(path))
     for k, strategies in enumerate(game.strategies):
         if len(strategies) > MAX_ACTIONS:
             raise ScenarioError(f"{game.players[k]} has {len(strategies):,} strategies, more than the limit of "
                                 f"{MAX_ACTIONS:,}", file=str(path))
     ids = player_ids(game.players)
-    A, B = game.payoffs
     name = game.title or Path(path).stem
     kind = "extensive" if str(path).lower().endswith(".efg") else "strategic"
     return {
@@ -210,7 +211,7 @@ def normal_form_document(game: NormalForm, path: str | Path) -> dict[str, Any]:
                                  + (" (its reduced normal form)" if kind == "extensive" else "")]},
         "players": {pid: {"name": pname, "actions": list(s)}
                     for pid, pname, s in zip(ids, game.players, game.strategies)},
-        "payoffs": {ids[0]: A.tolist(), ids[1]: B.tolist()},
+        "payoffs": {pid: np.asarray(U, dtype=float).tolist() for pid, U in zip(ids, game.payoffs)},
     }
 
 
@@ -407,10 +408,13 @@ def _exact_probs(probs: tuple) -> list[Fraction]:
 
 
 def nfg_text(game: Any) -> str:
-    """The ``.nfg`` text (payoff version, with strategy labels) of a StageGame or :class:`NormalForm`."""
+    """The ``.nfg`` text (payoff version, with strategy labels) of a StageGame, a NormalFormGame or a
+    :class:`NormalForm`."""
     if isinstance(game, NormalForm):
         title, players, strategies, payoffs, comment = (game.title, game.players, game.strategies, game.payoffs,
                                                        game.comment)
+    elif hasattr(game, "n_players"):  # a NormalFormGame: one tensor per player
+        title, players, strategies, payoffs, comment = game.name, game.player_names, game.actions, game.payoffs, ""
     else:
         title, players, strategies, comment = game.name, game.player_names, game.actions, ""
         payoffs = (np.asarray(game.A, dtype=float), np.asarray(game.B, dtype=float))

@@ -31,7 +31,7 @@ from tests.stage.test_equilibria import STENGEL_A, STENGEL_B
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "gambit"
 EFG_FILES = sorted(p.name for p in DATA.glob("*.efg"))
-NFG_FILES = sorted(p.name for p in DATA.glob("*.nfg"))
+NFG_FILES = sorted(p.name for p in DATA.glob("*.nfg") if p.name != "2x2x2.nfg")  # two players (three: tests/cli)
 
 
 def stage_of(path: Path) -> StageGame:
@@ -160,11 +160,14 @@ def test_player_ids_are_identifiers_the_payoff_language_allows():
                                                                           "p6")
 
 
-def test_an_n_player_nfg_is_a_clear_error(tmp_path):
+def test_a_three_player_nfg_is_a_three_player_scenario_and_nine_players_are_refused(tmp_path):
     path = tmp_path / "three.nfg"
     path.write_text('NFG 1 R "t" { "a" "b" "c" } { 1 1 1 } 1 2 3\n')
-    with pytest.raises(ScenarioError, match=r"three.nfg: has 3 players; tradesim's matrix games have two"):
-        nfg_document(path)
+    assert nfg_document(path)["payoffs"] == {"a": [[[1.0]]], "b": [[[2.0]]], "c": [[[3.0]]]}
+    nine = tmp_path / "nine.nfg"
+    nine.write_text('NFG 1 R "t" { "a" "b" "c" "d" "e" "f" "g" "h" "i" } { 1 1 1 1 1 1 1 1 1 } 1 2 3 4 5 6 7 8 9\n')
+    with pytest.raises(ScenarioError, match=r"nine.nfg: has 9 players; tradesim's games have 2 to 8"):
+        nfg_document(nine)
 
 
 # ----------------------------------------------------------------------------- malformed files

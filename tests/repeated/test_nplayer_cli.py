@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 
-import numpy as np
 import pytest
 
 from sim.cli.nplayer_play import play_nplayer, thresholds_nplayer, tournament_nplayer
 from sim.errors import InputError
 from sim.model.nplayer import NormalFormGame
+from tests.nplayer_games import public_goods
 
 
 @pytest.fixture
 def game() -> NormalFormGame:
-    n, r = 3, 2.0
-    tensors = []
-    for i in range(n):
-        U = np.zeros((2,) * n)
-        for prof in itertools.product(range(2), repeat=n):
-            x = [1.0 if a == 0 else 0.0 for a in prof]
-            U[prof] = 1.0 - x[i] + r / n * sum(x)
-        tensors.append(U)
-    return NormalFormGame.from_arrays(tensors, actions=[("give", "keep")] * n, player_ids=["us", "china", "brazil"],
-                                      name="three-way", units="bn USD")
+    return public_goods(3, 2.0, actions=("give", "keep"), player_ids=["us", "china", "brazil"], name="three-way",
+                        units="bn USD")
 
 
 STRATS = {"us": "tit_for_tat", "china": "grim_trigger", "brazil": "always_defect"}

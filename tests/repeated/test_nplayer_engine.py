@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 
@@ -13,19 +11,7 @@ from sim.model.game import StageGame
 from sim.model.nplayer import NormalFormGame
 from sim.repeated import engine as two
 from sim.repeated.nplayer_engine import MAX_PATH_CELLS, nmatch_key, play
-
-
-def public_goods(n: int, r: float, e: float = 1.0, **kw) -> NormalFormGame:
-    """Linear public-goods game: contribute e (C) or not (D); the pot times r is shared by all n."""
-    tensors = []
-    for i in range(n):
-        U = np.zeros((2,) * n)
-        for prof in itertools.product(range(2), repeat=n):
-            x = [e if a == 0 else 0.0 for a in prof]
-            U[prof] = e - x[i] + r / n * sum(x)
-        tensors.append(U)
-    return NormalFormGame.from_arrays(tensors, actions=[("C", "D")] * n, name=f"public goods {n}", **kw)
-
+from tests.nplayer_games import public_goods
 
 PD = np.array([[3.0, 0.0], [5.0, 1.0]])
 THREE = np.array([[4.0, 0.0, 1.0], [5.0, 2.0, 0.0], [3.0, 1.0, 1.5]])  # three actions, calm first

@@ -20,18 +20,11 @@ from sim.repeated.nplayer_evolution import (
     seat_payoffs,
 )
 from sim.repeated.nplayer_tournament import round_robin
+from tests.nplayer_games import public_goods as shared_public_goods
 
 
 def public_goods(n: int, r: float, ids=None) -> NormalFormGame:
-    tensors = []
-    for i in range(n):
-        U = np.zeros((2,) * n)
-        for prof in itertools.product(range(2), repeat=n):
-            x = [1.0 if a == 0 else 0.0 for a in prof]
-            U[prof] = 1.0 - x[i] + r / n * sum(x)
-        tensors.append(U)
-    return NormalFormGame.from_arrays(tensors, actions=[("give", "keep")] * n, player_ids=ids, name="public goods",
-                                      units="bn USD")
+    return shared_public_goods(n, r, actions=("give", "keep"), player_ids=ids, name="public goods", units="bn USD")
 
 
 PAIR = ["always_cooperate", "always_defect"]

@@ -13,19 +13,9 @@ from sim.repeated.nplayer_context import NPlayerContext, pure_minmax, pure_nash_
 from sim.repeated.nplayer_engine import play
 from sim.repeated.nplayer_strategies import NSTRATEGIES, get_nstrategy, list_nstrategies
 from sim.repeated.strategies import get_strategy
+from tests.nplayer_games import public_goods
 
 C, D = 0, 1
-
-
-def public_goods(n: int, r: float) -> NormalFormGame:
-    tensors = []
-    for i in range(n):
-        U = np.zeros((2,) * n)
-        for prof in itertools.product(range(2), repeat=n):
-            x = [1.0 if a == 0 else 0.0 for a in prof]
-            U[prof] = 1.0 - x[i] + r / n * sum(x)
-        tensors.append(U)
-    return NormalFormGame.from_arrays(tensors, actions=[("C", "D")] * n, player_ids=[f"p{k + 1}" for k in range(n)])
 
 
 def moves(game, specs, rounds=6, **kw):

@@ -13,18 +13,7 @@ from sim.repeated.nplayer_context import pure_minmax, pure_nash_profiles
 from sim.repeated.nplayer_engine import play
 from sim.repeated.nplayer_thresholds import grim_thresholds, public_goods_threshold
 from sim.repeated.thresholds import truce_thresholds
-
-
-def public_goods(n: int, r: float, e: float = 1.0, discount=None) -> NormalFormGame:
-    tensors = []
-    for i in range(n):
-        U = np.zeros((2,) * n)
-        for prof in itertools.product(range(2), repeat=n):
-            x = [e if a == 0 else 0.0 for a in prof]
-            U[prof] = e - x[i] + r / n * sum(x)
-        tensors.append(U)
-    return NormalFormGame.from_arrays(tensors, actions=[("C", "D")] * n, discount=discount)
-
+from tests.nplayer_games import public_goods
 
 CASES = [(3, 2.0, 1.0), (3, 1.2, 5.0), (4, 1.5, 1.0), (5, 3.0, 2.0), (6, 5.5, 1.0), (2, 1.5, 1.0)]
 

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import itertools
+import functools
 
 import numpy as np
 import pytest
 
 from sim.errors import InputError
-from sim.model.nplayer import NormalFormGame
 from sim.repeated.nplayer_engine import play
 from sim.repeated.nplayer_tournament import MAX_MATCHES, round_robin
+from tests.nplayer_games import public_goods as shared_public_goods
 
-
-def public_goods(n: int, r: float) -> NormalFormGame:
-    tensors = []
-    for i in range(n):
-        U = np.zeros((2,) * n)
-        for prof in itertools.product(range(2), repeat=n):
-            x = [1.0 if a == 0 else 0.0 for a in prof]
-            U[prof] = 1.0 - x[i] + r / n * sum(x)
-        tensors.append(U)
-    return NormalFormGame.from_arrays(tensors, actions=[("C", "D")] * n, units="bn USD")
+public_goods = functools.partial(shared_public_goods, units="bn USD")
 
 
 def test_scores_by_hand():

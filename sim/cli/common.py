@@ -6,7 +6,7 @@ import json
 import math
 import os
 import sys
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import click
 import numpy as np
@@ -190,3 +190,11 @@ def lever_settings(game, items, option) -> tuple[int, dict[str, str]]:
     if len(players) != 1:
         raise InputError("name levers of one player only", key=option)
     return players.pop(), settings
+
+
+def refuse_two_player_options(game: Any, options: Mapping[str, Any]) -> None:
+    """For a game of more than two players: an ``InputError`` naming the first of ``options``
+    (``{option: value}``) given a truthy value, an option that only means something for two."""
+    for option, value in options.items():
+        if value:
+            raise InputError(f"is for two-player games; this game has {game.n_players} players", key=option)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
-import time
 
 import click
 
@@ -16,6 +14,7 @@ from sim.cli.common import (
     save_plot,
     show_progress,
 )
+from sim.cli.progress import CountLine
 from sim.empirics.inverse import (
     DEFAULT_TOL,
     MAX_EVALUATIONS,
@@ -25,7 +24,6 @@ from sim.empirics.inverse import (
 from sim.errors import InputError
 
 #: Seconds a run takes before a progress line appears (on a terminal only).
-PROGRESS_AFTER = 2.0
 
 HELP = """Which values of two parameters of scenario FILE make a target outcome hold?
 
@@ -67,24 +65,6 @@ Examples:
 _RANGE = re.compile(r"^\s*([^=]+?)\s*(?:=\s*([^:]+?)\s*:\s*([^:]+?)\s*)?$")
 
 
-class _Progress:
-    """A one-line evaluation count on stderr, once a run has taken more than a couple of seconds."""
-
-    def __init__(self, enabled: bool):
-        self.enabled, self.start, self.shown = enabled, time.perf_counter(), False
-
-    def update(self, done: int) -> None:
-        if self.enabled and time.perf_counter() - self.start >= PROGRESS_AFTER:
-            sys.stderr.write(f"\rinverse: {done:,} evaluations")
-            sys.stderr.flush()
-            self.shown = True
-
-    def close(self) -> None:
-        if self.shown:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
-
-
 def parse_params(items) -> tuple[list[str], dict[str, tuple[float, float]]]:
     """``--param NAME`` / ``NAME=LO:HI`` items as names and the ranges given."""
     names, ranges = [], {}
@@ -121,7 +101,7 @@ def inverse(ctx, file, target, params, tol, seed_points, max_evaluations, plot_p
     if len(names) not in (0, 2):
         raise InputError(f"give --param twice (or not at all, for the two that matter most), got {len(names)}",
                          key="--param")
-    bar = _Progress(show_progress())
+    bar = CountLine("inverse", "evaluations", show_progress())
     try:
         result = inverse_region(file, target, names or None, ranges=ranges, tol=tol, seed_points=seed_points,
                                 max_evaluations=max_evaluations, progress=bar.update)

@@ -24,6 +24,7 @@ from sim.cli.common import (
     invocation,
     payoffs_note,
     plot_option,
+    refuse_two_player_options,
     save_plot,
     welfare_option,
 )
@@ -174,7 +175,7 @@ def play(ctx, file, strategy_items, rounds, continuation, max_rounds, reps, nois
     rounds, continuation = _horizon(scenario, rounds, continuation)
     noise = float(_default(scenario, "noise", 0.0)) if noise is None else noise
     if isinstance(game, NormalFormGame):  # three or more players: the N-player engine (sim.repeated.nplayer_*)
-        _two_only(game, {"--perception-noise": perception_noise, "--plot": plot_path})
+        refuse_two_player_options(game, {"--perception-noise": perception_noise, "--plot": plot_path})
         play_nplayer(game, strategies, rounds=rounds, continuation=continuation, reps=reps, noise=noise, seed=seed,
                      fmt=fmt, max_rounds=max_rounds, cooperative=cooperative_option(coop_items), paths=paths,
                      invocation=lambda key: _invocation(ctx, file, key))
@@ -280,13 +281,6 @@ def _tournament_args(f):
     return f
 
 
-def _two_only(game, options: dict[str, Any]) -> None:
-    """Refuse, naming it, the first of ``options`` given (truthy) for a game of more than two players."""
-    for option, value in options.items():
-        if value:
-            raise InputError(f"is for two-player games; this game has {game.n_players} players", key=option)
-
-
 def _run_tournament(file, spec_lists, rounds, continuation, max_rounds, reps, noise, perception_noise, seed, self_play,
                     quiet=False, label="tournament", loaded=None):
 
@@ -319,7 +313,7 @@ def tournament(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, no
     """
     scenario, game = load_any_payoffs(file, False)
     if isinstance(game, NormalFormGame):  # three or more players: every strategy in every seat
-        _two_only(game, {"--perception-noise": perception_noise, "--plot": plot_path})
+        refuse_two_player_options(game, {"--perception-noise": perception_noise, "--plot": plot_path})
         rounds, continuation = _horizon(scenario, rounds, continuation)
         tournament_nplayer(game, split_specs(spec_lists) or None, rounds=rounds, continuation=continuation, reps=reps,
                            noise=float(_default(scenario, "noise", 0.0)) if noise is None else noise, seed=seed,
@@ -424,7 +418,7 @@ def evolve(ctx, file, spec_lists, rounds, continuation, max_rounds, reps, noise,
         raise InputError("a single mutant needs a finite population: add --method moran", key="--mutant")
     scenario, game = load_any_payoffs(file, False)
     if isinstance(game, NormalFormGame):  # three or more players: one population per seat
-        _two_only(game, {"--perception-noise": perception_noise, "--plot": plot_path, "--plot-simplex": simplex_path,
+        refuse_two_player_options(game, {"--perception-noise": perception_noise, "--plot": plot_path, "--plot-simplex": simplex_path,
                          "--populations": populations == "2"})
         rounds, continuation = _horizon(scenario, rounds, continuation)
         evolve_nplayer(game, split_specs(spec_lists) or None, method=method, rounds=rounds, continuation=continuation,

@@ -18,12 +18,14 @@ import click
 
 from sim.cli.common import show_progress
 
-__all__ = ["StatusLine", "progress_line", "quiet_option"]
+__all__ = ["StatusLine", "CountedStatus", "CountLine", "progress_line", "quiet_option"]
 
 #: A step shows a status line once it has run this many seconds ...
 STEP_AFTER = 2.0
 #: ... and refreshes it this often.
 STEP_EVERY = 0.5
+#: A running count (:class:`CountLine`) appears after this many seconds.
+COUNT_AFTER = 2.0
 #: A counted loop: seconds of work before the first status line, and between two status lines.
 STATUS_DELAY = 3.0
 STATUS_EVERY = 2.0
@@ -139,7 +141,7 @@ class CountedStatus:
 
 @contextlib.contextmanager
 def progress_line(label: str, work: int, quiet: bool = False,
-              min_work: int = 0) -> Iterator[Callable[[int, int], None] | None]:
+                  min_work: int = 0) -> Iterator[Callable[[int, int], None] | None]:
     """A periodic status line on a terminal for runs of more than a few seconds; ``None`` when
     ``quiet``, off a terminal, or for less than ``min_work`` units of work."""
     if quiet or work < min_work or not show_progress():
@@ -150,3 +152,25 @@ def progress_line(label: str, work: int, quiet: bool = False,
         yield status
     finally:
         status.close()
+
+
+class CountLine:
+    """A running count on stderr (``robust: 1,200 of 4,000 draws``; ``inverse: 310 evaluations``
+    without a total), once a run has taken :data:`COUNT_AFTER` seconds; cleared by :meth:`close`."""
+
+    def __init__(self, label: str, unit: str, enabled: bool):
+        self.label, self.unit, self.enabled = label, unit, enabled
+        self.start, self.shown = time.perf_counter(), False
+
+    def update(self, done: int, total: int | None = None) -> None:
+        if not self.enabled or (total is not None and done >= total) or time.perf_counter() - self.start < COUNT_AFTER:
+            return
+        of = "" if total is None else f" of {total:,}"
+        sys.stderr.write(f"\r{self.label}: {done:,}{of} {self.unit}")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import time
 from pathlib import Path
 
 import click
@@ -17,12 +15,12 @@ from sim.cli.common import (
     threat_option,
     to_jsonable,
 )
+from sim.cli.progress import CountLine
 from sim.cli.scenario_cmds import load_game
 from sim.empirics.robust import DEFAULT_DRAWS, knife_edge_sentence, robustness
 from sim.errors import InputError
 
 #: Seconds a run takes before a progress line appears (on a terminal only).
-PROGRESS_AFTER = 2.0
 #: Knife edges listed in text output (JSON has all).
 TEXT_KNIFE_EDGES = 15
 
@@ -55,27 +53,6 @@ Example:
 """
 
 
-class _Progress:
-    """A one-line draw count on stderr, once a run has taken more than a couple of seconds."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self.start = time.perf_counter()
-        self.shown = False
-
-    def update(self, done: int, total: int) -> None:
-        if not self.enabled or done >= total or time.perf_counter() - self.start < PROGRESS_AFTER:
-            return
-        sys.stderr.write(f"\rrobust: {done:,} of {total:,} draws")
-        sys.stderr.flush()
-        self.shown = True
-
-    def close(self) -> None:
-        if self.shown:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
-
-
 @click.command("robust", help=HELP)
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--draws", type=int, default=DEFAULT_DRAWS, show_default=True, help="Latin hypercube draws.")
@@ -105,7 +82,7 @@ def robust(ctx, file, draws, seed, params, welfare, trigger_items, response_item
     if trigger_items:
         _, response_player, trigger, response = threat_option(game, trigger_items, response_items)
         threat = (response_player, trigger, response)
-    bar = _Progress(show_progress())
+    bar = CountLine("robust", "draws", show_progress())
     try:
         result = robustness(file, params=params or None, draws=draws, seed=seed, welfare=welfare, threat=threat,
                             workers=workers, knife=not no_knife, progress=bar.update)

@@ -68,14 +68,12 @@ def read_scenario(path: str):
 
 def load_game(path: str):
     """:func:`read_scenario`, and the scenario's stage game."""
-    scenario = read_scenario(path)
-    return scenario, build_game(scenario, source=path)
+    return load_payoffs(path, False)
 
 
 def load_any_game(path: str):
     """:func:`read_scenario`, and its game: a ``StageGame`` for two players, else a ``NormalFormGame``."""
-    scenario = read_scenario(path)
-    return scenario, build_any(scenario, source=path)
+    return load_any_payoffs(path, False)
 
 
 def _tensors(game) -> tuple[np.ndarray, ...]:
@@ -381,19 +379,20 @@ def schema(output: str | None) -> None:
         click.echo(text, nl=False)
 
 
+def _payoff_scenario(file: str, welfare: bool):
+    scenario = read_scenario(file)
+    return welfare_scenario(scenario, source=file) if welfare else scenario
+
+
 def load_any_payoffs(file: str, welfare: bool):
     """:func:`load_payoffs` for any number of players: a ``StageGame`` for two, a ``NormalFormGame`` for more."""
-    scenario = read_scenario(file)
-    if welfare:
-        scenario = welfare_scenario(scenario, source=file)
+    scenario = _payoff_scenario(file, welfare)
     return scenario, build_any(scenario, source=file)
 
 
 def load_payoffs(file: str, welfare: bool):
     """``load_game``, with the ``[welfare]`` values as base values when ``welfare`` (an error without them)."""
-    scenario = read_scenario(file)
-    if welfare:
-        scenario = welfare_scenario(scenario, source=file)
+    scenario = _payoff_scenario(file, welfare)
     return scenario, build_game(scenario, source=file)
 
 

@@ -11,6 +11,7 @@ from sim.cli.common import (
     invocation,
     payoffs_note,
     plot_option,
+    refuse_two_player_options,
     save_plot,
     threat_option,
     welfare_option,
@@ -146,13 +147,11 @@ def solve(ctx, file, method, max_seconds, disagreement, tie, selection, mixed_do
         return
     scenario, game = load_any_payoffs(file, welfare)
     if isinstance(game, NormalFormGame):  # three or more players: their own solvers (sim.stage.nplayer_*)
-        two_only = {"--disagreement": disagreement != "nash", "--tie": tie != "leader", "--plot-terms": terms_path,
-                    "--plot-matrix": matrix_path, "--plot-state": state_path, "--plot-policy": policy_path,
-                    "--plot-tree": tree_path, "--simultaneous": simultaneous, "--infinite-horizon": infinite,
-                    "--method": method in ("vertex", "lemke-howson")}
-        given = [option for option, used in two_only.items() if used]
-        if given:
-            raise InputError(f"is for two-player games; this game has {game.n_players} players", key=given[0])
+        refuse_two_player_options(game, {
+            "--disagreement": disagreement != "nash", "--tie": tie != "leader", "--plot-terms": terms_path,
+            "--plot-matrix": matrix_path, "--plot-state": state_path, "--plot-policy": policy_path,
+            "--plot-tree": tree_path, "--simultaneous": simultaneous, "--infinite-horizon": infinite,
+            "--method": method in ("vertex", "lemke-howson")})
         solve_nplayer(game, fmt=fmt, max_seconds=max_seconds, method=method, mixed_dominance=mixed_dominance,
                       plot_path=plot_path, extra={"invocation": invocation(ctx, file)} if fmt == "json" else None)
         return

@@ -18,6 +18,7 @@ from sim.cli.common import (
     invocation,
     payoffs_note,
     plot_option,
+    refuse_two_player_options,
     save_plot,
     welfare_option,
 )
@@ -72,10 +73,7 @@ def thresholds(ctx, file, coop_items, vary, infinite, welfare, no_knife, fmt, pl
     scenario, game = load_any_payoffs(file, welfare)
     cooperative = cooperative_option(coop_items)
     if isinstance(game, NormalFormGame):  # three or more players: grim trigger against all, per player
-        given = [opt for opt, used in (("--vary", vary), ("--plot", plot_path), ("--infinite-horizon", infinite))
-                 if used]
-        if given:
-            raise InputError(f"is for two-player games; this game has {game.n_players} players", key=given[0])
+        refuse_two_player_options(game, {"--vary": vary, "--plot": plot_path, "--infinite-horizon": infinite})
         thresholds_nplayer(game, cooperative=cooperative, fmt=fmt)
         return
     th = truce_thresholds(game, cooperative)

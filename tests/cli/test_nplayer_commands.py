@@ -60,10 +60,14 @@ def test_play_tournament_and_thresholds_on_three_players():
     assert play["summary"] == again["summary"]
     tour = run_json("tournament", GOODS, "--strategies", "always_defect,always_cooperate", "--rounds", "5",
                     "--reps", "2", "--seed", "1")
-    assert tour  # every strategy in every seat: 2^3 assignments
+    # every strategy in every seat: 2^3 assignments; against the others' 4 equally likely pairs, free
+    # riding earns 3 + 2k (k others giving: 3, 5, 5, 7) and giving 2(k + 1) (2, 4, 4, 6) per round
+    assert tour["setup"]["matches"] == 8
+    assert tour["mean_payoff"] == {"always_defect": pytest.approx(5.0), "always_cooperate": pytest.approx(4.0)}
     evo = run_json("evolve", GOODS, "--strategies", "always_cooperate,always_defect", "--rounds", "5", "--reps", "2",
                    "--seed", "1")
-    assert evo  # one population per seat; the numbers are tested in tests/repeated/test_nplayer_evolution.py
+    final = evo["replicator"]["final"]  # free riding, dominant, takes over every seat's population
+    assert {seat: round(shares["always_defect"], 6) for seat, shares in final.items()} == {"ann": 1, "bob": 1, "cat": 1}
     th = run_json("thresholds", GOODS)
     assert th["grim_trigger"] == {"ann": pytest.approx(0.25), "bob": pytest.approx(0.25), "cat": pytest.approx(0.25)}
 

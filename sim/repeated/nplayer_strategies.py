@@ -27,7 +27,6 @@ with several others.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
@@ -35,13 +34,13 @@ import numpy as np
 from sim.errors import InputError
 from sim.repeated.nplayer_context import NObservation, NPlayerContext
 from sim.repeated.rules import is_strategy_path
-from sim.repeated.strategy import Param, Strategy
+from sim.repeated.strategy import Param, Strategy, StrategyRegistry
 
 __all__ = ["NStrategy", "NSTRATEGIES", "get_nstrategy", "parse_nspec", "list_nstrategies", "NCLASSIC"]
 
-NSTRATEGIES: dict[str, type["NStrategy"]] = {}
-_ALIASES: dict[str, str] = {}
-_PARAM_SPLIT = re.compile(r",(?=\s*[A-Za-z_]\w*\s*=)")
+_REGISTRY = StrategyRegistry("N-player strategy")
+#: N-player strategy classes by name, in registration order.
+NSTRATEGIES: dict[str, type["NStrategy"]] = _REGISTRY.classes
 
 
 class NStrategy(Strategy):
@@ -54,14 +53,8 @@ class NStrategy(Strategy):
         raise NotImplementedError
 
 
-def register(cls: type[NStrategy]) -> type[NStrategy]:
-    """Class decorator: add an N-player strategy to the registry."""
-    if not cls.name or cls.name in NSTRATEGIES:
-        raise ValueError(f"bad or duplicate strategy name {cls.name!r}")
-    NSTRATEGIES[cls.name] = cls
-    for alias in cls.aliases:
-        _ALIASES[alias] = cls.name
-    return cls
+#: Class decorator: add an N-player strategy to the registry.
+register = _REGISTRY.register
 
 
 def list_nstrategies() -> list[str]:
@@ -76,21 +69,7 @@ def parse_nspec(spec: str) -> tuple[str, dict[str, str]]:
     if is_strategy_path(spec):
         raise InputError(f"strategy files describe play against one other side; with N players use one of "
                          f"{', '.join(NSTRATEGIES)}", key=spec.strip())
-    name, _, rest = spec.strip().partition(":")
-    name = name.strip().replace("-", "_").lower()
-    name = _ALIASES.get(name, name)
-    if name not in NSTRATEGIES:
-        raise InputError(f"unknown N-player strategy {name!r} (known: {', '.join(NSTRATEGIES)})", key="strategy")
-    params: dict[str, str] = {}
-    if rest.strip():
-        for item in _PARAM_SPLIT.split(rest):
-            key, eq, value = item.partition("=")
-            if not eq or not key.strip():
-                raise InputError(f"bad parameter {item!r} in {spec!r}; expected key=value", key=name)
-            if key.strip() in params:
-                raise InputError(f"parameter {key.strip()!r} given twice in {spec!r}", key=name)
-            params[key.strip()] = value.strip()
-    return name, params
+    return _REGISTRY.parse(spec)
 
 
 def get_nstrategy(spec: "str | NStrategy", **params: Any) -> NStrategy:

@@ -33,32 +33,22 @@ from sim.errors import InputError, ScenarioError
 from sim.model.actions import resolve_action
 from sim.repeated.context import PlayerContext
 from sim.repeated.rules import RuleStrategy, expand_specs, is_strategy_path
-from sim.repeated.strategy import Observation, Param, Strategy
+from sim.repeated.strategy import Observation, Param, Strategy, StrategyRegistry
 
 __all__ = ["STRATEGIES", "register", "get_strategy", "parse_spec", "list_strategies", "CLASSIC",
            "check_scenario_strategies", "expand_specs", "Strategy", "Param", "Observation", "PlayerContext"]
 
 
-STRATEGIES: dict[str, type[Strategy]] = {}
-_ALIASES: dict[str, str] = {}
-
-
-def register(cls: type[Strategy]) -> type[Strategy]:
-    """Class decorator: add a strategy to the registry under its name and aliases."""
-    if not cls.name or cls.name in STRATEGIES:
-        raise ValueError(f"bad or duplicate strategy name {cls.name!r}")
-    STRATEGIES[cls.name] = cls
-    for alias in cls.aliases:
-        _ALIASES[alias] = cls.name
-    return cls
+_REGISTRY = StrategyRegistry("strategy")
+#: Strategy classes by name, in registration order.
+STRATEGIES: dict[str, type[Strategy]] = _REGISTRY.classes
+#: Class decorator: add a strategy to the registry under its name and aliases.
+register = _REGISTRY.register
 
 
 def list_strategies() -> list[str]:
     """Registered strategy names (aliases excluded), in registration order."""
     return list(STRATEGIES)
-
-
-_PARAM_SPLIT = re.compile(r",(?=\s*[A-Za-z_]\w*\s*=)")
 
 
 def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
@@ -67,22 +57,7 @@ def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
         raise InputError("empty strategy spec", key="strategy")
     if is_strategy_path(spec):  # a strategy file: no parameters
         return spec.strip(), {}
-    name, _, rest = spec.strip().partition(":")
-    name = name.strip().replace("-", "_").lower()
-    name = _ALIASES.get(name, name)
-    if name not in STRATEGIES:
-        raise InputError(f"unknown strategy {name!r} (known: {', '.join(STRATEGIES)}; or the path of a strategy "
-                         "file, NAME.toml)", key="strategy")
-    params: dict[str, str] = {}
-    if rest.strip():
-        for item in _PARAM_SPLIT.split(rest):
-            key, eq, value = item.partition("=")
-            if not eq or not key.strip():
-                raise InputError(f"bad parameter {item!r} in {spec!r}; expected key=value", key=name)
-            if key.strip() in params:
-                raise InputError(f"parameter {key.strip()!r} given twice in {spec!r}", key=name)
-            params[key.strip()] = value.strip()
-    return name, params
+    return _REGISTRY.parse(spec, known_also="; or the path of a strategy file, NAME.toml")
 
 
 def get_strategy(spec: "str | Strategy", **params: Any) -> Strategy:

@@ -20,7 +20,7 @@ from sim.errors import InputError
 from sim.repeated.context import PlayerContext
 from sim.repeated.kernels import loaded_kernels
 
-__all__ = ["Param", "Observation", "Strategy"]
+__all__ = ["Param", "Observation", "Strategy", "StrategyRegistry"]
 
 
 # ----------------------------------------------------------------------------- parameters
@@ -260,3 +260,46 @@ class Strategy:
         return hash((type(self), tuple(sorted((k, str(v)) for k, v in self.params.items()))))
 
 
+_PARAM_SPLIT = re.compile(r",(?=\s*[A-Za-z_]\w*\s*=)")
+
+
+class StrategyRegistry:
+    """Strategy classes by name and alias, and the parser of ``"name:k=v,k2=v2"`` specs.
+
+    ``classes`` keeps registration order; ``what`` names the kind in errors (``"strategy"``,
+    ``"N-player strategy"``).
+    """
+
+    def __init__(self, what: str):
+        self.what = what
+        self.classes: dict[str, type] = {}
+        self.aliases: dict[str, str] = {}
+
+    def register(self, cls: type) -> type:
+        """Class decorator: add a strategy under its name and aliases."""
+        if not cls.name or cls.name in self.classes:
+            raise ValueError(f"bad or duplicate strategy name {cls.name!r}")
+        self.classes[cls.name] = cls
+        for alias in cls.aliases:
+            self.aliases[alias] = cls.name
+        return cls
+
+    def parse(self, spec: str, *, known_also: str = "") -> tuple[str, dict[str, str]]:
+        """The canonical name and raw parameter strings of a non-empty spec; :class:`InputError` for an
+        unknown name or a malformed parameter (``known_also`` is added to the list of known names)."""
+        name, _, rest = spec.strip().partition(":")
+        name = name.strip().replace("-", "_").lower()
+        name = self.aliases.get(name, name)
+        if name not in self.classes:
+            raise InputError(f"unknown {self.what} {name!r} (known: {', '.join(self.classes)}{known_also})",
+                             key="strategy")
+        params: dict[str, str] = {}
+        if rest.strip():
+            for item in _PARAM_SPLIT.split(rest):
+                key, eq, value = item.partition("=")
+                if not eq or not key.strip():
+                    raise InputError(f"bad parameter {item!r} in {spec!r}; expected key=value", key=name)
+                if key.strip() in params:
+                    raise InputError(f"parameter {key.strip()!r} given twice in {spec!r}", key=name)
+                params[key.strip()] = value.strip()
+        return name, params

@@ -17,7 +17,7 @@ and Sigmund 1998, ch. 10):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, ClassVar, Sequence
 
 import numpy as np
 
@@ -98,32 +98,44 @@ class TwoReplicatorResult(HtmlRepr):
     t_max: float = 100.0
     method: str = "RK45"
 
+    #: How a population is named in ``to_frame`` columns (the N-player result names seats).
+    axis_name: ClassVar[str] = "side"
+    #: Whether ``to_dict`` lists the population ids (the N-player result does).
+    lists_populations: ClassVar[bool] = False
+
+    @property
+    def populations(self) -> tuple[str, ...]:
+        """The evolving populations: one per side."""
+        return tuple(self.player_ids)
+
     @property
     def final(self) -> np.ndarray:
-        """``(2, k)`` shares at ``t_max``."""
+        """``(P, k)`` shares at ``t_max``."""
         return self.shares[-1]
 
     def to_dict(self) -> dict[str, Any]:
-        names = list(self.strategies)
+        names, pops = list(self.strategies), self.populations
         return {
             "method": "replicator",
-            "populations": 2,
+            "populations": len(pops),
+            **({"population_ids": list(pops)} if self.lists_populations else {}),
             "solver": self.method,
             "t_max": self.t_max,
             "strategies": names,
             "player_ids": list(self.player_ids),
-            "initial": {pid: dict(zip(names, self.initial[p].tolist())) for p, pid in enumerate(self.player_ids)},
-            "final": {pid: dict(zip(names, self.final[p].tolist())) for p, pid in enumerate(self.player_ids)},
+            "initial": {pid: dict(zip(names, self.initial[p].tolist())) for p, pid in enumerate(pops)},
+            "final": {pid: dict(zip(names, self.final[p].tolist())) for p, pid in enumerate(pops)},
             "times": self.times.tolist(),
             "shares": {pid: {s: self.shares[:, p, i].tolist() for i, s in enumerate(names)}
-                       for p, pid in enumerate(self.player_ids)},
+                       for p, pid in enumerate(pops)},
         }
 
     def to_frame(self):
-        """Shares over time, columns ``(side, strategy)``."""
+        """Shares over time, columns ``(side, strategy)`` (``(seat, strategy)`` with N players)."""
         import pandas as pd
 
-        cols = pd.MultiIndex.from_product([list(self.player_ids), list(self.strategies)], names=["side", "strategy"])
+        cols = pd.MultiIndex.from_product([list(self.populations), list(self.strategies)],
+                                          names=[self.axis_name, "strategy"])
         return pd.DataFrame(self.shares.reshape(len(self.times), -1), index=pd.Index(self.times, name="time"),
                             columns=cols)
 
@@ -218,34 +230,43 @@ class TwoMoranResult(HtmlRepr):
     fixation: np.ndarray = field(repr=False)
     fixation_step: np.ndarray = field(repr=False)
 
+    axis_name: ClassVar[str] = "side"
+    lists_populations: ClassVar[bool] = False
+
+    @property
+    def populations(self) -> tuple[str, ...]:
+        """The evolving populations: one per side."""
+        return tuple(self.player_ids)
+
+    def _hits(self) -> np.ndarray:
+        """``(P, k)`` runs in which each strategy took over each population."""
+        return (self.fixation[:, :, None] == np.arange(len(self.strategies))).sum(axis=0)
+
     @property
     def fixation_probability(self) -> np.ndarray:
-        """``(2, k)`` share of runs in which each strategy took over each side."""
-        k = len(self.strategies)
-        return np.array([[(self.fixation[:, p] == i).mean() for i in range(k)] for p in (0, 1)])
+        """``(P, k)`` share of runs in which each strategy took over each population."""
+        return self._hits() / self.replicates
 
     @property
     def fixation_interval(self) -> np.ndarray:
-        """``(2, k, 2)`` 95% Wilson interval of each fixation probability."""
-        k = len(self.strategies)
-        hits = np.array([[(self.fixation[:, p] == i).sum() for i in range(k)] for p in (0, 1)])
-        return wilson_interval(hits, self.replicates)
+        """``(P, k, 2)`` 95% Wilson interval of each fixation probability."""
+        return wilson_interval(self._hits(), self.replicates)
 
     def to_dict(self) -> dict[str, Any]:
-        names = list(self.strategies)
-        fp, fi = self.fixation_probability, self.fixation_interval
+        names, pops = list(self.strategies), self.populations
 
-        def per_side(arr) -> dict[str, Any]:
-            return {pid: dict(zip(names, np.asarray(arr[p]).tolist())) for p, pid in enumerate(self.player_ids)}
+        def per_pop(arr) -> dict[str, Any]:
+            return {pid: dict(zip(names, np.asarray(arr[p]).tolist())) for p, pid in enumerate(pops)}
 
         fixed = self.fixation_step >= 0
         return {
             "method": "moran",
-            "populations": 2,
+            "populations": len(pops),
+            **({"population_ids": list(pops)} if self.lists_populations else {}),
             "strategies": names,
             "player_ids": list(self.player_ids),
             "population": self.population,
-            "initial_counts": per_side(self.initial_counts),
+            "initial_counts": per_pop(self.initial_counts),
             "selection": self.selection,
             "fitness_map": self.fitness_map,
             "mutation": self.mutation,
@@ -253,22 +274,23 @@ class TwoMoranResult(HtmlRepr):
             "replicates": self.replicates,
             "seed": self.seed,
             "seed_key": self.seed_key,
-            "fixation_probability": per_side(fp),
-            "fixation_interval": per_side(fi),
+            "fixation_probability": per_pop(self.fixation_probability),
+            "fixation_interval": per_pop(self.fixation_interval),
             "interval": "95% Wilson score interval over the replicates",
             "mean_fixation_step": {pid: (float(self.fixation_step[fixed[:, p], p].mean()) if fixed[:, p].any() else None)
-                                   for p, pid in enumerate(self.player_ids)},
-            "final_mean_shares": per_side(self.mean_shares[-1]),
+                                   for p, pid in enumerate(pops)},
+            "final_mean_shares": per_pop(self.mean_shares[-1]),
             "mean_shares": {pid: {s: self.mean_shares[:, p, i].tolist() for i, s in enumerate(names)}
-                            for p, pid in enumerate(self.player_ids)},
+                            for p, pid in enumerate(pops)},
         }
 
     def to_frame(self):
-        """Mean shares per step, columns ``(side, strategy)``."""
+        """Mean shares per step, columns ``(side, strategy)`` (``(seat, strategy)`` with N players)."""
         import pandas as pd
 
         n = len(self.mean_shares)
-        cols = pd.MultiIndex.from_product([list(self.player_ids), list(self.strategies)], names=["side", "strategy"])
+        cols = pd.MultiIndex.from_product([list(self.populations), list(self.strategies)],
+                                          names=[self.axis_name, "strategy"])
         return pd.DataFrame(self.mean_shares.reshape(n, -1), index=pd.Index(np.arange(n), name="step"), columns=cols)
 
 

@@ -23,22 +23,20 @@ multi-population dynamics; with two seats they are those of :mod:`sim.repeated.e
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Sequence
 
 import numpy as np
 
 from sim._random import resolve_seed
 from sim.errors import InputError
-from sim.render import HtmlRepr
 from sim.repeated.evolution import (
     MAX_MORAN_CELLS,
     MAX_MORAN_REPLICATES,
     _initial_shares,
     initial_counts,
-    wilson_interval,
 )
-from sim.repeated.evolution_two import _fitness
+from sim.repeated.evolution_two import TwoMoranResult, TwoReplicatorResult, _fitness
 from sim.repeated.settings import check_count, check_probability
 
 __all__ = ["NReplicatorResult", "NMoranResult", "replicator_n", "moran_n", "seat_payoffs", "seat_fitness"]
@@ -127,7 +125,7 @@ def _pop_ids(ids: tuple[str, ...], one: bool) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True, eq=False)
-class NReplicatorResult(HtmlRepr):
+class NReplicatorResult(TwoReplicatorResult):
     """N-population replicator dynamics and how they were run.
 
     Attributes
@@ -141,49 +139,16 @@ class NReplicatorResult(HtmlRepr):
     t_max, method : integration span and solver.
     """
 
-    strategies: tuple[str, ...]
     player_ids: tuple[str, ...]
-    payoff: np.ndarray = field(repr=False)
-    initial: np.ndarray = field(repr=False)
-    times: np.ndarray = field(repr=False)
-    shares: np.ndarray = field(repr=False)
-    t_max: float = 100.0
-    method: str = "RK45"
     one_population: bool = False
+
+    axis_name: ClassVar[str] = "seat"
+    lists_populations: ClassVar[bool] = True
 
     @property
     def populations(self) -> tuple[str, ...]:
+        """The evolving populations: the seats, or ``("all",)`` with one shared population."""
         return _pop_ids(self.player_ids, self.one_population)
-
-    @property
-    def final(self) -> np.ndarray:
-        """``(P, k)`` shares at ``t_max``."""
-        return self.shares[-1]
-
-    def to_dict(self) -> dict[str, Any]:
-        names, pops = list(self.strategies), self.populations
-        return {
-            "method": "replicator",
-            "populations": len(pops),
-            "population_ids": list(pops),
-            "solver": self.method,
-            "t_max": self.t_max,
-            "strategies": names,
-            "player_ids": list(self.player_ids),
-            "initial": {pid: dict(zip(names, self.initial[p].tolist())) for p, pid in enumerate(pops)},
-            "final": {pid: dict(zip(names, self.final[p].tolist())) for p, pid in enumerate(pops)},
-            "times": self.times.tolist(),
-            "shares": {pid: {s: self.shares[:, p, i].tolist() for i, s in enumerate(names)}
-                       for p, pid in enumerate(pops)},
-        }
-
-    def to_frame(self):
-        """Shares over time, columns ``(seat, strategy)``."""
-        import pandas as pd
-
-        cols = pd.MultiIndex.from_product([list(self.populations), list(self.strategies)], names=["seat", "strategy"])
-        return pd.DataFrame(self.shares.reshape(len(self.times), -1), index=pd.Index(self.times, name="time"),
-                            columns=cols)
 
 
 def replicator_n(
@@ -243,7 +208,7 @@ def replicator_n(
 
 
 @dataclass(frozen=True, eq=False)
-class NMoranResult(HtmlRepr):
+class NMoranResult(TwoMoranResult):
     """Moran processes in N populations (one per seat), coupled through the payoffs; run many times.
 
     Attributes
@@ -260,81 +225,16 @@ class NMoranResult(HtmlRepr):
     fixation_step : ``(replicates, P)`` step at which it did, -1 if none.
     """
 
-    strategies: tuple[str, ...]
     player_ids: tuple[str, ...]
-    payoff: np.ndarray = field(repr=False)
-    population: int
-    initial_counts: np.ndarray = field(repr=False)
-    selection: float
-    fitness_map: str
-    mutation: float
-    max_steps: int
-    replicates: int
-    seed: int | None
-    seed_key: int
-    mean_shares: np.ndarray = field(repr=False)
-    final_counts: np.ndarray = field(repr=False)
-    fixation: np.ndarray = field(repr=False)
-    fixation_step: np.ndarray = field(repr=False)
     one_population: bool = False
+
+    axis_name: ClassVar[str] = "seat"
+    lists_populations: ClassVar[bool] = True
 
     @property
     def populations(self) -> tuple[str, ...]:
+        """The evolving populations: the seats, or ``("all",)`` with one shared population."""
         return _pop_ids(self.player_ids, self.one_population)
-
-    def _hits(self) -> np.ndarray:
-        k = len(self.strategies)
-        return (self.fixation[:, :, None] == np.arange(k)).sum(axis=0)  # (P, k)
-
-    @property
-    def fixation_probability(self) -> np.ndarray:
-        """``(P, k)`` share of runs in which each strategy took over each population."""
-        return self._hits() / self.replicates
-
-    @property
-    def fixation_interval(self) -> np.ndarray:
-        """``(P, k, 2)`` 95% Wilson interval of each fixation probability."""
-        return wilson_interval(self._hits(), self.replicates)
-
-    def to_dict(self) -> dict[str, Any]:
-        names, pops = list(self.strategies), self.populations
-
-        def per_pop(arr) -> dict[str, Any]:
-            return {pid: dict(zip(names, np.asarray(arr[p]).tolist())) for p, pid in enumerate(pops)}
-
-        fixed = self.fixation_step >= 0
-        return {
-            "method": "moran",
-            "populations": len(pops),
-            "population_ids": list(pops),
-            "strategies": names,
-            "player_ids": list(self.player_ids),
-            "population": self.population,
-            "initial_counts": per_pop(self.initial_counts),
-            "selection": self.selection,
-            "fitness_map": self.fitness_map,
-            "mutation": self.mutation,
-            "max_steps": self.max_steps,
-            "replicates": self.replicates,
-            "seed": self.seed,
-            "seed_key": self.seed_key,
-            "fixation_probability": per_pop(self.fixation_probability),
-            "fixation_interval": per_pop(self.fixation_interval),
-            "interval": "95% Wilson score interval over the replicates",
-            "mean_fixation_step": {pid: (float(self.fixation_step[fixed[:, p], p].mean()) if fixed[:, p].any() else None)
-                                   for p, pid in enumerate(pops)},
-            "final_mean_shares": per_pop(self.mean_shares[-1]),
-            "mean_shares": {pid: {s: self.mean_shares[:, p, i].tolist() for i, s in enumerate(names)}
-                            for p, pid in enumerate(pops)},
-        }
-
-    def to_frame(self):
-        """Mean shares per step, columns ``(seat, strategy)``."""
-        import pandas as pd
-
-        n = len(self.mean_shares)
-        cols = pd.MultiIndex.from_product([list(self.populations), list(self.strategies)], names=["seat", "strategy"])
-        return pd.DataFrame(self.mean_shares.reshape(n, -1), index=pd.Index(np.arange(n), name="step"), columns=cols)
 
 
 def moran_n(
